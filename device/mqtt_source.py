@@ -1,0 +1,164 @@
+"""The MQTT edge: a paho-mqtt 2.x client that keeps itself connected and hands raw messages on.
+
+paho's network thread (``connect_async`` + ``loop_start``) connects, retries
+with capped exponential backoff, and resubscribes after every reconnect. Every
+callback is wrapped: an exception escaping into paho kills its network thread
+silently, so here it is caught, counted and logged instead. Nothing from paho
+leaves this module: callers see ``(topic, payload)`` and ``LinkChange``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from device.config import MqttSettings, read_secret, resolve_path
+from device.ratelog import RateLimitedLog
+from device.state import LinkChange, LinkStatus
+
+log = logging.getLogger(__name__)
+
+MessageSink = Callable[[str, bytes], None]
+LinkSink = Callable[[LinkChange], None]
+# Messages paho may hold for publishing while the link is down: status is
+# retained and republished on connect, so a small bound loses nothing useful.
+_MAX_QUEUED_PUBLISHES = 100
+
+
+class MqttSource:
+    """A self-healing MQTT subscription with a will on the board's status topic."""
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        *,
+        client_id: str,
+        subscriptions: Sequence[str],
+        on_message: MessageSink,
+        on_link: LinkSink,
+        will_topic: str,
+        will_payload: bytes,
+        on_connected: Callable[[], None] | None = None,
+        base_dir: Path = Path("."),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._subscriptions = list(subscriptions)
+        self._on_message_sink = on_message
+        self._on_link_sink = on_link
+        self._on_connected = on_connected
+        self._clock = clock
+        self._errors = RateLimitedLog(log, 10.0)
+        self._lock = threading.Lock()
+        self.callback_errors = 0
+        self.connects = 0
+        self.messages = 0
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=True,
+            reconnect_on_failure=True,
+        )
+        self._client.enable_logger(logging.getLogger("paho"))
+        self._client.max_queued_messages_set(_MAX_QUEUED_PUBLISHES)
+        self._client.reconnect_delay_set(
+            min_delay=max(1, round(settings.reconnect_min)), max_delay=max(1, round(settings.reconnect_max))
+        )
+        self._client.will_set(will_topic, will_payload, qos=1, retain=True)
+        if settings.username is not None:
+            password = read_secret(settings.password_file, base_dir) if settings.password_file else None
+            self._client.username_pw_set(settings.username, password)
+        if settings.tls is not None:
+            tls = settings.tls
+            self._client.tls_set(
+                ca_certs=str(resolve_path(tls.ca_file, base_dir)),
+                certfile=str(resolve_path(tls.cert_file, base_dir)) if tls.cert_file else None,
+                keyfile=str(resolve_path(tls.key_file, base_dir)) if tls.key_file else None,
+            )
+        self._client.on_connect = self._guarded(self._handle_connect)
+        self._client.on_disconnect = self._guarded(self._handle_disconnect)
+        self._client.on_message = self._guarded(self._handle_message)
+        self._client.on_connect_fail = self._guarded(self._handle_connect_fail)
+        self._started = False
+
+    @property
+    def address(self) -> str:
+        return f"{self._settings.host}:{self._settings.port}"
+
+    def start(self) -> None:
+        """Begin connecting in the background; returns at once even if the broker is down."""
+        log.info("connecting to MQTT broker %s%s", self.address, " with TLS" if self._settings.tls else "")
+        self._client.connect_async(self._settings.host, self._settings.port, keepalive=round(self._settings.keepalive))
+        self._client.loop_start()
+        self._started = True
+
+    def stop(self, farewell: tuple[str, bytes] | None = None) -> None:
+        """Publish ``farewell`` (topic, payload) if connected, then disconnect cleanly and stop the thread."""
+        if not self._started:
+            return
+        self._started = False
+        try:
+            if farewell is not None and self._client.is_connected():
+                info = self._client.publish(farewell[0], farewell[1], qos=1, retain=True)
+                info.wait_for_publish(timeout=2.0)
+        except (RuntimeError, ValueError) as exc:
+            log.warning("could not publish the farewell status: %s", exc)
+        finally:
+            self._client.disconnect()
+            self._client.loop_stop()
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False, qos: int = 0) -> bool:
+        """Queue a message for the broker; False if paho refused it (queue full or not connected)."""
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
+
+    def is_connected(self) -> bool:
+        return bool(self._client.is_connected())
+
+    # -------------------------------------------------------- paho callbacks
+
+    def _guarded(self, handler: Callable[..., None]) -> Callable[..., None]:
+        def call(*args: Any) -> None:
+            try:
+                handler(*args)
+            except Exception:  # never let an error reach paho's network thread
+                with self._lock:
+                    self.callback_errors += 1
+                if self._errors.warning(handler.__name__, f"error in MQTT {handler.__name__}"):
+                    log.exception("details of the error in %s", handler.__name__)
+
+        return call
+
+    def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if reason.is_failure:
+            log.error("broker %s refused the connection: %s", self.address, reason)
+            self._on_link_sink(LinkChange(LinkStatus.DOWN, self._clock(), f"refused: {reason}"))
+            return
+        self.connects += 1
+        if self._subscriptions:
+            client.subscribe([(topic, 1) for topic in self._subscriptions])
+        log.info("connected to %s; subscribed to %d topics", self.address, len(self._subscriptions))
+        self._on_link_sink(LinkChange(LinkStatus.UP, self._clock(), "connected"))
+        if self._on_connected is not None:
+            self._on_connected()
+
+    def _handle_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        detail = "disconnected" if not reason.is_failure else f"lost: {reason}"
+        if self._started:
+            log.warning("MQTT link to %s %s; retrying with backoff", self.address, detail)
+        self._on_link_sink(LinkChange(LinkStatus.DOWN, self._clock(), detail))
+
+    def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self._errors.warning("connect_fail", f"cannot reach MQTT broker {self.address}; retrying with backoff")
+        self._on_link_sink(LinkChange(LinkStatus.DOWN, self._clock(), "unreachable"))
+
+    def _handle_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self.messages += 1
+        self._on_message_sink(message.topic, bytes(message.payload))

@@ -1,0 +1,79 @@
+"""Typed values that cross from the MQTT edge to the main thread.
+
+Everything past ``device.ingest`` speaks these frozen types; no paho object
+travels further. Times are wall-clock epoch seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One metric's value as measured by the publisher at ``measured_at``."""
+
+    metric: str
+    value: float
+    measured_at: float
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return self.metric
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """Ticker text; empty ``text`` withdraws the announcement with this ``id``."""
+
+    id: str
+    text: str
+    expires_at: float | None
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return f"announce:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    """One agent on the leaderboard: a display name and named figures."""
+
+    name: str
+    stats: tuple[tuple[str, float], ...]
+
+    def stat(self, name: str, default: float = 0.0) -> float:
+        for key, value in self.stats:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    """The latest leaderboard rows from the agents topic."""
+
+    rows: tuple[AgentRow, ...]
+    measured_at: float
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return "agents"
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge:
+    """A request to silence the current alarm's sound (from MQTT or a button)."""
+
+    source: str
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return "ack"
+
+
+Update = Reading | Announcement | Leaderboard | Acknowledge

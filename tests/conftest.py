@@ -1,0 +1,59 @@
+"""Shared fixtures: a real mosquitto per test, and helpers to write config files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.broker import Mosquitto
+
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A running mosquitto on a free loopback port, killed after the test."""
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def board_toml(port: int, state_dir: Path, extra: str = "", *, site: str = "lab", board: str = "b1") -> str:
+    """A minimal board config for tests, pointed at a local broker and a private cache folder."""
+    return f"""
+default_stale_after = "2m"
+[site]
+id = "{site}"
+[board]
+id = "{board}"
+[mqtt]
+host = "127.0.0.1"
+port = {port}
+keepalive = "2s"
+reconnect_min = "1s"
+reconnect_max = "2s"
+[cache]
+dir = "{state_dir}"
+flush_interval = "0.5s"
+{extra}
+"""
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write a TOML board config into the test's folder and return its path."""
+
+    def write(text: str, name: str = "board.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write

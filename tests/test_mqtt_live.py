@@ -1,0 +1,129 @@
+"""The data path against a real mosquitto: values arrive, the link heals, TLS and passwords work."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from device.app import Board
+from device.config import load_config
+from device.state import LinkStatus
+from tests.broker import Mosquitto, make_tls_files
+from tests.conftest import board_toml
+from tests.helpers import step_until
+
+
+def _board(path: Path) -> Board:
+    return Board(load_config(path))
+
+
+def test_values_published_with_mosquitto_pub_arrive_in_state(
+    mosquitto: Mosquitto, tmp_path: Path, write_config
+) -> None:
+    """A queue object published by mosquitto_pub becomes typed values in the board state."""
+    board = _board(write_config(board_toml(mosquitto.port, tmp_path / "state")))
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        payload = {"ts": time.time(), "calls_waiting": 7, "service_level_pct": 78.5, "mystery": "ignored"}
+        mosquitto.publish("cc/lab/queue/sales", json.dumps(payload))
+        step_until(board, lambda: board.state.value("sales.calls_waiting") is not None, what="calls_waiting")
+        assert board.state.value("sales.calls_waiting").value == 7  # type: ignore[union-attr]
+        assert board.state.value("sales.service_level_pct").value == 78.5  # type: ignore[union-attr]
+        assert board.state.value("sales.mystery") is None
+    finally:
+        board.close()
+
+
+def test_broker_restart_mid_stream_heals_without_restarting_the_board(
+    mosquitto: Mosquitto, tmp_path: Path, write_config
+) -> None:
+    """Killing and restarting the broker takes the link down and back up; values flow again."""
+    board = _board(write_config(board_toml(mosquitto.port, tmp_path / "state")))
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        mosquitto.publish("cc/lab/queue/sales", json.dumps({"calls_waiting": 1}))
+        step_until(board, lambda: board.state.value("sales.calls_waiting") is not None, what="first value")
+
+        mosquitto.stop()
+        step_until(board, lambda: board.state.link.status is LinkStatus.DOWN, timeout=15, what="link down")
+        mosquitto.start()
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, timeout=15, what="link back up")
+
+        mosquitto.publish("cc/lab/queue/sales", json.dumps({"calls_waiting": 2}))
+        step_until(
+            board,
+            lambda: getattr(board.state.value("sales.calls_waiting"), "value", None) == 2,
+            what="value after restart",
+        )
+        statuses = [change.status for change in board.state.link_log]
+        assert statuses[-3:] == [LinkStatus.UP, LinkStatus.DOWN, LinkStatus.UP]
+        assert board.source.connects >= 2
+    finally:
+        board.close()
+
+
+def test_board_publishes_online_status_and_will_names_offline(
+    mosquitto: Mosquitto, tmp_path: Path, write_config
+) -> None:
+    """On connect the board publishes a retained online status; on a clean stop it leaves offline."""
+    import subprocess
+
+    from tests.broker import require
+
+    board = _board(write_config(board_toml(mosquitto.port, tmp_path / "state")))
+    board.start()
+    step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+    time.sleep(0.3)
+    sub = [require("mosquitto_sub"), "-h", "127.0.0.1", "-p", str(mosquitto.port), "-t", "wallboard/lab/b1/status",
+           "-C", "1", "-W", "5"]  # fmt: skip
+    online = json.loads(subprocess.run(sub, capture_output=True, check=True, timeout=10).stdout)
+    assert online["status"] == "online" and online["board"] == "b1"
+    board.close()
+    offline = json.loads(subprocess.run(sub, capture_output=True, check=True, timeout=10).stdout)
+    assert offline["status"] == "offline"
+
+
+def test_tls_with_ca_and_client_certificate(tmp_path: Path, write_config) -> None:
+    """The board connects over TLS, verifying the broker against the configured CA."""
+    tls = make_tls_files(tmp_path / "tls")
+    broker = Mosquitto(tmp_path / "broker", tls=tls)
+    broker.start()
+    try:
+        extra = f'[mqtt.tls]\nca_file = "{tls.ca}"\ncert_file = "{tls.client_cert}"\nkey_file = "{tls.client_key}"\n'
+        text = board_toml(broker.tls_port or 0, tmp_path / "state").replace("[cache]", extra + "[cache]")
+        board = _board(write_config(text))
+        board.start()
+        try:
+            step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="TLS link up")
+            broker.publish("cc/lab/queue/sales", json.dumps({"calls_waiting": 3}))
+            step_until(board, lambda: board.state.value("sales.calls_waiting") is not None, what="value over TLS")
+        finally:
+            board.close()
+    finally:
+        broker.stop()
+
+
+def test_username_and_password_file(tmp_path: Path, write_config) -> None:
+    """The password comes from password_file; a wrong one leaves the link down, the right one connects."""
+    broker = Mosquitto(tmp_path / "broker", passwords={"board-b1": "s3cret"})
+    broker.start()
+    try:
+        secret = tmp_path / "mqtt.password"
+        for password, expected in (("wrong", LinkStatus.DOWN), ("s3cret", LinkStatus.UP)):
+            secret.write_text(password + "\n")
+            extra = f'username = "board-b1"\npassword_file = "{secret}"\n'
+            text = board_toml(broker.auth_port or 0, tmp_path / "state").replace("[cache]", extra + "[cache]", 1)
+            text = text.replace('reconnect_max = "2s"\n', 'reconnect_max = "2s"\n' + extra).replace(
+                extra + "[cache]", "[cache]"
+            )
+            board = _board(write_config(text))
+            board.start()
+            try:
+                step_until(board, lambda: board.state.link.status is expected, what=f"link {expected.value}")
+            finally:
+                board.close()
+    finally:
+        broker.stop()
