@@ -29,6 +29,7 @@ from device.ingest import Ingest, RejectionCounter
 from device.mqtt_source import MqttSource
 from device.rules import Assessment, RuleEngine, Severity
 from device.state import BoardState, LinkChange, LinkStatus
+from device.updates import Acknowledge
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,10 @@ class Board:
     def _on_message(self, topic: str, payload: bytes) -> None:
         for update in self.ingest.decode(topic, payload, self._wall_clock()):
             self.handoff.put(update)
+
+    def acknowledge(self, source: str) -> None:
+        """Silence the current alarm's sound (from any thread: a button callback, say)."""
+        self.handoff.put(Acknowledge(source=source, received_at=self._wall_clock()))
 
     def _on_link(self, change: LinkChange) -> None:
         self._links.append(change)

@@ -42,8 +42,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from device.app import Board, StateLog
+    from device.app import Board
     from device.config import load_config
+    from device.outputs import build_outputs
 
     try:
         loaded = load_config(args.config)
@@ -60,8 +61,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    outputs = [StateLog()]
-    board = Board(loaded, outputs=outputs)
+    board = Board(loaded)
+    board.outputs.extend(build_outputs(board))
     log.info(
         "wallboard %s: board %s/%s from %s (config %s)",
         __version__,

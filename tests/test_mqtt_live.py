@@ -122,7 +122,11 @@ def test_username_and_password_file(tmp_path: Path, write_config) -> None:
             board = _board(write_config(text))
             board.start()
             try:
-                step_until(board, lambda: board.state.link.status is expected, what=f"link {expected.value}")
+                step_until(
+                    board,
+                    lambda board=board, expected=expected: board.state.link.status is expected,  # type: ignore[misc]
+                    what=f"link {expected.value}",
+                )
             finally:
                 board.close()
     finally:

