@@ -29,7 +29,10 @@ from device.ingest import Ingest, RejectionCounter
 from device.mqtt_source import MqttSource
 from device.rules import Assessment, RuleEngine, Severity
 from device.state import BoardState, LinkChange, LinkStatus
-from device.updates import Acknowledge
+from device.updates import Acknowledge, RemoteConfig, ScreenshotRequest
+
+from device.health import STATUS_SCHEMA
+from device.remote_config import ConfigOutcome, apply_remote_config
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +133,10 @@ class Board:
         self.status_topic = f"{self.ingest.board_topic}/status"
         self.started_at = wall_clock()
         self.assessment = Assessment()
+        # Operations (device.remote_config, device.screenshot): the last remote config's outcome, and
+        # screenshot requests waiting for the screenshot output to answer them after the next frame.
+        self.config_outcome: ConfigOutcome | None = None
+        self.screenshot_requests: deque[ScreenshotRequest] = deque(maxlen=4)
         self._last_assess = float("-inf")
         self._assessed_version = -1
         self.source = MqttSource(
@@ -160,11 +167,14 @@ class Board:
         self.handoff.wake()
 
     def _publish_online(self) -> None:
+        # A health publisher among the outputs sends the full status from the main thread on the link change.
+        if any(getattr(output, "publishes_status", False) for output in self.outputs):
+            return
         self.source.publish(self.status_topic, self._status_payload(online=True), retain=True, qos=1)
 
     def _status_payload(self, *, online: bool) -> bytes:
         status: dict[str, object] = {
-            "schema": 1,
+            "schema": STATUS_SCHEMA,
             "status": "online" if online else "offline",
             "site": self.config.site.id,
             "board": self.config.board.id,
@@ -205,7 +215,13 @@ class Board:
         wall_now, now = self._wall_clock(), self._clock()
         while self._links:
             self.state.set_link(self._links.popleft())
-        self.state.apply_all(self.handoff.drain())
+        updates = self.handoff.drain()
+        self.state.apply_all(u for u in updates if not isinstance(u, (RemoteConfig, ScreenshotRequest)))
+        for update in updates:
+            if isinstance(update, RemoteConfig):
+                self.config_outcome = apply_remote_config(self, update) or self.config_outcome
+            elif isinstance(update, ScreenshotRequest):
+                self.screenshot_requests.append(update)
         self._stage_changes()
         if self.state.version != self._assessed_version or now - self._last_assess >= _ASSESS_INTERVAL:
             self.assessment = self.rules.assess(self.state, wall_now, now)
@@ -228,6 +244,29 @@ class Board:
             except Exception:
                 log.exception("output %s failed; the board keeps running", type(output).__name__)
         return budget
+
+    def reconfigure(self, loaded: LoadedConfig) -> None:
+        """Run with ``loaded`` from now on, without a restart; keep it as the last good config.
+
+        Ingest and rules are rebuilt (rule holds start again), subscriptions follow the new
+        topic mappings, and outputs with a ``reconfigure(config)`` method are told. The MQTT
+        connection and the cache stay as they are (``device.remote_config`` refuses changes to them).
+        """
+        self.loaded, self.config = loaded, loaded.config
+        self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock)
+        self.state.use_config(self.config)
+        self.rules = RuleEngine(self.config.rule)
+        self._assessed_version = -1
+        self.source.set_subscriptions(self.ingest.subscriptions())
+        for output in self.outputs:
+            hook = getattr(output, "reconfigure", None)
+            if callable(hook):
+                try:
+                    hook(self.config)
+                except Exception:
+                    log.exception("output %s could not take the new config", type(output).__name__)
+        self.cache.save_config(loaded.text, loaded.checksum)
+        log.info("now running config %s", loaded.checksum)
 
     def _stage_changes(self) -> None:
         for key in self.state.take_changed():

@@ -30,8 +30,8 @@ import msgspec
 from device.errors import ConfigError
 from device.metrics import QUEUE_FIELDS, MetricKind, is_valid_name, split_key
 from device.settings_types import Duration, decode_hook
-from display.settings import DisplaySettings
-from firmware_bridge.settings import SignalSettings
+from display.settings import DisplaySettings, display_problems
+from firmware_bridge.settings import SignalSettings, signal_problems
 
 _MAX_EXTENDS_DEPTH = 4
 _MAX_REPORTED = 20
@@ -133,6 +133,14 @@ class CacheSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=T
     history_interval: Duration = Duration(10)
 
 
+class HealthSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The board's health telemetry on ``wallboard/<site>/<board>/status``."""
+
+    interval: Duration = Duration(30)  # also published at once when the alarm or the connection changes
+    hot_celsius: float = 75.0  # reported as "hot" from here (a Pi 4/5 starts throttling at 80-85 C)
+    sysfs: str = "/sys"  # where temperatures are read; tests point it at a fake tree
+
+
 class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A whole, merged and validated board config."""
 
@@ -147,6 +155,7 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     cache: CacheSettings = CacheSettings()
     display: DisplaySettings = DisplaySettings()
     signals: SignalSettings = SignalSettings()
+    health: HealthSettings = HealthSettings()
 
     def metric_settings(self, key: str) -> MetricSettings | None:
         """The ``[[metric]]`` entry for ``key``, if the config has one."""
@@ -489,6 +498,10 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["cache", "history_points"], "expected 2 to 100000"))
     if config.cache.flush_interval < 0.5:
         found.append((["cache", "flush_interval"], "expected at least 0.5s"))
+    if config.health.interval < 1:
+        found.append((["health", "interval"], "expected at least 1s"))
+    found += display_problems(config)
+    found += signal_problems(config.signals)
     return found
 
 

@@ -23,13 +23,25 @@ import msgspec
 from device.config import BoardConfig
 from device.metrics import MAX_MAGNITUDE, QUEUE_FIELDS, MetricKind, is_valid_name, metric_key
 from device.ratelog import RateLimitedLog
-from device.updates import Acknowledge, AgentRow, Announcement, Leaderboard, Reading, Update
+from device.updates import (
+    Acknowledge,
+    AgentRow,
+    Announcement,
+    Leaderboard,
+    Reading,
+    RemoteConfig,
+    ScreenshotRequest,
+    Update,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ANNOUNCEMENT_CHARS = 280
 MAX_AGENT_NAME_CHARS = 40
 MAX_LEADERBOARD_ROWS = 50
+# Screenshot widths a request may ask for; the display caps the bytes as well.
+SCREENSHOT_WIDTHS = (160, 1920)
+DEFAULT_SCREENSHOT_WIDTH = 960
 # Epoch seconds above this are taken to be milliseconds (year 5138 in seconds).
 _MILLISECONDS_FROM = 1e11
 
@@ -99,6 +111,8 @@ class Ingest:
         self._announce_topic = f"{config.mqtt.topic_prefix}/{site}/announce"
         self.board_topic = f"wallboard/{site}/{config.board.id}"
         self._ack_topic = f"{self.board_topic}/ack"
+        self.config_topic = f"{self.board_topic}/config"
+        self.screenshot_topic = f"{self.board_topic}/screenshot"
         self._mapped = {mapping.topic: mapping for mapping in config.topic}
         self._declared = {entry.key for entry in config.metric}
         self._max_payload = config.ingest.max_payload_bytes
@@ -111,6 +125,8 @@ class Ingest:
             self._agents_topic,
             self._announce_topic,
             self._ack_topic,
+            self.config_topic,
+            self.screenshot_topic,
             *self._mapped,
         ]
 
@@ -148,6 +164,10 @@ class Ingest:
             return [self._leaderboard(payload, now)]
         if topic == self._ack_topic:
             return [Acknowledge(source="mqtt", received_at=now)]
+        if topic == self.config_topic:
+            return [self._remote_config(payload, now)]
+        if topic == self.screenshot_topic:
+            return [self._screenshot_request(payload, now)]
         raise Rejected(Reason.UNKNOWN_TOPIC, "not a topic this board uses")
 
     def _queue_object(self, queue: str, payload: bytes, now: float) -> list[Reading]:
@@ -222,6 +242,25 @@ class Ingest:
             )
             rows.append(AgentRow(_printable(row["name"], MAX_AGENT_NAME_CHARS), stats))
         return Leaderboard(tuple(rows), measured_at, now)
+
+    def _remote_config(self, payload: bytes, now: float) -> RemoteConfig:
+        # Only the text is checked here; the full validation runs on the main thread.
+        try:
+            return RemoteConfig(payload.decode("utf-8"), now)
+        except UnicodeDecodeError:
+            raise Rejected(Reason.MALFORMED, "config is not UTF-8 text") from None
+
+    def _screenshot_request(self, payload: bytes, now: float) -> ScreenshotRequest:
+        """An empty payload, or ``{"max_width": 640}``."""
+        if not payload.strip():
+            return ScreenshotRequest(DEFAULT_SCREENSHOT_WIDTH, now)
+        width = _json_object(payload).get("max_width", DEFAULT_SCREENSHOT_WIDTH)
+        if isinstance(width, bool) or not isinstance(width, int):
+            raise Rejected(Reason.WRONG_TYPE, "max_width: expected a whole number of pixels")
+        low, high = SCREENSHOT_WIDTHS
+        if not low <= width <= high:
+            raise Rejected(Reason.OUT_OF_RANGE, f"max_width: expected {low} to {high}, got {width}")
+        return ScreenshotRequest(width, now)
 
     # ------------------------------------------------------------------ parts
 

@@ -119,6 +119,19 @@ class MqttSource:
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
         return info.rc == mqtt.MQTT_ERR_SUCCESS
 
+    def set_subscriptions(self, topics: Sequence[str]) -> None:
+        """Subscribe to ``topics`` from now on (and after every reconnect); drop the ones no longer listed."""
+        with self._lock:
+            old, self._subscriptions = set(self._subscriptions), list(topics)
+        if not self._client.is_connected():
+            return  # the next connect subscribes to the new list
+        added = [(topic, 1) for topic in self._subscriptions if topic not in old]
+        removed = [topic for topic in old if topic not in self._subscriptions]
+        if added:
+            self._client.subscribe(added)
+        if removed:
+            self._client.unsubscribe(removed)
+
     def is_connected(self) -> bool:
         return bool(self._client.is_connected())
 

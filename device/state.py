@@ -107,6 +107,11 @@ class BoardState:
         self.link_log.append(change)
         self.version += 1
 
+    def use_config(self, config: BoardConfig) -> None:
+        """Judge staleness by ``config`` from now on (a remote config was applied); values are kept."""
+        self._config = config
+        self.version += 1
+
     def restore(self, key: str, value: MetricValue, history: Iterable[tuple[float, float]] = ()) -> None:
         """Put back a value from the cache with its original times (so old data shows as stale)."""
         held = self._values.get(key)

@@ -76,4 +76,30 @@ class Acknowledge:
         return "ack"
 
 
-Update = Reading | Announcement | Leaderboard | Acknowledge
+@dataclass(frozen=True, slots=True)
+class RemoteConfig:
+    """A board config (TOML text) received on the board's own config topic; validated on the main thread."""
+
+    text: str
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return "remote_config"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenshotRequest:
+    """A request to publish a PNG of what the screen shows, at most ``max_width`` pixels wide."""
+
+    max_width: int
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return "screenshot"
+
+
+# Requests for the board itself (not data for the state): handled by the run loop, not BoardState.
+OperatorRequest = RemoteConfig | ScreenshotRequest
+Update = Reading | Announcement | Leaderboard | Acknowledge | RemoteConfig | ScreenshotRequest

@@ -1,0 +1,168 @@
+"""The SQLite cache: batching, restore with original times, kill -9 safety, and bad files moved aside."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from device.app import Board, open_cache
+from device.cache import CACHE_FILE, Cache
+from device.config import load_config, load_config_text
+from device.state import LinkStatus, MetricValue
+from tests.broker import Mosquitto, free_port
+from tests.conftest import board_toml
+from tests.helpers import step_until
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_writes_are_batched_to_one_commit_per_interval(tmp_path: Path) -> None:
+    """Many staged values within flush_interval make one commit; the latest value per metric is kept."""
+    clock = Clock()
+    cache = Cache(tmp_path / CACHE_FILE, flush_interval=5.0, clock=clock)
+    for i in range(100):
+        cache.stage("q.asa_s", MetricValue(i, 1000.0 + i, 1000.0 + i), (1000.0, i))
+        clock.now += 0.01
+        cache.flush()
+    assert cache.commits == 0
+    clock.now = 5.0
+    assert cache.flush()
+    assert cache.commits == 1
+    assert cache.load_values() == {"q.asa_s": MetricValue(99, 1099.0, 1099.0)}
+    assert cache.load_history("q.asa_s") == [(1000.0, 99.0)]
+    cache.close()
+
+
+def test_history_is_bounded_per_metric(tmp_path: Path) -> None:
+    """Only the newest history_points points are kept per metric."""
+    cache = Cache(tmp_path / CACHE_FILE, history_points=10, flush_interval=0)
+    for i in range(50):
+        cache.stage("q.asa_s", MetricValue(i, float(i), float(i)), (float(i), float(i)))
+        cache.flush(force=True)
+    assert [t for t, _ in cache.load_history("q.asa_s")] == [float(i) for i in range(40, 50)]
+    cache.close()
+
+
+def test_the_cache_is_in_wal_mode_and_keeps_the_last_good_config(tmp_path: Path) -> None:
+    """The file is SQLite in WAL mode and the last good config survives reopening."""
+    cache = Cache(tmp_path / CACHE_FILE)
+    cache.save_config("[site]\nid = 'x'\n", "abc")
+    cache.close()
+    again = Cache(tmp_path / CACHE_FILE)
+    assert again.load_config() is not None and again.load_config().checksum == "abc"  # type: ignore[union-attr]
+    again.close()
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_kill_9_of_a_writer_at_random_moments_leaves_a_cache_that_opens(tmp_path: Path) -> None:
+    """A writer process killed with SIGKILL mid-commit, ten times, always leaves a consistent cache."""
+    path = tmp_path / CACHE_FILE
+    rng = random.Random(7)
+    last_seen = 0.0
+    for _ in range(10):
+        writer = subprocess.Popen(
+            [sys.executable, str(REPO / "tests" / "cache_writer.py"), str(path)],
+            stdout=subprocess.PIPE,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.05, 0.4))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        cache = Cache(path, history_points=50)
+        assert cache.moved_aside is None
+        values = cache.load_values()
+        assert len(values) == 20
+        counts = {value.value for value in values.values()}
+        assert len(counts) == 1  # each commit writes all 20 metrics or none of them
+        newest = max(value.measured_at for value in values.values())
+        assert newest >= last_seen
+        last_seen = newest
+        cache.close()
+
+
+def test_a_corrupt_cache_file_is_moved_aside_and_the_board_starts_empty(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Garbage in the cache file is renamed with a log line; a fresh cache works."""
+    path = tmp_path / CACHE_FILE
+    path.write_bytes(b"this is not a database" * 500)
+    cache = Cache(path)
+    assert cache.moved_aside is not None and cache.moved_aside.read_bytes().startswith(b"this is not")
+    assert cache.load_values() == {}
+    assert "moved it to" in caplog.text
+    cache.close()
+
+
+def test_an_unreadable_cache_path_is_moved_aside(tmp_path: Path) -> None:
+    """A cache path that cannot be opened as a database (here a folder) is moved aside too."""
+    path = tmp_path / CACHE_FILE
+    path.mkdir()
+    cache = Cache(path)
+    assert cache.moved_aside is not None and cache.moved_aside.is_dir()
+    cache.close()
+
+
+def test_no_usable_cache_folder_runs_in_memory_with_a_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If the cache folder cannot be made at all the board runs from memory and says so."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    config = load_config_text(f'[site]\nid = "s"\n[board]\nid = "b"\n[cache]\ndir = "{blocker}"\n').config
+    cache = open_cache(config)
+    assert str(cache.path) == ":memory:"
+    assert "running without one" in caplog.text
+    cache.close()
+
+
+def test_board_restores_cached_values_as_stale_after_restart_with_no_broker(
+    mosquitto: Mosquitto, tmp_path: Path, write_config
+) -> None:
+    """Values received live survive a restart; with no broker and time passed they come back stale."""
+    state_dir = tmp_path / "state"
+    path = write_config(board_toml(mosquitto.port, state_dir))
+    board = Board(load_config(path))
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        measured = time.time() - 1
+        mosquitto.publish("cc/lab/queue/sales", json.dumps({"ts": measured, "calls_waiting": 6, "asa_s": 20}))
+        step_until(board, lambda: board.state.value("sales.asa_s") is not None, what="values")
+    finally:
+        board.close()
+    mosquitto.stop()
+
+    unreachable = write_config(board_toml(free_port(), state_dir), name="again.toml")
+    later = Board(load_config(unreachable), wall_clock=lambda: time.time() + 3600)
+    later.start()
+    try:
+        later.step()  # the first pass already has the cached values
+        restored = later.state.value("sales.calls_waiting")
+        assert restored is not None and restored.value == 6 and abs(restored.measured_at - measured) < 1e-3
+        assert later.state.is_stale("sales.calls_waiting")
+        assert later.assessment.blind
+        assert later.state.link.status is not LinkStatus.UP
+    finally:
+        later.close()

@@ -1,0 +1,109 @@
+"""Rules on a timeline: hold time, hysteresis (no flapping), unknown for stale data, the board's worst state."""
+
+from __future__ import annotations
+
+import itertools
+
+from device.config import RuleSettings, load_config_text
+from device.ingest import RejectionCounter
+from device.rules import RuleEngine, RuleTracker, Severity
+from device.settings_types import Duration
+from device.state import BoardState, LinkChange, LinkStatus
+from device.updates import Reading
+
+N, U, W, C = Severity.NORMAL, Severity.UNKNOWN, Severity.WARN, Severity.CRITICAL
+
+
+def _sl_rule(hold: float = 0.0, hysteresis: float = 2.0) -> RuleTracker:
+    """Service level: warn below 80, critical below 70."""
+    return RuleTracker(
+        RuleSettings(
+            metric="q.service_level_pct", warn_below=80, critical_below=70, hysteresis=hysteresis, hold=Duration(hold)
+        )
+    )
+
+
+def _run(tracker: RuleTracker, timeline: list[tuple[float, float | None]]) -> list[Severity]:
+    return [tracker.evaluate(value, t) for t, value in timeline]
+
+
+def test_value_oscillating_around_the_threshold_does_not_flap() -> None:
+    """79.5 / 80.5 / 79.8 / 81 ... around warn_below=80 with hysteresis 2 trips once and stays until 82."""
+    values = [85, 79.5, 80.5, 79.8, 81.0, 79.9, 81.9, 80.1, 82.0, 81.0, 79.9]
+    got = _run(_sl_rule(), [(float(t), v) for t, v in enumerate(values)])
+    assert got == [N, W, W, W, W, W, W, W, N, N, W]
+    changes = sum(1 for a, b in itertools.pairwise(got) if a != b)
+    assert changes == 3
+
+
+def test_hold_time_delays_the_trip_and_a_short_dip_never_trips() -> None:
+    """With hold=30s a 20 s dip below 80 does nothing; a dip held 30 s trips warn at exactly 30 s."""
+    tracker = _sl_rule(hold=30)
+    short = [(0, 85.0), (10, 78.0), (20, 78.0), (30, 78.0), (31, 86.0), (40, 86.0)]
+    assert _run(tracker, short) == [N, N, N, N, N, N]
+    held = [(100, 78.0), (110, 78.0), (129, 78.0), (130, 78.0), (140, 78.0)]
+    assert _run(tracker, held) == [N, N, N, W, W]
+
+
+def test_warn_then_critical_each_with_its_own_hold() -> None:
+    """Dropping straight to 60 trips critical after the hold; climbing to 75 steps down to warn at once."""
+    tracker = _sl_rule(hold=10)
+    timeline = [(0, 60.0), (5, 60.0), (10, 60.0), (20, 75.0), (30, 71.0), (40, 85.0)]
+    assert _run(tracker, timeline) == [N, N, C, W, W, N]
+
+
+def test_critical_holds_until_past_its_clear_point() -> None:
+    """From critical, 71 (between trip 70 and clear 72) stays critical; 72.5 falls back to warn."""
+    tracker = _sl_rule()
+    assert _run(tracker, [(0, 65.0), (1, 71.0), (2, 71.9), (3, 72.5), (4, 81.0), (5, 82.5)]) == [C, C, C, W, W, N]
+
+
+def test_above_direction_rule() -> None:
+    """Longest wait: warn above 60, critical above 120, hysteresis 10."""
+    tracker = RuleTracker(RuleSettings(metric="q.longest_wait_s", warn_above=60, critical_above=120, hysteresis=10))
+    assert _run(tracker, [(0, 30.0), (1, 60.0), (2, 55.0), (3, 50.0), (4, 130.0), (5, 115.0), (6, 105.0)]) == [
+        N, W, W, N, C, C, W,
+    ]  # fmt: skip
+
+
+def test_missing_or_stale_value_is_unknown_never_normal_and_resets_holds() -> None:
+    """No value gives UNKNOWN; a hold in progress must be earned again after a gap."""
+    tracker = _sl_rule(hold=10)
+    assert _run(tracker, [(0, None), (1, 75.0), (8, None), (9, 75.0), (15, 75.0), (19, 75.0)]) == [U, N, U, N, N, W]
+
+
+def test_engine_marks_stale_metrics_unknown_and_board_takes_the_worst() -> None:
+    """The board's alarm state is the worst rule severity; stale data is unknown; a down link is blind."""
+    text = """
+[site]
+id = "lab"
+[board]
+id = "b1"
+[[metric]]
+key = "q.calls_waiting"
+stale_after = "30s"
+[[rule]]
+metric = "q.calls_waiting"
+warn_above = 5
+[[rule]]
+metric = "q.longest_wait_s"
+warn_above = 60
+critical_above = 120
+"""
+    now = 1_000_000.0
+    config = load_config_text(text).config
+    state = BoardState(config, RejectionCounter(), clock=lambda: now)
+    engine = RuleEngine(config.rule)
+    state.set_link(LinkChange(LinkStatus.UP, now))
+    state.apply(Reading("q.calls_waiting", 2, now, now))
+    state.apply(Reading("q.longest_wait_s", 130, now, now))
+    verdict = engine.assess(state, now, 0.0)
+    assert verdict.metrics == {"q.calls_waiting": N, "q.longest_wait_s": C}
+    assert verdict.board is C and not verdict.blind
+    later = engine.assess(state, now + 40, 40.0)  # calls_waiting is now stale
+    assert later.metrics["q.calls_waiting"] is U and later.board is C
+    state.set_link(LinkChange(LinkStatus.DOWN, now + 41))
+    blind = engine.assess(state, now + 41, 41.0)
+    assert blind.blind and blind.board is C
+    state.apply(Reading("q.longest_wait_s", 10, now + 42, now + 42))
+    assert engine.assess(state, now + 42, 42.0).board is U  # nothing wrong, but the board cannot see

@@ -1,0 +1,157 @@
+"""Board state: out-of-order timestamps, staleness, derived metrics, and the coalescing hand-off."""
+
+from __future__ import annotations
+
+from device.config import BoardConfig, load_config_text
+from device.handoff import CoalescingQueue
+from device.ingest import RejectionCounter
+from device.state import BoardState, LinkChange, LinkStatus, MetricValue
+from device.updates import Announcement, Reading
+
+NOW = 1_763_800_000.0
+CONFIG = """
+default_stale_after = "2m"
+[site]
+id = "lab"
+[board]
+id = "b1"
+[[metric]]
+key = "q.calls_waiting"
+stale_after = "30s"
+"""
+
+
+class Clock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _state(clock: Clock | None = None) -> tuple[BoardState, RejectionCounter]:
+    counter = RejectionCounter()
+    config: BoardConfig = load_config_text(CONFIG).config
+    return BoardState(config, counter, clock=clock or Clock()), counter
+
+
+def test_an_older_timestamp_never_overwrites_a_newer_value() -> None:
+    """A reading measured before the held one is refused and counted as out_of_order."""
+    state, counter = _state()
+    assert state.apply(Reading("q.calls_waiting", 9, NOW, NOW))
+    assert not state.apply(Reading("q.calls_waiting", 1, NOW - 10, NOW + 1))
+    assert state.value("q.calls_waiting") == MetricValue(9, NOW, NOW)
+    assert counter.counts() == {"out_of_order": 1}
+    assert state.apply(Reading("q.calls_waiting", 4, NOW + 1, NOW + 1))
+    assert state.value("q.calls_waiting").value == 4  # type: ignore[union-attr]
+
+
+def test_value_turns_stale_after_its_own_stale_after() -> None:
+    """Per-metric stale_after applies; other metrics use default_stale_after; age is reported."""
+    clock = Clock()
+    state, _ = _state(clock)
+    state.apply(Reading("q.calls_waiting", 3, NOW, NOW))
+    state.apply(Reading("q.asa_s", 20, NOW, NOW))
+    clock.now = NOW + 31
+    assert state.is_stale("q.calls_waiting") and not state.is_stale("q.asa_s")
+    assert state.fresh_value("q.calls_waiting") is None and state.fresh_value("q.asa_s") == 20
+    assert state.age("q.calls_waiting") == 31
+    clock.now = NOW + 121
+    assert state.is_stale("q.asa_s")
+    assert state.is_stale("q.never_seen")
+
+
+def test_restored_values_keep_original_times_and_come_back_stale() -> None:
+    """A value restored from the cache carries its measured time, so an old one is stale at once."""
+    state, _ = _state()
+    state.restore("q.asa_s", MetricValue(25, NOW - 3600, NOW - 3600), [(NOW - 3610, 24), (NOW - 3600, 25)])
+    assert state.value("q.asa_s") == MetricValue(25, NOW - 3600, NOW - 3600)
+    assert state.is_stale("q.asa_s") and state.age("q.asa_s") == 3600
+    assert state.history("q.asa_s") == [(NOW - 3610, 24), (NOW - 3600, 25)]
+    assert state.data_age() == 3600
+
+
+def test_derived_ratios_from_counts_with_no_eval() -> None:
+    """Service level, abandon rate and AHT are worked out from counts of the same queue."""
+    state, _ = _state()
+    for field, value in (("answered", 120), ("answered_within_target", 96), ("offered", 130), ("abandoned", 13)):
+        state.apply(Reading(f"billing.{field}", value, NOW, NOW))
+    state.apply(Reading("billing.handled", 100, NOW, NOW))
+    state.apply(Reading("billing.handle_time_s", 31_200, NOW - 5, NOW))
+    assert state.value("billing.service_level_pct") == MetricValue(80.0, NOW, NOW, derived=True)
+    assert state.value("billing.abandon_rate_pct").value == 10.0  # type: ignore[union-attr]
+    aht = state.value("billing.aht_s")
+    assert aht is not None and aht.value == 312 and aht.measured_at == NOW - 5  # the older input's time
+
+
+def test_a_published_ratio_beats_a_derived_one() -> None:
+    """When the publisher sends service_level_pct itself, counts at the same time do not override it."""
+    state, _ = _state()
+    state.apply(Reading("q.service_level_pct", 77.0, NOW, NOW))
+    state.apply(Reading("q.answered", 10, NOW, NOW))
+    state.apply(Reading("q.answered_within_target", 10, NOW, NOW))
+    assert state.value("q.service_level_pct") == MetricValue(77.0, NOW, NOW)
+
+
+def test_inconsistent_counts_derive_nothing() -> None:
+    """More calls within target than answered (or zero answered) gives no service level at all."""
+    state, _ = _state()
+    state.apply(Reading("q.answered", 0, NOW, NOW))
+    state.apply(Reading("q.answered_within_target", 5, NOW, NOW))
+    assert state.value("q.service_level_pct") is None
+    state.apply(Reading("q.answered", 4, NOW + 1, NOW + 1))
+    assert state.value("q.service_level_pct") is None
+
+
+def test_link_changes_are_recorded_with_their_times() -> None:
+    """The connection state and when it last changed are part of the state; repeats are ignored."""
+    state, _ = _state()
+    state.set_link(LinkChange(LinkStatus.UP, NOW))
+    state.set_link(LinkChange(LinkStatus.UP, NOW + 1))
+    state.set_link(LinkChange(LinkStatus.DOWN, NOW + 2, "lost"))
+    assert state.link == LinkChange(LinkStatus.DOWN, NOW + 2, "lost")
+    assert [c.status for c in state.link_log] == [LinkStatus.CONNECTING, LinkStatus.UP, LinkStatus.DOWN]
+
+
+def test_announcements_expire_and_can_be_withdrawn() -> None:
+    """An announcement disappears after its expiry, or when the same id arrives with empty text."""
+    clock = Clock()
+    state, _ = _state(clock)
+    state.apply(Announcement("drill", "Fire drill", NOW + 60, NOW))
+    state.apply(Announcement("news", "Cake in the kitchen", None, NOW))
+    assert [a.id for a in state.announcements()] == ["drill", "news"]
+    clock.now = NOW + 61
+    assert [a.id for a in state.announcements()] == ["news"]
+    state.apply(Announcement("news", "", None, NOW + 62))
+    assert state.announcements() == []
+
+
+def test_handoff_coalesces_to_latest_value_per_metric_and_counts_drops() -> None:
+    """A burst keeps one update per metric (the newest), never blocks, and counts what it dropped."""
+    queue = CoalescingQueue(capacity=3)
+    for i in range(1000):
+        queue.put(Reading("q.calls_waiting", i, NOW + i, NOW + i))
+    assert not queue.put(Reading("q.calls_waiting", -1, NOW - 1, NOW))  # older than the waiting one
+    queue.put(Reading("q.asa_s", 1, NOW, NOW))
+    queue.put(Reading("q.aht_s", 1, NOW, NOW))
+    assert not queue.put(Reading("q.offered", 1, NOW, NOW))  # a fourth distinct key: full
+    drained = queue.drain()
+    assert [u.handoff_key for u in drained] == ["q.calls_waiting", "q.asa_s", "q.aht_s"]
+    assert drained[0] == Reading("q.calls_waiting", 999, NOW + 999, NOW + 999)
+    stats = queue.stats()
+    assert (stats.coalesced, stats.dropped_full, stats.dropped_older) == (999, 1, 1)
+    assert queue.drain() == [] and len(queue) == 0
+
+
+def test_history_keeps_one_point_per_interval_and_is_bounded() -> None:
+    """Trend-line history samples at most one point per history_interval and keeps history_points."""
+    text = CONFIG + '[cache]\nhistory_points = 5\nhistory_interval = "10s"\n'
+    state = BoardState(load_config_text(text).config, RejectionCounter(), clock=Clock())
+    for second in range(0, 100):
+        state.apply(Reading("q.asa_s", second, NOW + second, NOW + second))
+    points = state.history("q.asa_s")
+    assert len(points) == 5
+    assert points[-1] == (NOW + 90, 99)  # the last interval holds its latest value
+    assert [t - NOW for t, _ in points] == [50, 60, 70, 80, 90]
