@@ -74,7 +74,7 @@ class MqttSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     password_file: str | None = None
     tls: TlsSettings | None = None
     topic_prefix: str = "cc"
-    keepalive: Duration = Duration(10)
+    keepalive: Duration = Duration(7)  # paho notices a dead link within 2 x keepalive
     reconnect_min: Duration = Duration(1)
     reconnect_max: Duration = Duration(30)
 

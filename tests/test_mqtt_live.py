@@ -131,3 +131,69 @@ def test_username_and_password_file(tmp_path: Path, write_config) -> None:
                 board.close()
     finally:
         broker.stop()
+
+
+def test_a_silent_dead_link_is_noticed_by_keepalive(mosquitto: Mosquitto, tmp_path: Path, write_config) -> None:
+    """A link that goes silent without closing (pulled cable) is noticed within 2 x keepalive, then heals."""
+    from tests.proxy import SilentableProxy
+
+    proxy = SilentableProxy(mosquitto.port)
+    board = _board(write_config(board_toml(proxy.port, tmp_path / "state")))  # keepalive 2s
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        time.sleep(0.5)
+        proxy.freeze()
+        frozen_at = time.monotonic()
+        step_until(board, lambda: board.state.link.status is LinkStatus.DOWN, timeout=15, what="dead link noticed")
+        noticed_after = time.monotonic() - frozen_at
+        assert noticed_after <= 2 * 2 + 1.5, f"noticed after {noticed_after:.1f}s"
+        proxy.thaw()
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, timeout=15, what="link healed")
+    finally:
+        board.close()
+        proxy.close()
+
+
+def test_an_exception_in_a_callback_never_reaches_paho(mosquitto: Mosquitto) -> None:
+    """A handler that raises is caught and counted; the network thread keeps delivering messages."""
+    import threading
+
+    from device.config import MqttSettings
+    from device.mqtt_source import MqttSource
+    from device.settings_types import Duration
+
+    received: list[bytes] = []
+    arrived = threading.Event()
+
+    def sink(topic: str, payload: bytes) -> None:
+        if payload == b"boom":
+            raise RuntimeError("a bug in a handler")
+        received.append(payload)
+        arrived.set()
+
+    # Retained, so both reach the client as soon as it subscribes: no race with the subscription.
+    mosquitto.publish("t/a", b"boom", retain=True)
+    mosquitto.publish("t/b", b"fine", retain=True)
+    links: list[LinkStatus] = []
+    source = MqttSource(
+        MqttSettings(host="127.0.0.1", port=mosquitto.port, keepalive=Duration(5)),
+        client_id="callback-test",
+        subscriptions=["t/#"],
+        on_message=sink,
+        on_link=lambda change: links.append(change.status),
+        will_topic="t/will",
+        will_payload=b"gone",
+    )
+    source.start()
+    try:
+        assert arrived.wait(10)
+        deadline = time.monotonic() + 5
+        while source.callback_errors == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert received == [b"fine"]
+        assert links[0] is LinkStatus.UP
+        assert source.callback_errors == 1
+        assert source.is_connected()
+    finally:
+        source.stop()
