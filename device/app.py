@@ -25,14 +25,13 @@ from device.cache import CACHE_FILE, Cache, default_state_dir
 from device.config import BoardConfig, LoadedConfig
 from device.errors import CacheError
 from device.handoff import CoalescingQueue, HandoffStats
+from device.health import STATUS_SCHEMA
 from device.ingest import Ingest, RejectionCounter
 from device.mqtt_source import MqttSource
+from device.remote_config import ConfigOutcome, apply_remote_config
 from device.rules import Assessment, RuleEngine, Severity
 from device.state import BoardState, LinkChange, LinkStatus
 from device.updates import Acknowledge, RemoteConfig, ScreenshotRequest
-
-from device.health import STATUS_SCHEMA
-from device.remote_config import ConfigOutcome, apply_remote_config
 
 log = logging.getLogger(__name__)
 

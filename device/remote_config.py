@@ -57,7 +57,8 @@ def check_remote_config(text: str, running: LoadedConfig, *, name: str) -> Loade
     raw = tomllib.loads(text)  # parsed again only to see which tables were left out
     config, current = loaded.config, running.config
     problems = []
-    for section, theirs, ours in (("site", config.site.id, current.site.id), ("board", config.board.id, current.board.id)):
+    ids = (("site", config.site.id, current.site.id), ("board", config.board.id, current.board.id))
+    for section, theirs, ours in ids:
         if theirs != ours:
             problems.append(f'{name}: {section}.id: expected "{ours}" (this board), got "{theirs}"')
     replaced = {}

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 # mosquitto: the broker the tests start on a free loopback port; openssl: the tests' TLS certificates;
 # fonts-dejavu-core: the board's typeface; xvfb: a virtual screen for window screenshots.
-APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb)
+# systemd: systemd-analyze, to verify the unit and rate its sandbox; shellcheck: lints systemd/install.sh.
+APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb systemd shellcheck)
 PYTHON=${PYTHON:-python3}
 
 missing=()

@@ -1,0 +1,98 @@
+"""A short-lived MQTT client for IT's command-line tools (``wallboard fleet``): connect, listen, publish.
+
+Not the board's connection (that is ``device.mqtt_source``, with its will and
+self-healing): this one connects once, fails loudly if it cannot, and hands
+received messages over a queue to the caller's thread. It is the only other
+module that imports paho; nothing from paho leaves it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+log = logging.getLogger(__name__)
+
+_MAX_WAITING = 10_000
+
+
+class ToolClient:
+    """Connects to a broker, subscribes, and queues what arrives as ``(topic, payload)`` pairs."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        ca_file: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        self.address = f"{host}:{port}"
+        self._host, self._port = host, port
+        self._messages: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=_MAX_WAITING)
+        self._connected = threading.Event()
+        self._refused: str | None = None
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id or f"wallboard-tool-{uuid.uuid4().hex[:8]}"
+        )
+        if username is not None:
+            self._client.username_pw_set(username, password)
+        if ca_file is not None:
+            self._client.tls_set(ca_certs=ca_file)
+        self._client.on_connect = self._handle_connect
+        self._client.on_message = self._handle_message
+
+    def connect(self, timeout: float = 10.0) -> None:
+        """Connect and wait for the broker's answer; raise ConnectionError if refused or unreachable."""
+        try:
+            self._client.connect(self._host, self._port, keepalive=30)
+        except (OSError, ValueError) as exc:
+            raise ConnectionError(f"cannot reach MQTT broker {self.address}: {exc}") from None
+        self._client.loop_start()
+        if not self._connected.wait(timeout) or self._refused:
+            self.close()
+            raise ConnectionError(f"MQTT broker {self.address} refused the connection: {self._refused or 'timeout'}")
+
+    def subscribe(self, topic: str, qos: int = 1) -> None:
+        """Queue every message on ``topic`` (retained ones arrive first)."""
+        self._client.subscribe(topic, qos=qos)
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False, timeout: float = 5.0) -> bool:
+        """Publish with QoS 1 and wait for the broker's acknowledgement; False if it did not come."""
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        try:
+            info.wait_for_publish(timeout=timeout)
+        except (RuntimeError, ValueError):
+            return False
+        return bool(info.is_published())
+
+    def next_message(self, timeout: float) -> tuple[str, bytes] | None:
+        """The next received message, or None after ``timeout`` seconds."""
+        try:
+            return self._messages.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    # paho's thread: no raising, no blocking.
+    def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if reason.is_failure:
+            self._refused = str(reason)
+        self._connected.set()
+
+    def _handle_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            self._messages.put_nowait((message.topic, bytes(message.payload)))
+        except queue.Full:
+            log.warning("dropping a message on %s: the tool is not keeping up", message.topic)
