@@ -75,6 +75,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fleet(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from device.config import read_secret
+    from device.fleet import fetch_screenshot, watch
+    from device.mqtt_tool import ToolClient
+
+    host, _, port = args.broker.rpartition(":")
+    if not host or not port.isdigit():
+        log.error("--broker: expected HOST:PORT, got %r", args.broker)
+        return 2
+    password = read_secret(args.password_file, Path.cwd()) if args.password_file else None
+    client = ToolClient(host, int(port), username=args.username, password=password, ca_file=args.ca_file)
+    try:
+        client.connect()
+    except ConnectionError as exc:
+        log.error("%s", exc)
+        return 1
+    try:
+        if args.screenshot:
+            site, _, board = args.screenshot.rpartition("/")
+            site = site or args.site
+            if site == "+" or not args.out:
+                log.error("--screenshot: name the board as SITE/BOARD (or give --site) and give --out FILE.png")
+                return 2
+            error = fetch_screenshot(client, site, board, Path(args.out), max_width=args.max_width)
+            if error is not None:
+                log.error("%s", error)
+                return 1
+            print(f"wrote {args.out}")
+            return 0
+        return watch(
+            client,
+            site=args.site,
+            as_json=args.json,
+            once=args.once,
+            duration=args.timeout,
+            hot_celsius=args.hot,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        client.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wallboard", description="A contact-centre wallboard for a floor TV.")
     parser.add_argument("--version", action="version", version=f"wallboard {__version__}")
@@ -89,6 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", help="files or folders of *.toml")
     check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     check.set_defaults(handler=_cmd_check)
+
+    fleet = commands.add_parser("fleet", help="every board's health from the broker, live; or fetch a screenshot")
+    fleet.add_argument("--broker", required=True, help="HOST:PORT of the site's (or central) broker")
+    fleet.add_argument("--site", default="+", help="only this site (default: all)")
+    fleet.add_argument("--json", action="store_true", help="JSON for scripts (one array per refresh)")
+    fleet.add_argument("--once", action="store_true", help="collect for --timeout seconds (default 2), print, exit")
+    fleet.add_argument("--timeout", type=float, default=None, help="seconds to collect (--once) or to keep watching")
+    fleet.add_argument("--hot", type=float, default=None, help="flag boards at or above this many degrees C")
+    fleet.add_argument("--username", default=None, help="broker user (an admin or monitoring account)")
+    fleet.add_argument("--password-file", default=None, help="file holding that user's password")
+    fleet.add_argument("--ca-file", default=None, help="CA certificate: connect with TLS")
+    fleet.add_argument("--screenshot", metavar="SITE/BOARD", default=None, help="fetch a PNG of what a board shows")
+    fleet.add_argument("--out", default=None, help="where --screenshot writes the PNG")
+    fleet.add_argument("--max-width", type=int, default=960, help="screenshot width limit in pixels (default 960)")
+    fleet.set_defaults(handler=_cmd_fleet)
     return parser
 
 

@@ -13,4 +13,13 @@ def build_outputs(board: Board) -> list[BoardOutput]:
     """The outputs for ``board``: display first (so a frame is drawn before anything reports ready)."""
     outputs: list[BoardOutput] = []
     outputs.append(StateLog())
+    # Operations: answered after the display drew (so a screenshot shows the current frame), and
+    # systemd last, so READY=1 follows a complete first pass.
+    from device.health import HealthPublisher
+    from device.screenshot import ScreenshotResponder
+    from device.systemd_notify import SystemdOutput
+
+    outputs.append(ScreenshotResponder(board))
+    outputs.append(HealthPublisher(board))
+    outputs.append(SystemdOutput())
     return outputs
