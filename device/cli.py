@@ -13,9 +13,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from device import __version__
 from device.errors import ConfigError
+
+if TYPE_CHECKING:
+    from device.config import LoadedConfig
 
 log = logging.getLogger("wallboard")
 
@@ -73,6 +77,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     board.run(stop)
     return 0
+
+
+def _load_or_report(path: str) -> LoadedConfig | None:
+    from device.config import load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return None
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from display.preview import render_preview
+    from display.settings import parse_size
+
+    loaded = _load_or_report(args.config)
+    if loaded is None:
+        return 2
+    try:
+        size = parse_size(args.size) or (1920, 1080)
+        out = render_preview(loaded.config, args.data, args.out, size, page=args.page)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return 2
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    print(f"wrote {out} ({size[0]}x{size[1]}, page {args.page})")
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from device.simulator import run_simulator
+
+    return run_simulator(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from device.demo import run_demo
+
+    return run_demo(args)
 
 
 def _cmd_fleet(args: argparse.Namespace) -> int:
@@ -134,6 +182,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", help="files or folders of *.toml")
     check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     check.set_defaults(handler=_cmd_check)
+
+    preview = commands.add_parser("preview", help="render a board to PNG from sample data (no broker, no screen)")
+    preview.add_argument("--config", required=True, help="the board's TOML config file")
+    preview.add_argument("--data", required=True, help="sample data (JSON), e.g. config/sample-data.json")
+    preview.add_argument("--out", required=True, help="the PNG to write")
+    preview.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
+    preview.add_argument("--page", type=int, default=1, help="which page, from 1 (default 1)")
+    preview.set_defaults(handler=_cmd_preview)
+
+    simulate = commands.add_parser("simulate", help="publish a simulated contact centre to a broker")
+    simulate.add_argument("--broker", default="127.0.0.1:1883", help="HOST:PORT (default 127.0.0.1:1883)")
+    simulate.add_argument("--site", default="demo", help="site id in the topics (default demo)")
+    simulate.add_argument("--queues", default="sales,support", help="comma-separated queue names")
+    simulate.add_argument("--rate", type=float, default=1.0, help="queue updates per second per queue (default 1)")
+    simulate.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
+    simulate.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
+    simulate.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
+    simulate.set_defaults(handler=_cmd_simulate)
+
+    demo = commands.add_parser("demo", help="a live demo board: embedded broker, simulator and board in one")
+    demo.add_argument("--config", default=None, help="board config (default: config/boards/demo.toml)")
+    demo.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
+    demo.add_argument("--screenshots", default=None, help="folder for screenshots when there is no display")
+    demo.add_argument("--screenshot-every", type=float, default=5.0, help="seconds between screenshots offscreen")
+    demo.add_argument("--size", default=None, help="WIDTHxHEIGHT of the window or offscreen screen")
+    demo.set_defaults(handler=_cmd_demo)
 
     fleet = commands.add_parser("fleet", help="every board's health from the broker, live; or fetch a screenshot")
     fleet.add_argument("--broker", required=True, help="HOST:PORT of the site's (or central) broker")

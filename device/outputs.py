@@ -11,7 +11,10 @@ from device.app import Board, BoardOutput, StateLog
 
 def build_outputs(board: Board) -> list[BoardOutput]:
     """The outputs for ``board``: display first (so a frame is drawn before anything reports ready)."""
+    from display.screen import DisplayOutput
+
     outputs: list[BoardOutput] = []
+    outputs.append(DisplayOutput(board.config))
     outputs.append(StateLog())
     # Operations: answered after the display drew (so a screenshot shows the current frame), and
     # systemd last, so READY=1 follows a complete first pass.

@@ -1,0 +1,113 @@
+"""Fonts and rendered text, cached: the board draws the same few strings over and over.
+
+DejaVu Sans Bold from the system (fonts-dejavu-core) by default, a configured
+.ttf if given, and pygame's own font when neither is there. Sizes are
+rounded to a few steps so the font cache stays small; rendered strings are
+kept in a bounded LRU so a still board renders no glyphs at all. Needs
+``pygame.font`` initialised by the caller; never initialises anything itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+import pygame
+
+log = logging.getLogger(__name__)
+
+DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+_BOLD = "DejaVuSans-Bold.ttf"
+_REGULAR = "DejaVuSans.ttf"
+_TEXT_CACHE = 768
+_MIN_SIZE = 8
+_MAX_SIZE = 1200
+
+Colour = tuple[int, int, int]
+
+
+def find_font(configured: str = "", *, bold: bool = True) -> str | None:
+    """The font file to use: the configured one, DejaVu Sans, or None for pygame's default."""
+    if configured:
+        if Path(configured).is_file():
+            return configured
+        log.warning("font %s not found; using the default", configured)
+    for folder in DEJAVU_DIRS:
+        path = folder / (_BOLD if bold else _REGULAR)
+        if path.is_file():
+            return str(path)
+    return None
+
+
+def _step(size: float) -> int:
+    """Round a size down to a step (1 px under 24, then ~4%) so only a few dozen fonts are ever opened."""
+    size = max(_MIN_SIZE, min(_MAX_SIZE, int(size)))
+    if size < 24:
+        return size
+    step = max(1, size // 24)
+    return size - size % step
+
+
+class FontBook:
+    """Opened fonts by size and rendered text by (text, size, colour), both cached."""
+
+    def __init__(self, configured: str = "") -> None:
+        self._bold_path = find_font(configured, bold=True)
+        self._regular_path = find_font("", bold=False) if not configured else self._bold_path
+        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._texts: OrderedDict[tuple[str, int, bool, Colour], pygame.Surface] = OrderedDict()
+        self._fits: dict[tuple[str, int, int, bool], int] = {}
+        self.renders = 0  # how many strings were actually rendered (cache misses)
+
+    def font(self, size: int, bold: bool = True) -> pygame.font.Font:
+        size = _step(size)
+        key = (size, bold)
+        found = self._fonts.get(key)
+        if found is None:
+            path = self._bold_path if bold else self._regular_path
+            found = pygame.font.Font(path, size)
+            if path is None:
+                found.set_bold(bold)
+            self._fonts[key] = found
+        return found
+
+    def text(self, content: str, size: int, colour: Colour, bold: bool = True) -> pygame.Surface:
+        """``content`` rendered antialiased at ``size`` (rounded to a step) in ``colour``."""
+        size = _step(size)
+        key = (content, size, bold, colour)
+        found = self._texts.get(key)
+        if found is not None:
+            self._texts.move_to_end(key)
+            return found
+        found = self.font(size, bold).render(content, True, colour)
+        self.renders += 1
+        self._texts[key] = found
+        if len(self._texts) > _TEXT_CACHE:
+            self._texts.popitem(last=False)
+        return found
+
+    def measure(self, content: str, size: int, bold: bool = True) -> tuple[int, int]:
+        """Width and height of ``content`` at ``size``."""
+        width, height = self.font(size, bold).size(content)
+        return int(width), int(height)
+
+    def fit(self, content: str, width: int, height: int, bold: bool = True) -> int:
+        """The largest size at which ``content`` fits in width x height (at least the minimum size)."""
+        key = (content, width, height, bold)
+        found = self._fits.get(key)
+        if found is not None:
+            return found
+        reference = 100
+        ref_w, ref_h = self.measure(content or " ", reference, bold)
+        guess = min(width * reference / max(1, ref_w), height * reference / max(1, ref_h))
+        size = _step(guess)
+        while size > _MIN_SIZE:
+            w, h = self.measure(content or " ", size, bold)
+            if w <= width and h <= height:
+                break
+            size = _step(size * 0.95) if size > 24 else size - 1
+        if len(self._fits) > 4096:
+            self._fits.clear()
+        self._fits[key] = size
+        return size

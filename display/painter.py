@@ -1,0 +1,168 @@
+"""Paints a board view onto a pygame surface, redrawing only the parts whose picture changed.
+
+``BoardPainter`` keeps what is costly to remake (fonts, rendered text, the
+layout and each part's last key); ``render_board`` is the pure entry point
+that preview and tests share with the screen: a view and a size in, a
+surface out. Nothing here opens a window or changes board state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pygame
+
+from device.app import BoardView
+from device.config import BoardConfig
+from device.state import LinkStatus
+from display.fonts import FontBook
+from display.layout import Box, ScreenLayout, cell_box, screen_layout
+from display.pages import PageRotation, board_pages
+from display.theme import THEMES
+from display.widgets import Frame, Widget, build_widget
+from display.widgets.chrome import OfflineBanner, StatusStrip
+
+log = logging.getLogger(__name__)
+
+
+def board_zone(config: BoardConfig) -> tzinfo:
+    """The site's time zone; UTC (with a warning) if the system has no such zone."""
+    try:
+        return ZoneInfo(config.site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("time zone %r not found; showing UTC", config.site.timezone)
+        return UTC
+
+
+@dataclass
+class PaintResult:
+    """What one paint did: the rectangles it changed and whether anything is moving."""
+
+    dirty: list[pygame.Rect] = field(default_factory=list)
+    moving: bool = False
+    page: int = 0
+
+
+@dataclass
+class PlacedWidget:
+    """Where a widget was last drawn and the text boxes it drew, for overflow checks."""
+
+    kind: str
+    cell: Box
+    text: list[Box]
+
+
+class BoardPainter:
+    """Draws one board's pages, status strip and offline banner; remembers what is on the surface."""
+
+    def __init__(self, config: BoardConfig, fonts: FontBook | None = None) -> None:
+        self.config = config
+        display = config.display
+        self.theme = THEMES[display.theme]
+        self.fonts = fonts if fonts is not None else FontBook(display.font)
+        self.pages = board_pages(config)
+        self.widgets: list[list[Widget]] = [[build_widget(w, display) for w in page.widget] for page in self.pages]
+        self.rotation = PageRotation(self.pages, float(display.page_interval), display.pin_critical)
+        self.zone = board_zone(config)
+        self.strip = StatusStrip(config.board.name or config.board.id)
+        self.banner = OfflineBanner()
+        self.placed: dict[int, PlacedWidget] = {}
+        self._layout_key: Hashable = None
+        self._keys: dict[object, Hashable] = {}
+
+    def invalidate(self) -> None:
+        """Forget what is on the surface: the next paint redraws everything."""
+        self._layout_key = None
+        self._keys.clear()
+
+    def page_label(self, index: int) -> str:
+        if len(self.pages) <= 1:
+            return self.pages[0].name if self.pages else ""
+        name = self.pages[index].name
+        return f"{name} ({index + 1}/{len(self.pages)})" if name else f"page {index + 1}/{len(self.pages)}"
+
+    def paint(self, view: BoardView, surface: pygame.Surface, *, page: int | None = None,
+              phase: float | None = None) -> PaintResult:  # fmt: skip
+        """Bring ``surface`` up to date with ``view``; ``page`` fixes the page (else it rotates)."""
+        index = self.rotation.current(view.now, view.assessment) if page is None else page % len(self.pages)
+        offline = view.state.link.status is not LinkStatus.UP
+        width, height = surface.get_size()
+        frame = Frame(
+            view=view,
+            fonts=self.fonts,
+            theme=self.theme,
+            local=datetime.fromtimestamp(view.wall_now, self.zone),
+            offline=offline,
+            phase=view.now if phase is None else phase,
+            scale=height / 1080,
+        )
+        result = PaintResult(page=index)
+        layout = screen_layout(width, height, strip=self.config.display.status_strip, banner=offline)
+        layout_key = (width, height, offline, index)
+        if layout_key != self._layout_key:
+            self._layout_key = layout_key
+            self._keys.clear()
+            self.placed.clear()
+            surface.fill(self.theme.background)
+            result.dirty.append(surface.get_rect())
+        self._paint_chrome(surface, layout, frame, index, result)
+        page_settings = self.pages[index]
+        for slot, (settings, widget) in enumerate(zip(page_settings.widget, self.widgets[index], strict=True)):
+            box = cell_box(layout.grid, layout.gap, page_settings, settings)
+            result.moving = result.moving or widget.moving(frame)
+            key = widget.key(frame, box)
+            if self._keys.get(slot) == key:
+                continue
+            self._keys[slot] = key
+            frame.drawn = []
+            self._draw_clipped(surface, box, partial(widget.draw, surface, box, frame))
+            self.placed[slot] = PlacedWidget(settings.type, box, frame.drawn)
+            result.dirty.append(pygame.Rect(box))
+        return result
+
+    def _paint_chrome(self, surface: pygame.Surface, layout: ScreenLayout, frame: Frame, index: int,
+                      result: PaintResult) -> None:  # fmt: skip
+        label = self.page_label(index)
+        if layout.strip is not None:
+            strip_box = layout.strip
+            key = self.strip.key(frame, strip_box, label)
+            if self._keys.get("strip") != key:
+                self._keys["strip"] = key
+                self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label))
+                result.dirty.append(pygame.Rect(strip_box))
+        if layout.banner is not None:
+            banner_box = layout.banner
+            key = self.banner.key(frame, banner_box)
+            if self._keys.get("banner") != key:
+                self._keys["banner"] = key
+                self._draw_clipped(surface, banner_box, lambda: self.banner.draw(surface, banner_box, frame))
+                result.dirty.append(pygame.Rect(banner_box))
+
+    @staticmethod
+    def _draw_clipped(surface: pygame.Surface, box: Box, draw: Callable[[], None]) -> None:
+        previous = surface.get_clip()
+        surface.set_clip(pygame.Rect(box))
+        try:
+            draw()
+        finally:
+            surface.set_clip(previous)
+
+
+def render_board(
+    view: BoardView,
+    size: tuple[int, int],
+    *,
+    page: int = 0,
+    phase: float = 0.0,
+    painter: BoardPainter | None = None,
+) -> pygame.Surface:
+    """Draw ``view`` at ``size`` on a new surface (page ``page``, counted from 0). Needs no window."""
+    pygame.font.init()
+    surface = pygame.Surface(size)
+    (painter or BoardPainter(view.config)).paint(view, surface, page=page, phase=phase)
+    return surface
