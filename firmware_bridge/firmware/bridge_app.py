@@ -69,7 +69,17 @@ class AckButton:
         return False
 
 
-def run(read, write, machine, neopixel, now=_ticks_ms, diff=_ticks_diff, sleep_ms=None, keep_going=None):
+def run(
+    read,
+    write,
+    machine,
+    neopixel,
+    now=_ticks_ms,
+    diff=_ticks_diff,
+    sleep_ms=None,
+    keep_going=None,
+    failsafe_ms=bridge_protocol.FAILSAFE_MS,
+):
     """Serve the protocol until ``keep_going()`` is false (forever on the Pico).
 
     ``read()`` returns the bytes waiting (b"" if none) and never blocks;
@@ -77,7 +87,7 @@ def run(read, write, machine, neopixel, now=_ticks_ms, diff=_ticks_diff, sleep_m
     """
     if sleep_ms is None:
         sleep_ms = time.sleep_ms
-    bridge = bridge_protocol.Bridge(now(), ticks_diff=diff)
+    bridge = bridge_protocol.Bridge(now(), failsafe_ms=failsafe_ms, ticks_diff=diff)
     lamps = Lamps(machine, neopixel)
     button = AckButton(machine, now())
     write(bridge_protocol.frame(None, "EVT", ["BOOT"]))
