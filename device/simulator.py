@@ -78,8 +78,8 @@ class Queue:
 def day_profile(hour: float) -> float:
     """Relative arrival rate through the day: quiet at night, peaks late morning and mid afternoon."""
     morning = math.exp(-((hour - 10.5) ** 2) / 3.0)
-    afternoon = 0.85 * math.exp(-((hour - 14.5) ** 2) / 4.0)
-    return max(0.25, min(1.0, 0.25 + morning + afternoon))
+    afternoon = math.exp(-((hour - 14.5) ** 2) / 4.0)
+    return 0.2 + 0.8 * morning + 0.7 * afternoon
 
 
 class ContactCentre:
@@ -224,8 +224,9 @@ class SimulatorPublisher:
     def start(self) -> None:
         """Connect (in the background, reconnecting as needed) and start publishing."""
         import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
 
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"wallboard-sim-{self.site}")
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"wallboard-sim-{self.site}")
         client.reconnect_delay_set(1, 10)
         client.connect_async(self.host, self.port, keepalive=30)
         client.loop_start()

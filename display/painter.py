@@ -55,6 +55,7 @@ class PlacedWidget:
     kind: str
     cell: Box
     text: list[Box]
+    words: list[str]
 
 
 class BoardPainter:
@@ -71,7 +72,8 @@ class BoardPainter:
         self.zone = board_zone(config)
         self.strip = StatusStrip(config.board.name or config.board.id)
         self.banner = OfflineBanner()
-        self.placed: dict[int, PlacedWidget] = {}
+        self.placed: dict[int, PlacedWidget] = {}  # by slot on the page shown
+        self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown
         self._layout_key: Hashable = None
         self._keys: dict[object, Hashable] = {}
 
@@ -108,6 +110,7 @@ class BoardPainter:
             self._layout_key = layout_key
             self._keys.clear()
             self.placed.clear()
+            self.chrome.clear()
             surface.fill(self.theme.background)
             result.dirty.append(surface.get_rect())
         self._paint_chrome(surface, layout, frame, index, result)
@@ -119,9 +122,9 @@ class BoardPainter:
             if self._keys.get(slot) == key:
                 continue
             self._keys[slot] = key
-            frame.drawn = []
+            frame.drawn, frame.texts = [], []
             self._draw_clipped(surface, box, partial(widget.draw, surface, box, frame))
-            self.placed[slot] = PlacedWidget(settings.type, box, frame.drawn)
+            self.placed[slot] = PlacedWidget(settings.type, box, frame.drawn, frame.texts)
             result.dirty.append(pygame.Rect(box))
         return result
 
@@ -133,14 +136,18 @@ class BoardPainter:
             key = self.strip.key(frame, strip_box, label)
             if self._keys.get("strip") != key:
                 self._keys["strip"] = key
+                frame.drawn, frame.texts = [], []
                 self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label))
+                self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts)
                 result.dirty.append(pygame.Rect(strip_box))
         if layout.banner is not None:
             banner_box = layout.banner
             key = self.banner.key(frame, banner_box)
             if self._keys.get("banner") != key:
                 self._keys["banner"] = key
+                frame.drawn, frame.texts = [], []
                 self._draw_clipped(surface, banner_box, lambda: self.banner.draw(surface, banner_box, frame))
+                self.chrome["banner"] = PlacedWidget("banner", banner_box, frame.drawn, frame.texts)
                 result.dirty.append(pygame.Rect(banner_box))
 
     @staticmethod

@@ -34,6 +34,7 @@ class Frame:
     phase: float  # seconds on a steady clock, for motion (the ticker)
     scale: float  # screen height / 1080
     drawn: list[Box] = field(default_factory=list)  # boxes of text drawn, for overflow checks
+    texts: list[str] = field(default_factory=list)  # the strings drawn, for tests and checks
 
 
 class Widget(Protocol):
@@ -118,6 +119,7 @@ def draw_text(
     surface.blit(rendered, (tx, ty), pygame.Rect(0, 0, tw, th))
     placed = (tx, ty, tw, th)
     frame.drawn.append(placed)
+    frame.texts.append(text)
     return placed
 
 

@@ -71,3 +71,4 @@ class Ticker:
         visible_left, visible_right = max(x, left), min(x + w, left + tw)
         if visible_right > visible_left:
             frame.drawn.append((visible_left, max(y, ty), visible_right - visible_left, min(th, h)))
+            frame.texts.append(text)
