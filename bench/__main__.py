@@ -34,7 +34,7 @@ def _plans(quick: bool, soak_minutes: float) -> dict[str, Callable[[], Figures]]
         "resting_no_ticker": lambda: benchmarks.resting(
             ticker=False, rate=1.0, seconds=6 if q else 60, warmup=2 if q else 10
         ),
-        "latency": lambda: benchmarks.latency(updates=60 if q else 1200, rate=20.0 if q else 20.0, warmup=1 if q else 5),
+        "latency": lambda: benchmarks.latency(updates=60 if q else 1200, rate=20.0, warmup=1 if q else 5),
         "throughput": lambda: benchmarks.throughput(
             total=40_000 if q else 1_000_000,
             rate=20_000.0 if q else 40_000.0,
@@ -106,10 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: seconds, not minutes")
     parser.add_argument("--soak-minutes", type=float, default=0.0, help="with all: also run the soak this long")
     args = parser.parse_args(argv)
+    names = [args.benchmark]
     if args.benchmark == "all":
         names = list(ALL) + (["soak"] if args.soak_minutes > 0 else [])
-    else:
-        names = [args.benchmark]
     soak_minutes = args.soak_minutes or 30.0
     results = run(names, quick=args.quick, runs=1 if args.quick else args.runs, soak_minutes=soak_minutes)
     print(table(results))

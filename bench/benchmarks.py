@@ -8,6 +8,7 @@ nothing and assert nothing: benchmarks measure, they do not pass or fail.
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import subprocess
@@ -60,7 +61,7 @@ def _start(base: str, folder: Path, port: int, *, ticker: bool) -> tuple[BoardPr
 def _frame_rate(tallies: list[Tally], since: float, until: float) -> list[float]:
     """Frames per second between consecutive tallies inside [since, until]."""
     inside = [t for t in tallies if since <= t.at <= until]
-    return [(b.frames - a.frames) / (b.at - a.at) for a, b in zip(inside, inside[1:], strict=False) if b.at > a.at]
+    return [(b.frames - a.frames) / (b.at - a.at) for a, b in itertools.pairwise(inside) if b.at > a.at]
 
 
 def resting(*, ticker: bool, rate: float, seconds: float, warmup: float) -> Figures:
@@ -127,9 +128,7 @@ def latency(*, updates: int, rate: float, warmup: float) -> Figures:
         finally:
             board.stop()
     shown = {(s.metric, round(s.measured_at, 6)): s.frame_at for s in frames.shown}
-    delays = [
-        1000.0 * (shown[key] - at) for at, metric in sent if (key := (metric, round(at, 6))) in shown
-    ]
+    delays = [1000.0 * (shown[key] - at) for at, metric in sent if (key := (metric, round(at, 6))) in shown]
     if not delays:
         raise BenchError("no published value was seen on a frame")
     return {
@@ -156,14 +155,11 @@ def throughput(*, total: int, rate: float, publishers: int, queues: int, timeout
             per_queues = max(1, queues // publishers)
             command = [sys.executable, "-m", "bench.load", "flood", "--port", str(broker.port), "--prefix", PREFIX]
             flood_started = time.time()
-            floods = [
-                subprocess.Popen(
-                    [*command, "--count", str(per), "--rate", str(rate / publishers), "--queues", str(per_queues),
-                     "--first-queue", str(i * per_queues), "--seconds", str(timeout)],
-                    stdout=subprocess.PIPE, cwd=REPO_DIR,
-                )  # fmt: skip
-                for i in range(publishers)
-            ]
+            floods = []
+            for i in range(publishers):
+                shard = ["--count", str(per), "--rate", str(rate / publishers), "--queues", str(per_queues)]
+                shard += ["--first-queue", str(i * per_queues), "--seconds", str(timeout)]
+                floods.append(subprocess.Popen([*command, *shard], stdout=subprocess.PIPE, cwd=REPO_DIR))
             pss: list[int] = []
             cpu: list[UsageSample] = [before]
             deadline = time.monotonic() + timeout + 15

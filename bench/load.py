@@ -13,6 +13,7 @@ process ``bench throughput`` starts several of.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import random
@@ -70,10 +71,8 @@ class RawPublisher:
         self._socket.sendall(packets)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._socket.sendall(b"\xe0\x00")
-        except OSError:
-            pass
         self._socket.close()
 
     def __enter__(self) -> RawPublisher:

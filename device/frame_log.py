@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -94,7 +94,16 @@ class FrameLog:
         self._file.close()
 
 
-def frame_log_from_environment(environ: Mapping[str, str] | None = None) -> FrameLog | None:
-    """A ``FrameLog`` writing to the file ``$WALLBOARD_FRAME_LOG`` names; None (the normal case) when unset."""
+def frame_log_from_environment(
+    outputs: Iterable[object] = (), environ: Mapping[str, str] | None = None
+) -> FrameLog | None:
+    """A ``FrameLog`` writing to the file ``$WALLBOARD_FRAME_LOG`` names; None (the normal case) when unset.
+
+    Frames are counted by the first of ``outputs`` that counts them (the display's ``frames_drawn``).
+    """
     path = (os.environ if environ is None else environ).get(ENVIRONMENT_VARIABLE, "")
-    return FrameLog(Path(path)) if path else None
+    if not path:
+        return None
+    counter = next((o for o in outputs if isinstance(getattr(o, "frames_drawn", None), int)), None)
+    frames = (lambda: int(getattr(counter, "frames_drawn", 0))) if counter is not None else None
+    return FrameLog(Path(path), frames=frames)

@@ -28,6 +28,6 @@ def build_outputs(board: Board) -> list[BoardOutput]:
     # Benchmarks only (bench/): shown values and tallies to the file $WALLBOARD_FRAME_LOG names, if set.
     from device.frame_log import frame_log_from_environment
 
-    if (frame_log := frame_log_from_environment()) is not None:
+    if (frame_log := frame_log_from_environment(outputs)) is not None:
         outputs.append(frame_log)
     return outputs
