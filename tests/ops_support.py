@@ -1,0 +1,121 @@
+"""Test support for the operations tests: a fake display, a status inbox, PNG checks, tool lookup."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import time
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from device.app import Board, BoardView
+from device.mqtt_tool import ToolClient
+from tests.helpers import step_until
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def require_tool(program: str, package: str) -> str:
+    """The path of ``program``; fail (never skip) with how to install it when it is missing."""
+    path = shutil.which(program) or shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if path is None:
+        pytest.fail(
+            f"{program} not found: run `sudo apt-get install {package}` (or the README's test command)", pytrace=False
+        )
+    return path
+
+
+def make_png(width: int, height: int, rgb: tuple[int, int, int] = (10, 120, 200)) -> bytes:
+    """A valid, solid-colour RGB PNG built with zlib and struct."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR, after checking the signature and the IHDR's CRC."""
+    assert data[:8] == PNG_SIGNATURE, "not a PNG signature"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    body = data[16:29]
+    (crc,) = struct.unpack(">I", data[29:33])
+    assert crc == zlib.crc32(b"IHDR" + body) & 0xFFFFFFFF, "IHDR CRC mismatch"
+    width, height = struct.unpack(">II", body[:8])
+    return int(width), int(height)
+
+
+class FakeDisplay:
+    """A display output that counts frames and answers snapshots with a solid PNG of a 1920x1080 screen."""
+
+    def __init__(self, fps: float = 1.0) -> None:
+        self.frames_drawn = 0
+        self.fps = fps
+        self.snapshot_widths: list[int] = []
+
+    def render(self, view: BoardView) -> float:
+        self.frames_drawn += 1
+        return 1.0
+
+    def snapshot_png(self, max_width: int = 960, max_bytes: int = 256_000) -> bytes:
+        self.snapshot_widths.append(max_width)
+        width = min(1920, max_width)
+        return make_png(width, width * 9 // 16)
+
+    def close(self) -> None:
+        return None
+
+
+class Inbox:
+    """Everything a ToolClient received, kept in order, read without blocking."""
+
+    def __init__(self, client: ToolClient) -> None:
+        self.client = client
+        self.messages: list[tuple[str, bytes]] = []
+
+    def poll(self) -> list[tuple[str, bytes]]:
+        while (message := self.client.next_message(0)) is not None:
+            self.messages.append(message)
+        return self.messages
+
+    def latest_json(self, topic: str) -> dict[str, Any] | None:
+        """The newest JSON document received on ``topic``, if any."""
+        for got, payload in reversed(self.poll()):
+            if got == topic and payload:
+                document: dict[str, Any] = json.loads(payload)
+                return document
+        return None
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll ``condition`` (no board loop to drive) until it holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def status_where(
+    board: Board, inbox: Inbox, check: Callable[[dict[str, Any]], bool], what: str, timeout: float = 10.0
+) -> dict[str, Any]:
+    """Drive ``board`` until its latest status on the broker passes ``check``; return that status."""
+    found: dict[str, Any] = {}
+
+    def ok() -> bool:
+        document = inbox.latest_json(board.status_topic)
+        if document is not None and check(document):
+            found.update(document)
+            return True
+        return False
+
+    step_until(board, ok, timeout=timeout, what=what)
+    return found

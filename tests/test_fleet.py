@@ -1,0 +1,170 @@
+"""The fleet view: status documents to rows and flags, and two live boards, one killed with kill -9."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from device.app import Board
+from device.config import load_config
+from device.fleet import Fleet, format_table, rows_json, watch
+from device.health import HealthPublisher
+from device.mqtt_tool import ToolClient
+from device.state import LinkStatus
+from tests.broker import Mosquitto
+from tests.conftest import board_toml
+from tests.helpers import step_until
+from tests.ops_support import FakeDisplay, wait_for
+
+WALLBOARD = Path(sys.executable).parent / "wallboard"
+NOW = 1_763_800_000.0
+
+
+def _status(**changes: Any) -> bytes:
+    document: dict[str, Any] = {
+        "schema": 1,
+        "status": "online",
+        "version": "0.1.0",
+        "published_at": NOW - 5,
+        "interval_s": 30.0,
+        "uptime_s": 7200.0,
+        "temperature_c": 52.0,
+        "hot": False,
+        "data": {"newest_age_s": 3.0, "stale": False},
+        "alarm": {"state": "warn"},
+    }
+    document.update(changes)
+    return json.dumps(document).encode()
+
+
+def test_rows_flag_offline_hot_stale_and_silent_boards() -> None:
+    """Each problem a board can have shows as its own flag; a healthy board has none."""
+    fleet = Fleet(hot_celsius=70)
+    fleet.update("wallboard/london/ok/status", _status())
+    fleet.update("wallboard/london/gone/status", json.dumps({"schema": 1, "status": "offline"}).encode())
+    fleet.update("wallboard/london/hot/status", _status(temperature_c=71.5))
+    fleet.update("wallboard/paris/stale/status", _status(data={"newest_age_s": 900.0, "stale": True}))
+    fleet.update("wallboard/paris/hung/status", _status(published_at=NOW - 200))
+    flags = {(row.site, row.board): row.flags for row in fleet.rows(NOW)}
+    assert flags == {
+        ("london", "gone"): ("offline",),
+        ("london", "hot"): ("hot",),
+        ("london", "ok"): (),
+        ("paris", "hung"): ("silent",),
+        ("paris", "stale"): ("stale",),
+    }
+
+
+def test_unreadable_and_cleared_statuses() -> None:
+    """A status that is not JSON is counted and ignored; an empty retained message retires the board."""
+    fleet = Fleet()
+    assert not fleet.update("wallboard/london/a/status", b"{nope")
+    assert fleet.update("wallboard/london/b/status", _status())
+    assert fleet.update("wallboard/london/b/status", b"")
+    assert fleet.rows(NOW) == [] and fleet.unreadable == 1
+
+
+def test_table_and_json_show_the_columns_it_needs() -> None:
+    """The table has a header and one line per board; the JSON has the same rows for scripts."""
+    fleet = Fleet()
+    fleet.update("wallboard/london/floor1/status", _status())
+    rows = fleet.rows(NOW)
+    lines = format_table(rows).splitlines()
+    assert lines[0].split() == ["SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA", "AGE", "ALARM", "FLAGS"]
+    assert lines[1].split() == ["london", "floor1", "yes", "0.1.0", "2.0h", "52C", "3s", "warn", "ok"]
+    (row,) = json.loads(rows_json(rows))
+    assert row["board"] == "floor1" and row["online"] is True and row["flags"] == []
+
+
+def _fleet_json(port: int) -> dict[str, dict[str, Any]]:
+    """One --once --json snapshot of the fleet, by board id."""
+    client = ToolClient("127.0.0.1", port)
+    client.connect()
+    out = io.StringIO()
+    try:
+        watch(client, as_json=True, once=True, duration=1.0, out=out)
+    finally:
+        client.close()
+    return {row["board"]: row for row in json.loads(out.getvalue())}
+
+
+def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
+    mosquitto: Mosquitto, tmp_path: Path, write_config
+) -> None:
+    """Boards a (in this process) and b (`wallboard run`) are listed online; after kill -9, b is offline."""
+    board_a = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "a"), "a.toml")))
+    board_a.outputs.extend([FakeDisplay(), HealthPublisher(board_a)])
+    config_b = write_config(board_toml(mosquitto.port, tmp_path / "b", board="b2"), "b.toml")
+    process = subprocess.Popen(
+        [str(WALLBOARD), "run", "--config", str(config_b)],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    board_a.start()
+    try:
+        step_until(board_a, lambda: board_a.state.link.status is LinkStatus.UP, what="board a up")
+        board_a.step()
+        seen: dict[str, dict[str, Any]] = {}
+
+        def both_online() -> bool:
+            board_a.step()
+            seen.update(_fleet_json(mosquitto.port))
+            return all(seen.get(b, {}).get("online") for b in ("b1", "b2"))
+
+        wait_for(both_online, timeout=30, what="both boards online in the fleet view")
+        assert seen["b2"]["version"] == "0.1.0" and seen["b2"]["flags"] in ([], ["stale"])
+
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+        def b_offline() -> bool:
+            board_a.step()
+            seen.update(_fleet_json(mosquitto.port))
+            return seen["b2"]["online"] is False
+
+        wait_for(b_offline, timeout=20, what="the will marking b2 offline")
+        assert seen["b2"]["flags"] == ["offline"]
+        assert seen["b1"]["online"] is True
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        board_a.close()
+
+
+def test_fleet_command_prints_json_for_scripts(mosquitto: Mosquitto) -> None:
+    """`wallboard fleet --once --json` prints the boards whose status is retained on the broker."""
+    mosquitto.publish("wallboard/london/floor9/status", _status(published_at=1_000_000_000), retain=True)
+    result = subprocess.run(
+        [str(WALLBOARD), "fleet", "--broker", f"127.0.0.1:{mosquitto.port}", "--once", "--json", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert (row["site"], row["board"], row["alarm"]) == ("london", "floor9", "warn")
+    assert row["flags"] == ["silent"]  # its last status is from 2001
+
+
+def test_fleet_command_reports_an_unreachable_broker(tmp_path: Path) -> None:
+    """A broker that is not there is an error message and exit status 1, not a traceback."""
+    from tests.broker import free_port
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(WALLBOARD), "fleet", "--broker", f"127.0.0.1:{free_port()}", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1 and "cannot reach MQTT broker" in result.stderr
+    assert time.monotonic() - started < 15

@@ -1,0 +1,231 @@
+"""systemd integration: sd_notify on a real datagram socket, the unit verified and rated, install and udev files."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from device.app import Board
+from device.config import load_config
+from device.systemd_notify import SystemdNotifier, SystemdOutput
+from tests.broker import Mosquitto, free_port
+from tests.conftest import board_toml
+from tests.ops_support import FakeDisplay, require_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+UNIT = ROOT / "systemd" / "wallboard.service"
+INSTALL = ROOT / "systemd" / "install.sh"
+RULES = ROOT / "systemd" / "99-wallboard.rules"
+WALLBOARD = Path(sys.executable).parent / "wallboard"
+
+
+class NotifyListener:
+    """A datagram socket standing in for systemd's notify socket; collects what the board sends."""
+
+    def __init__(self, address: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(address)
+        self.messages: list[str] = []
+
+    def receive(self, timeout: float = 0.0) -> list[str]:
+        self.sock.settimeout(timeout if timeout > 0 else 0.001)
+        try:
+            while True:
+                self.messages.append(self.sock.recv(4096).decode())
+                self.sock.settimeout(0.001)
+        except (TimeoutError, BlockingIOError):
+            pass
+        return self.messages
+
+    def fields(self) -> list[str]:
+        return [line for message in self.receive() for line in message.split("\n")]
+
+    def wait_for(self, field: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if field in self.fields():
+                return
+            self.receive(0.1)
+        raise AssertionError(f"no {field} within {timeout}s; got {self.fields()}")
+
+
+@pytest.fixture
+def listener(tmp_path: Path) -> Iterator[NotifyListener]:
+    listener = NotifyListener(str(tmp_path / "notify.sock"))
+    try:
+        yield listener
+    finally:
+        listener.sock.close()
+
+
+def _offline_board(tmp_path: Path) -> Board:
+    """A board whose broker does not exist: step() still runs every output."""
+    path = tmp_path / "board.toml"
+    path.write_text(board_toml(free_port(), tmp_path / "state"))
+    return Board(load_config(path))
+
+
+def test_ready_watchdog_and_stopping_reach_the_notify_socket(tmp_path: Path, listener: NotifyListener) -> None:
+    """READY=1 after the display's first frame, WATCHDOG=1 every half WATCHDOG_USEC, STOPPING=1 on close."""
+    env = {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "200000"}
+    board = _offline_board(tmp_path)
+    display = FakeDisplay()
+    board.outputs.extend([display, SystemdOutput(SystemdNotifier(env))])
+    board.step()
+    first = listener.receive(1.0)[0].split("\n")
+    assert first[0] == "READY=1" and display.frames_drawn == 1
+    assert any(line.startswith("STATUS=broker connecting") for line in first)
+    deadline = time.monotonic() + 0.55
+    while time.monotonic() < deadline:
+        time.sleep(min(board.step(), 0.02))
+    board.close()
+    fields = listener.fields()
+    assert fields.count("READY=1") == 1
+    assert 4 <= fields.count("WATCHDOG=1") <= 8, fields  # ~every 0.1 s over ~0.55 s
+    assert fields[-2:] == ["STOPPING=1", "STATUS=stopping: lamps to safe state, cache flushing"]
+
+
+def test_abstract_notify_socket_address(listener: NotifyListener) -> None:
+    """An address starting with @ is sent to the abstract namespace, as systemd means it."""
+    name = f"wallboard-test-{os.getpid()}-{time.monotonic_ns()}"
+    abstract = NotifyListener("\0" + name)
+    try:
+        assert SystemdNotifier({"NOTIFY_SOCKET": "@" + name}).notify("READY=1", "STATUS=hello")
+        assert abstract.receive(1.0) == ["READY=1\nSTATUS=hello"]
+    finally:
+        abstract.sock.close()
+
+
+def test_watchdog_meant_for_another_process_is_ignored() -> None:
+    """WATCHDOG_PID naming another process means no pings from this one."""
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": "/nonexistent", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"})
+    assert notifier.watchdog_interval is None
+    assert SystemdNotifier({"WATCHDOG_USEC": "30000000"}).watchdog_interval == 15.0
+
+
+def test_without_systemd_notify_is_a_quiet_no_op() -> None:
+    """No NOTIFY_SOCKET (run by hand): nothing is sent and nothing fails."""
+    notifier = SystemdNotifier({})
+    assert not notifier.enabled and notifier.notify("READY=1") is False
+
+
+def test_wallboard_run_notifies_ready_and_stopping(
+    mosquitto: Mosquitto, tmp_path: Path, listener: NotifyListener
+) -> None:
+    """The real `wallboard run` process tells systemd READY=1 once drawing, and STOPPING=1 on SIGTERM."""
+    config = tmp_path / "board.toml"
+    config.write_text(board_toml(mosquitto.port, tmp_path / "state"))
+    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify.sock"), WATCHDOG_USEC="2000000")
+    process = subprocess.Popen(
+        [str(WALLBOARD), "run", "--config", str(config)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    try:
+        listener.wait_for("READY=1", timeout=30)
+        listener.wait_for("WATCHDOG=1")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log = process.communicate()[1].decode(errors="replace")
+    listener.receive(0.2)
+    assert "STOPPING=1" in listener.fields(), log
+
+
+def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    """`systemd-analyze verify` accepts the unit (ExecStart pointed at an executable that exists here)."""
+    tool = require_tool("systemd-analyze", "systemd")
+    stand_in = tmp_path / "wallboard"
+    stand_in.write_text("#!/bin/sh\nexit 0\n")
+    stand_in.chmod(0o755)
+    text = UNIT.read_text()
+    assert "ExecStart=/opt/wallboard/venv/bin/wallboard run" in text
+    copy = tmp_path / "wallboard.service"
+    copy.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={stand_in}", text, flags=re.MULTILINE))
+    result = subprocess.run([tool, "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "wallboard.service" not in result.stderr, result.stderr  # no warnings about our unit
+
+
+def test_the_unit_is_sandboxed_well_below_the_default_exposure() -> None:
+    """`systemd-analyze security --offline=true` rates the unit under 5.0 (an unsandboxed service is 9.6)."""
+    tool = require_tool("systemd-analyze", "systemd")
+    result = subprocess.run(
+        [tool, "security", "--offline=true", "--no-pager", str(UNIT)], capture_output=True, text=True, timeout=60
+    )
+    found = re.search(r"Overall exposure level for wallboard\.service: (\d+\.\d+)", result.stdout)
+    assert found, result.stdout[-2000:] + result.stderr
+    assert float(found.group(1)) < 5.0
+
+
+def test_the_unit_has_the_service_settings_the_board_relies_on() -> None:
+    """Type=notify with a watchdog, restart limits, state directory, hardware groups, console video driver."""
+    settings = [line for line in UNIT.read_text().splitlines() if line and not line.startswith("#")]
+    for wanted in (
+        "Type=notify",
+        "NotifyAccess=main",
+        "WatchdogSec=30s",
+        "Restart=on-failure",
+        "StartLimitBurst=10",
+        "StateDirectory=wallboard",
+        "ConfigurationDirectory=wallboard",
+        "User=wallboard",
+        "SupplementaryGroups=video render input gpio dialout audio",
+        "EnvironmentFile=-/etc/default/wallboard",
+        "SyslogIdentifier=wallboard",
+        "WorkingDirectory=/run/wallboard",
+        "DevicePolicy=closed",
+    ):
+        assert wanted in settings, wanted
+    assert any(line.startswith("Environment=SDL_VIDEODRIVER=kmsdrm") for line in settings)
+
+
+def test_install_script_parses_and_passes_shellcheck() -> None:
+    """install.sh is valid bash and shellcheck-clean."""
+    assert subprocess.run(["bash", "-n", str(INSTALL)], capture_output=True).returncode == 0
+    shellcheck = require_tool("shellcheck", "shellcheck")
+    result = subprocess.run([shellcheck, str(INSTALL)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
+    """--dry-run prints every step and changes nothing; uninstalling keeps the config unless --purge."""
+    touched = [Path(p) for p in ("/opt/wallboard", "/etc/wallboard", "/etc/systemd/system/wallboard.service")]
+    before = [p.exists() for p in touched]
+    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=60)
+    assert install.returncode == 0, install.stderr
+    for step in (
+        "+ write /etc/systemd/system/wallboard.service",
+        "+ write /etc/udev/rules.d/99-wallboard.rules",
+        "+ systemctl enable wallboard.service",
+        "+ python3 -m venv --system-site-packages /opt/wallboard/venv",
+    ):
+        assert step in install.stdout, step
+    uninstall = subprocess.run(["bash", str(INSTALL), "--uninstall", "--dry-run"], capture_output=True, text=True)
+    assert uninstall.returncode == 0, uninstall.stderr
+    assert "+ rm -rf /opt/wallboard" in uninstall.stdout and "/etc/wallboard" not in uninstall.stdout.split("kept")[0]
+    purge = subprocess.run(
+        ["bash", str(INSTALL), "--uninstall", "--purge", "--dry-run"], capture_output=True, text=True
+    )
+    assert "+ rm -rf /etc/wallboard /var/lib/wallboard /etc/default/wallboard" in purge.stdout
+    assert [p.exists() for p in touched] == before  # a dry run creates and removes nothing
+
+
+def test_udev_rule_names_the_tower_and_the_pico() -> None:
+    """The CH340 tower (1a86:7523) becomes /dev/wallboard-tower and the Pico (2e8a) /dev/wallboard-bridge."""
+    rules = [line for line in RULES.read_text().splitlines() if line and not line.startswith("#")]
+    assert len(rules) == 2
+    tower, bridge = rules
+    assert 'ATTRS{idVendor}=="1a86", ATTRS{idProduct}=="7523"' in tower and 'SYMLINK+="wallboard-tower"' in tower
+    assert 'ATTRS{idVendor}=="2e8a"' in bridge and 'SYMLINK+="wallboard-bridge"' in bridge
+    for rule in rules:
+        assert rule.startswith('SUBSYSTEM=="tty"') and 'GROUP="dialout"' in rule
