@@ -150,3 +150,43 @@ def test_without_a_display_fps_is_null(mosquitto: Mosquitto, tmp_path: Path, wri
     finally:
         board.close()
     assert status["fps"] is None and status["frames_drawn"] is None
+
+
+def test_the_documented_example_has_exactly_the_fields_a_board_sends(tmp_path: Path) -> None:
+    """docs/status-format.md's online example and table match the document the board builds, field for field."""
+    from device.app import BoardView
+    from device.remote_config import ConfigOutcome
+    from tests.broker import free_port
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "status-format.md").read_text()
+    example = json.loads(docs.split("```json\n", 1)[1].split("```", 1)[0])
+    path = tmp_path / "board.toml"
+    path.write_text(board_toml(free_port(), tmp_path / "state"))
+    board = Board(load_config(path))
+    views: list[BoardView] = []
+
+    class Capture:
+        def render(self, view: BoardView) -> float:
+            views.append(view)
+            return 1.0
+
+        def close(self) -> None:
+            return None
+
+    board.outputs.append(Capture())
+    board.step()
+    board.config_outcome = ConfigOutcome("applied", board.loaded.checksum, 1.0)
+    document = HealthPublisher(board).document(views[0])
+    board.close()
+
+    def keys(value: dict[str, object], prefix: str = "") -> set[str]:
+        found = set()
+        for key, inner in value.items():
+            found.add(prefix + key)
+            if isinstance(inner, dict) and key not in {"rejected", "outputs"}:
+                found |= keys(inner, f"{prefix}{key}.")
+        return found
+
+    assert keys(example) == keys(document)
+    for key in keys(document):
+        assert f"`{key.split('.')[0]}" in docs, f"{key} is not described in docs/status-format.md"
