@@ -132,6 +132,9 @@ class BridgeLink:
         if reply.verb == "EVT":
             self._event(reply.args)
             return
+        if reply.verb not in ("ACK", "NAK", "VER"):
+            self._bad_frames.warning("verb", f"{self.name}: ignored an unexpected {reply.verb!r} frame")
+            return
         if reply.seq is not None:
             sent = self._pending.pop(reply.seq, None)
         elif self._pending:
