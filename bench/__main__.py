@@ -51,12 +51,7 @@ def _plans(quick: bool, soak_minutes: float) -> dict[str, Callable[[], Figures]]
 
 
 def _draw_cost(quick: bool) -> Figures:
-    try:
-        from bench import draw_cost  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    figures: Figures = draw_cost.measure(quick=quick)
-    return figures
+    return benchmarks.draw_cost(frames=10 if quick else 60)
 
 
 def _progress(line: str) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import re
 import statistics
 import subprocess
 import sys
@@ -287,3 +289,37 @@ def soak(*, minutes: float, rate: float, sample_every: float, progress: Callable
         "cpu_pct_last_tenth": round(cpu_percent(tail[0], tail[-1]), 3),
         "cpu_pct_overall": round(cpu_percent(samples[0], samples[-1]), 3),
     }
+
+
+_DRAW_LINE = re.compile(
+    r"(?P<size>\w+): full frame median\s+(?P<full>[\d.]+) ms.*?one tile changed median\s+(?P<tile>[\d.]+) ms"
+    r".*?ticker step median\s+(?P<ticker>[\d.]+) ms"
+)
+
+
+def draw_cost(*, frames: int) -> Figures:
+    """Per-frame paint time at 720p, 1080p and 4K, from the display's own ``bench/draw_cost.py`` (run as is).
+
+    It paints ``config/boards/floor1.toml`` with the shipped sample data offscreen, in its own process
+    (it imports pygame), and prints medians; we parse them. Empty if that script is absent.
+    """
+    script = REPO_DIR / "bench" / "draw_cost.py"
+    if not script.exists():
+        return {}
+    env = {"SDL_VIDEODRIVER": "offscreen", "SDL_FRAMEBUFFER_ACCELERATION": "0", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    done = subprocess.run(
+        [sys.executable, str(script), "--frames", str(frames)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO_DIR,
+        env={**os.environ, **env, "PYTHONPATH": str(REPO_DIR)},
+    )
+    figures: Figures = {}
+    for match in _DRAW_LINE.finditer(done.stdout):
+        size = match["size"].lower()
+        for part in ("full", "tile", "ticker"):
+            figures[f"{size}_{part}_ms"] = float(match[part])
+    if not figures:
+        raise BenchError(f"bench/draw_cost.py printed no figures:\n{done.stdout[-1000:]}\n{done.stderr[-2000:]}")
+    return figures
