@@ -15,6 +15,10 @@ def build_outputs(board: Board) -> list[BoardOutput]:
 
     outputs: list[BoardOutput] = []
     outputs.append(DisplayOutput(board.config))
+    # Signals: stack light, buzzer, chimes and the ack button (firmware_bridge/); never block a frame.
+    from firmware_bridge.build import build_signals
+
+    outputs.append(build_signals(board.config.signals, board.acknowledge))
     outputs.append(StateLog())
     # Operations: answered after the display drew (so a screenshot shows the current frame), and
     # systemd last, so READY=1 follows a complete first pass.
