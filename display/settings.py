@@ -80,7 +80,7 @@ class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, k
 
     size: str = "auto"  # "auto" (the screen's own) or "WIDTHxHEIGHT"
     fullscreen: bool = True
-    fps: int = 30  # frame rate while something moves (the ticker); a still board draws about once a second
+    fps: int = 24  # frame rate while something moves (the ticker); a still board draws about once a second
     page_interval: Duration = Duration(15)
     pin_critical: bool = True  # do not rotate away from a page showing a critical widget
     theme: Literal["dark", "light"] = "dark"
