@@ -121,6 +121,7 @@ class Board:
         self.config = config
         self._wall_clock = wall_clock
         self._clock = clock
+        self._min_pass_interval = 1.0 / max(1, config.display.fps)
         self.rejections = RejectionCounter(float(config.ingest.log_interval))
         self.ingest = Ingest(config, self.rejections, clock=wall_clock)
         self.handoff = CoalescingQueue(config.ingest.queue_capacity)
@@ -252,6 +253,7 @@ class Board:
         connection and the cache stay as they are (``device.remote_config`` refuses changes to them).
         """
         self.loaded, self.config = loaded, loaded.config
+        self._min_pass_interval = 1.0 / max(1, self.config.display.fps)
         self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock)
         self.state.use_config(self.config)
         self.rules = RuleEngine(self.config.rule)
@@ -278,9 +280,18 @@ class Board:
         self.start()
         try:
             while not stop.is_set():
+                began = self._clock()
                 budget = self.step()
                 if budget > 0:
                     self.handoff.wait(budget)
+                # Pace passes to the display's frame rate. Under a flood, data would otherwise wake a pass
+                # (and a redraw) per message batch, ~120 a second, taking the GIL from paho's thread: the
+                # bench (bench/, docs/performance.md) absorbed 26k msg/s before, all 39k offered after.
+                # The coalescing queue keeps the latest values meanwhile, so a value still shows on the
+                # next frame; a still board is not delayed (its last pass was long ago).
+                pause = began + self._min_pass_interval - self._clock()
+                if pause > 0:
+                    stop.wait(pause)
         finally:
             self.close()
 
