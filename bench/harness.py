@@ -133,10 +133,6 @@ class BoardProcess:
             PYGAME_HIDE_SUPPORT_PROMPT="1",
             WALLBOARD_FRAME_LOG=str(self.frame_log),
         )
-        # Headless, SDL would otherwise back the offscreen window with a GL renderer: Mesa's software
-        # rasteriser (llvmpipe), ~100 MB of PSS and extra CPU that a Pi's KMS/DRM console never pays.
-        # Set SDL_FRAMEBUFFER_ACCELERATION=1 in the environment to measure that case.
-        env.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
         wallboard = Path(sys.executable).with_name("wallboard")
         command = [str(wallboard), "--log-level", self.log_level, "run", "--config", str(self.config)]
         err = self.stderr.open("ab")
