@@ -48,9 +48,16 @@ class PtyDevice:
         tty.setraw(self._slave)
         os.set_blocking(self._slave, False)
         written = 0
-        with contextlib.suppress(BlockingIOError):
-            while True:
-                written += os.write(self._slave, b"\0" * 1024)
+        # The kernel moves pty data between its buffers in the background, so room can reappear
+        # after a first BlockingIOError (more so on a loaded machine): fill until a pause adds nothing.
+        quiet_rounds = 0
+        while quiet_rounds < 3:
+            before = written
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    written += os.write(self._slave, b"\0" * 256)
+            quiet_rounds = quiet_rounds + 1 if written == before else 0
+            time.sleep(0.05)
         return written
 
     def read(self, count: int, timeout: float = 5.0) -> bytes:
