@@ -66,7 +66,9 @@ class MqttSource:
             clean_session=True,
             reconnect_on_failure=True,
         )
-        self._client.enable_logger(logging.getLogger("paho"))
+        if log.isEnabledFor(logging.DEBUG):
+            # paho logs every failed reconnect at ERROR; our own bounded-rate lines say the same more clearly.
+            self._client.enable_logger(logging.getLogger("paho"))
         self._client.max_queued_messages_set(_MAX_QUEUED_PUBLISHES)
         self._client.reconnect_delay_set(
             min_delay=max(1, round(settings.reconnect_min)), max_delay=max(1, round(settings.reconnect_max))
