@@ -148,6 +148,8 @@ class Board:
             on_connected=self._publish_online,
             will_topic=self.status_topic,
             will_payload=self._status_payload(online=False),
+            # Room for the topic and headers around the largest payload ingest accepts.
+            max_packet_bytes=config.ingest.max_payload_bytes + 4096,
             base_dir=loaded.path.parent,
             clock=wall_clock,
         )

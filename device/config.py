@@ -77,6 +77,9 @@ class MqttSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     keepalive: Duration = Duration(7)  # paho notices a dead link within 2 x keepalive
     reconnect_min: Duration = Duration(1)
     reconnect_max: Duration = Duration(30)
+    # MQTT 5 lets the board tell the broker the largest packet it accepts, so an oversized message is
+    # dropped by the broker instead of filling a Pi's memory; "3.1.1" for brokers without MQTT 5.
+    protocol: Literal["5", "3.1.1"] = "5"
 
 
 class IngestSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):

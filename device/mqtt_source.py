@@ -18,6 +18,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from device.config import MqttSettings, read_secret, resolve_path
 from device.ratelog import RateLimitedLog
@@ -46,6 +48,7 @@ class MqttSource:
         will_topic: str,
         will_payload: bytes,
         on_connected: Callable[[], None] | None = None,
+        max_packet_bytes: int | None = None,
         base_dir: Path = Path("."),
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -60,10 +63,13 @@ class MqttSource:
         self.callback_errors = 0
         self.connects = 0
         self.messages = 0
+        self._v5 = settings.protocol == "5"
+        self._max_packet_bytes = max_packet_bytes
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            clean_session=True,
+            protocol=mqtt.MQTTv5 if self._v5 else mqtt.MQTTv311,
+            clean_session=None if self._v5 else True,  # MQTT 5 says clean_start at connect instead
             reconnect_on_failure=True,
         )
         if log.isEnabledFor(logging.DEBUG):
@@ -96,8 +102,23 @@ class MqttSource:
 
     def start(self) -> None:
         """Begin connecting in the background; returns at once even if the broker is down."""
-        log.info("connecting to MQTT broker %s%s", self.address, " with TLS" if self._settings.tls else "")
-        self._client.connect_async(self._settings.host, self._settings.port, keepalive=round(self._settings.keepalive))
+        log.info(
+            "connecting to MQTT broker %s (MQTT %s%s)",
+            self.address,
+            self._settings.protocol,
+            ", TLS" if self._settings.tls else "",
+        )
+        keepalive = round(self._settings.keepalive)
+        if self._v5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            if self._max_packet_bytes is not None:
+                properties.MaximumPacketSize = self._max_packet_bytes
+            # A clean start on every connect: subscriptions are made again in on_connect anyway.
+            self._client.connect_async(
+                self._settings.host, self._settings.port, keepalive=keepalive, clean_start=True, properties=properties
+            )
+        else:
+            self._client.connect_async(self._settings.host, self._settings.port, keepalive=keepalive)
         self._client.loop_start()
         self._started = True
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from device.app import Board
 from device.config import load_config
 from device.state import LinkStatus
-from tests.broker import Mosquitto, make_tls_files
+from tests.broker import Mosquitto, make_tls_files, require
 from tests.conftest import board_toml
 from tests.helpers import step_until
 
@@ -197,3 +200,49 @@ def test_an_exception_in_a_callback_never_reaches_paho(mosquitto: Mosquitto) -> 
         assert source.is_connected()
     finally:
         source.stop()
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_a_100_mb_message_never_reaches_a_shown_value(
+    protocol: str, mosquitto: Mosquitto, tmp_path: Path, write_config
+) -> None:
+    """100 MB on a queue topic: MQTT 5 has the broker drop it; 3.1.1 has ingest reject it; values flow on."""
+    text = board_toml(mosquitto.port, tmp_path / "state").replace(
+        'reconnect_max = "2s"\n', f'reconnect_max = "2s"\nprotocol = "{protocol}"\n'
+    )
+    board = _board(write_config(text))
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        huge = tmp_path / "huge.json"
+        huge.write_bytes(b'{"calls_waiting": 999, "pad": "' + b"x" * 100_000_000 + b'"}')
+        tool = require("mosquitto_pub")
+        subprocess.run(
+            [
+                tool,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(mosquitto.port),
+                "-t",
+                "cc/lab/queue/sales",
+                "-q",
+                "1",
+                "-f",
+                str(huge),
+            ],
+            check=True,
+            timeout=60,
+        )
+        mosquitto.publish("cc/lab/queue/sales", json.dumps({"calls_waiting": 2}))
+        step_until(
+            board,
+            lambda: getattr(board.state.value("sales.calls_waiting"), "value", None) == 2,
+            timeout=30,
+            what="the small message after the huge one",
+        )
+        assert board.source.connects == 1  # the link never dropped
+        expected = {} if protocol == "5" else {"too_large": 1}
+        assert board.rejections.counts() == expected
+    finally:
+        board.close()
