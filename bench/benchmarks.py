@@ -111,6 +111,10 @@ def _steady_with(port: int, rate: float, seconds: float, *, every: float, callba
     end = time.monotonic() + seconds
     seed = 10
     while (left := end - time.monotonic()) > 0.05:
+        if left < 1.0:  # too short a slice for a publisher: just wait it out (no burst of samples at the end)
+            time.sleep(left)
+            callback()
+            break
         steady(port, PREFIX, rate, min(every, left), seed=seed)
         seed += 1
         callback()
@@ -275,8 +279,10 @@ def soak(*, minutes: float, rate: float, sample_every: float, progress: Callable
         finally:
             board.stop()
     span = samples[-1].at - samples[0].at
-    window = max(2, len(samples) // 10)  # first and last tenth of the run
-    head, tail = samples[:window], samples[-window:]
+    # The first and last tenth of the run, by time (at least two samples each).
+    head = [s for s in samples if s.at <= samples[0].at + span / 10] or samples[:2]
+    tail = [s for s in samples if s.at >= samples[-1].at - span / 10] or samples[-2:]
+    head, tail = (head if len(head) >= 2 else samples[:2]), (tail if len(tail) >= 2 else samples[-2:])
     pss_head = statistics.median(s.pss_bytes for s in head)
     pss_tail = statistics.median(s.pss_bytes for s in tail)
     return {
