@@ -47,14 +47,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from device.app import Board
-    from device.config import load_config
     from device.outputs import build_outputs
 
-    try:
-        loaded = load_config(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
+    loaded = _load_or_report(args.config)
+    if loaded is None:
         log.error("refusing to start with an invalid config")
         return 2
     stop = threading.Event()
