@@ -3,7 +3,9 @@
 DejaVu Sans Bold from the system (fonts-dejavu-core) by default, a configured
 .ttf if given, and pygame's own font when neither is there. Sizes are
 rounded to a few steps so the font cache stays small; rendered strings are
-kept in a bounded LRU so a still board renders no glyphs at all. Needs
+kept in an LRU bounded by the bytes of their pixels (not by count: one value
+at tile size is 60-300 KB, so 768 of them held ~100 MB), so a still board
+renders no glyphs at all and a board showing ever-new values stays flat. Needs
 ``pygame.font`` initialised by the caller; never initialises anything itself.
 """
 
@@ -20,7 +22,8 @@ log = logging.getLogger(__name__)
 DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 _BOLD = "DejaVuSans-Bold.ttf"
 _REGULAR = "DejaVuSans.ttf"
-_TEXT_CACHE = 768
+TEXT_BUDGET = 8 * 1024 * 1024  # bytes of rendered pixels kept; a board shows a few dozen strings (~2-4 MB)
+_ENTRY_OVERHEAD = 256  # bytes counted per cached string beyond its pixels (key, surface object)
 _MIN_SIZE = 8
 _MAX_SIZE = 1200
 
@@ -52,11 +55,13 @@ def _step(size: float) -> int:
 class FontBook:
     """Opened fonts by size and rendered text by (text, size, colour), both cached."""
 
-    def __init__(self, configured: str = "") -> None:
+    def __init__(self, configured: str = "", *, text_budget: int = TEXT_BUDGET) -> None:
+        self.text_budget = text_budget
         self._bold_path = find_font(configured, bold=True)
         self._regular_path = find_font("", bold=False) if not configured else self._bold_path
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
         self._texts: OrderedDict[tuple[str, int, bool, Colour], pygame.Surface] = OrderedDict()
+        self._text_bytes = 0
         self._fits: dict[tuple[str, int, int, bool], int] = {}
         self.renders = 0  # how many strings were actually rendered (cache misses)
 
@@ -80,12 +85,26 @@ class FontBook:
         if found is not None:
             self._texts.move_to_end(key)
             return found
-        found = self.font(size, bold).render(content, True, colour)
-        self.renders += 1
+        found = self.render(content, size, colour, bold)
+        cost = _cost(found)
+        if cost > self.text_budget:
+            return found  # larger than the whole budget: drawn, never kept
         self._texts[key] = found
-        if len(self._texts) > _TEXT_CACHE:
-            self._texts.popitem(last=False)
+        self._text_bytes += cost
+        while self._text_bytes > self.text_budget:
+            _, dropped = self._texts.popitem(last=False)
+            self._text_bytes -= _cost(dropped)
         return found
+
+    def render(self, content: str, size: int, colour: Colour, bold: bool = True) -> pygame.Surface:
+        """``content`` rendered as ``text`` would, but not cached (for a caller that keeps its own copy)."""
+        self.renders += 1
+        return self.font(size, bold).render(content, True, colour)
+
+    @property
+    def text_bytes(self) -> int:
+        """Bytes the cached strings are counted as (their pixels plus a small overhead each)."""
+        return self._text_bytes
 
     def measure(self, content: str, size: int, bold: bool = True) -> tuple[int, int]:
         """Width and height of ``content`` at ``size``."""
@@ -111,3 +130,7 @@ class FontBook:
             self._fits.clear()
         self._fits[key] = size
         return size
+
+
+def _cost(surface: pygame.Surface) -> int:
+    return surface.get_width() * surface.get_height() * surface.get_bytesize() + _ENTRY_OVERHEAD

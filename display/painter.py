@@ -76,10 +76,16 @@ class BoardPainter:
         self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown
         self._layout_key: Hashable = None
         self._keys: dict[object, Hashable] = {}
+        # What the still parts were last painted from, and the slots that move (the ticker): while the
+        # inputs are the same, a frame only repaints the moving slots (see ``_inputs``).
+        self._inputs: Hashable = None
+        self._moving: list[int] = []
+        self.painted = 0  # widgets, strip and banner drawn (for tests and benchmarks)
 
     def invalidate(self) -> None:
         """Forget what is on the surface: the next paint redraws everything."""
         self._layout_key = None
+        self._inputs = None
         self._keys.clear()
 
     def page_label(self, index: int) -> str:
@@ -108,25 +114,58 @@ class BoardPainter:
         layout_key = (width, height, offline, index)
         if layout_key != self._layout_key:
             self._layout_key = layout_key
+            self._inputs = None
             self._keys.clear()
             self.placed.clear()
             self.chrome.clear()
             surface.fill(self.theme.background)
             result.dirty.append(surface.get_rect())
-        self._paint_chrome(surface, layout, frame, index, result)
         page_settings = self.pages[index]
-        for slot, (settings, widget) in enumerate(zip(page_settings.widget, self.widgets[index], strict=True)):
+        widgets = self.widgets[index]
+        inputs = self._inputs_of(view)
+        if inputs == self._inputs:
+            # Nothing a still part shows can have changed: paint the moving parts alone.
+            for slot in self._moving:
+                box = cell_box(layout.grid, layout.gap, page_settings, page_settings.widget[slot])
+                result.moving = widgets[slot].moving(frame) or result.moving
+                self._paint_widget(surface, slot, page_settings.widget[slot].type, widgets[slot], box, frame, result)
+            return result
+        self._inputs = inputs
+        self._moving = []
+        self._paint_chrome(surface, layout, frame, index, result)
+        for slot, (settings, widget) in enumerate(zip(page_settings.widget, widgets, strict=True)):
             box = cell_box(layout.grid, layout.gap, page_settings, settings)
-            result.moving = result.moving or widget.moving(frame)
-            key = widget.key(frame, box)
-            if self._keys.get(slot) == key:
-                continue
-            self._keys[slot] = key
-            frame.drawn, frame.texts = [], []
-            self._draw_clipped(surface, box, partial(widget.draw, surface, box, frame))
-            self.placed[slot] = PlacedWidget(settings.type, box, frame.drawn, frame.texts)
-            result.dirty.append(pygame.Rect(box))
+            if widget.moving(frame):
+                result.moving = True
+                self._moving.append(slot)
+            self._paint_widget(surface, slot, settings.type, widget, box, frame, result)
         return result
+
+    @staticmethod
+    def _inputs_of(view: BoardView) -> Hashable:
+        """What every still part's picture is computed from, cheaply: if this is unchanged, so are their keys.
+
+        The state's version moves on every change an output might draw (values, link, announcements,
+        leaderboard, config); the assessment on the rules' verdict (re-made at least every 0.5 s);
+        the whole second on ages, the clock and page turns. A value turning stale without a rule
+        watching it is thus shown at the next whole second, as on a still board.
+        """
+        # Objects, not ids: a tuple compares them by identity first, so an unchanged frame costs no deep compare.
+        return (view.state, view.state.version, view.config, view.assessment, int(view.wall_now))
+
+    def _paint_widget(self, surface: pygame.Surface, slot: int, kind: str, widget: Widget, box: Box, frame: Frame,
+                      result: PaintResult) -> None:  # fmt: skip
+        key = widget.key(frame, box)
+        previous = self._keys.get(slot)
+        if previous == key:
+            return
+        self._keys[slot] = key
+        frame.drawn, frame.texts, frame.previous, frame.repainted = [], [], previous, None
+        self._draw_clipped(surface, box, partial(widget.draw, surface, box, frame))
+        self.painted += 1
+        self.placed[slot] = PlacedWidget(kind, box, frame.drawn, frame.texts)
+        result.dirty.append(pygame.Rect(box if frame.repainted is None else frame.repainted))
+        frame.previous = frame.repainted = None
 
     def _paint_chrome(self, surface: pygame.Surface, layout: ScreenLayout, frame: Frame, index: int,
                       result: PaintResult) -> None:  # fmt: skip
@@ -138,6 +177,7 @@ class BoardPainter:
                 self._keys["strip"] = key
                 frame.drawn, frame.texts = [], []
                 self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label))
+                self.painted += 1
                 self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts)
                 result.dirty.append(pygame.Rect(strip_box))
         if layout.banner is not None:
@@ -147,6 +187,7 @@ class BoardPainter:
                 self._keys["banner"] = key
                 frame.drawn, frame.texts = [], []
                 self._draw_clipped(surface, banner_box, lambda: self.banner.draw(surface, banner_box, frame))
+                self.painted += 1
                 self.chrome["banner"] = PlacedWidget("banner", banner_box, frame.drawn, frame.texts)
                 result.dirty.append(pygame.Rect(banner_box))
 

@@ -35,6 +35,10 @@ class Frame:
     scale: float  # screen height / 1080
     drawn: list[Box] = field(default_factory=list)  # boxes of text drawn, for overflow checks
     texts: list[str] = field(default_factory=list)  # the strings drawn, for tests and checks
+    # The key this widget last painted in this box, while those pixels are still on the surface (else None):
+    # a widget may then repaint only what moved (the ticker repaints the band its text scrolls in).
+    previous: Hashable = None
+    repainted: Box | None = None  # set by a widget that repainted only this part of its box (the rest is as it was)
 
 
 class Widget(Protocol):

@@ -1,8 +1,10 @@
 """The ticker: announcements from the announce topic scrolling right to left.
 
-The text is rendered once per change of announcements and then only moved,
-so a scrolling ticker costs a blit per frame. Ingest has already cut the text
-to length and removed control characters; this widget strips anything
+The text is rendered once per change of announcements, onto the ticker's own
+background (an opaque strip, so each frame is a plain copy, not an alpha
+blend), and then only moved: a scrolling frame repaints the band of rows the
+text covers and leaves the rest of the box alone. Ingest has already cut the
+text to length and removed control characters; this widget strips anything
 non-printable again rather than trust it. Reads board state only.
 """
 
@@ -12,6 +14,7 @@ from collections.abc import Hashable
 
 import pygame
 
+from display.fonts import Colour
 from display.layout import Box
 from display.settings import WidgetSettings
 from display.widgets.base import Frame, corner, fill
@@ -32,22 +35,36 @@ class Ticker:
     def __init__(self, settings: WidgetSettings, speed: float) -> None:
         self.settings = settings
         self.speed = speed  # pixels per second at 1080p
+        # Kept per announcement list, not per frame: joining and cleaning the text char by char, and
+        # measuring it, cost more than the scroll itself when done 30 times a second.
+        self._source: tuple[str, ...] | None = None
+        self._joined = ""
+        self._measured: tuple[str, int, tuple[int, int]] | None = None  # (text, size, (width, height))
+        self._strip: pygame.Surface | None = None  # the text on the ticker's background, one at a time
+        self._strip_key: tuple[str, int, Colour, Colour] | None = None
 
     def _text(self, frame: Frame) -> str:
-        return ticker_text([a.text for a in frame.view.state.announcements(frame.view.wall_now)])
+        source = tuple(a.text for a in frame.view.state.announcements(frame.view.wall_now))
+        if source != self._source:
+            self._source = source
+            self._joined = ticker_text(list(source))
+        return self._joined
 
     def _offset(self, frame: Frame, text_w: int, box_w: int) -> int:
         # At phase 0 the text starts at the left edge, so a new board shows the whole message at once.
         period = text_w + box_w
         return int(frame.phase * self.speed * frame.scale + box_w) % max(1, period)
 
+    def _measure(self, frame: Frame, text: str, size: int) -> tuple[int, int]:
+        if self._measured is None or self._measured[:2] != (text, size):
+            self._measured = (text, size, frame.fonts.measure(text, size))
+        return self._measured[2]
+
     def key(self, frame: Frame, box: Box) -> Hashable:
         text = self._text(frame)
         if not text:
             return (box, "")
-        size = self._size(box)
-        text_w = frame.fonts.measure(text, size)[0]
-        return (box, text, self._offset(frame, text_w, box[2]))
+        return (box, text, self._offset(frame, self._measure(frame, text, self._size(box))[0], box[2]))
 
     def moving(self, frame: Frame) -> bool:
         return bool(self._text(frame))
@@ -56,14 +73,54 @@ class Ticker:
     def _size(box: Box) -> int:
         return max(10, round(box[3] * 0.6))
 
+    def _strip_for(self, frame: Frame, text: str, size: int, like: pygame.Surface) -> pygame.Surface:
+        """``text`` blended onto the ticker colour once, in the target's pixel format (a plain copy per frame)."""
+        key = (text, size, frame.theme.ticker_text, frame.theme.ticker)
+        if self._strip is None or self._strip_key != key:
+            self._strip = None  # let the old strip go before the new one is made
+            rendered = frame.fonts.render(text, size, frame.theme.ticker_text)
+            strip = pygame.Surface(rendered.get_size(), 0, like)
+            strip.fill(frame.theme.ticker)
+            strip.blit(rendered, (0, 0))
+            self._strip, self._strip_key = strip, key
+        return self._strip
+
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
         theme = frame.theme
         x, y, w, h = box
-        fill(surface, box, theme.ticker, corner(box))
         text = self._text(frame)
+        radius = corner(box)
+        previous = frame.previous
+        scrolled = isinstance(previous, tuple) and len(previous) == 3 and previous[:2] == (box, text)
         if not text:
+            fill(surface, box, theme.ticker, radius)
             return
-        rendered = frame.fonts.text(text, self._size(box), theme.ticker_text)
+        size = self._size(box)
+        height = self._measure(frame, text, size)[1]
+        ty = y + (h - height) // 2
+        if ty < y + radius or ty + height > y + h - radius:
+            # The text's rows reach the rounded corners: blend it onto the box as drawn, the slow way.
+            fill(surface, box, theme.ticker, radius)
+            rendered = frame.fonts.text(text, size, theme.ticker_text)
+            self._blit(surface, box, frame, rendered, text)
+            return
+        strip = self._strip_for(frame, text, size, surface)
+        tw, th = strip.get_size()
+        if not scrolled:
+            fill(surface, box, theme.ticker, radius)
+        left = x + w - self._offset(frame, tw, w)
+        if scrolled:
+            # Only the band of rows the text covers changes; clear what the strip does not cover.
+            top = y + (h - th) // 2
+            if left > x:
+                surface.fill(theme.ticker, pygame.Rect(x, top, left - x, th))
+            if left + tw < x + w:
+                surface.fill(theme.ticker, pygame.Rect(left + tw, top, x + w - left - tw, th))
+            frame.repainted = (x, top, w, th)  # so a dimmed screen dims these rows once, not the box again
+        self._blit(surface, box, frame, strip, text)
+
+    def _blit(self, surface: pygame.Surface, box: Box, frame: Frame, rendered: pygame.Surface, text: str) -> None:
+        x, y, w, h = box
         tw, th = rendered.get_size()
         left = x + w - self._offset(frame, tw, w)
         ty = y + (h - th) // 2
