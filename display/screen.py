@@ -73,6 +73,8 @@ class DisplayOutput:
         self._offset: tuple[int, int] | None = None
         self._target: pygame.Surface | None = None
         self._mode: ScreenMode | None = None
+        self._second: int | None = None  # the whole second the schedule and burn-in shift were worked out for
+        self._wanted: tuple[ScreenMode, tuple[int, int]] = (ScreenMode.ON, (0, 0))
         self._dim: pygame.Surface | None = None
         self.frames_drawn = 0
         self._frame_times: deque[float] = deque(maxlen=120)
@@ -115,8 +117,14 @@ class DisplayOutput:
     def render(self, view: BoardView) -> float:
         """Draw what changed; return seconds until the next frame is needed."""
         self._pump_events()
-        local = datetime.fromtimestamp(view.wall_now, self._zone)
-        mode = screen_mode(self._settings.schedule, local)
+        second = int(view.wall_now)
+        if second != self._second:
+            # Both move on minutes at the finest: worked out once a second, not on each of 30 frames.
+            self._second = second
+            local = datetime.fromtimestamp(view.wall_now, self._zone)
+            self._wanted = (screen_mode(self._settings.schedule, local),
+                            burn_in_offset(self._settings.burn_in, view.wall_now, self.size[1]))  # fmt: skip
+        mode, offset = self._wanted
         if mode is not self._mode:
             self._mode = mode
             self._force_redraw()
@@ -127,7 +135,6 @@ class DisplayOutput:
                 self._target = None
                 self._note_frame()
             return _BLANK_BUDGET
-        offset = burn_in_offset(self._settings.burn_in, view.wall_now, self.size[1])
         if offset != self._offset or self._target is None:
             self._offset = offset
             self._force_redraw()
