@@ -42,8 +42,14 @@ class Ticker:
         self._measured: tuple[str, int, tuple[int, int]] | None = None  # (text, size, (width, height))
         self._strip: pygame.Surface | None = None  # the text on the ticker's background, one at a time
         self._strip_key: tuple[str, int, Colour, Colour] | None = None
+        self._strip_top = 0  # the strip's first row within the text's line
+        self._view: object = None  # the view and state version ``_joined`` was last checked against
+        self._version = -1
 
     def _text(self, frame: Frame) -> str:
+        if frame.view is self._view and frame.view.state.version == self._version:
+            return self._joined
+        self._view, self._version = frame.view, frame.view.state.version
         source = tuple(a.text for a in frame.view.state.announcements(frame.view.wall_now))
         if source != self._source:
             self._source = source
@@ -73,17 +79,23 @@ class Ticker:
     def _size(box: Box) -> int:
         return max(10, round(box[3] * 0.6))
 
-    def _strip_for(self, frame: Frame, text: str, size: int, like: pygame.Surface) -> pygame.Surface:
-        """``text`` blended onto the ticker colour once, in the target's pixel format (a plain copy per frame)."""
+    def _strip_for(self, frame: Frame, text: str, size: int, like: pygame.Surface) -> tuple[pygame.Surface, int]:
+        """``text`` blended onto the ticker colour once, in the target's pixel format, and its first row.
+
+        Only the rows with ink are kept (the line's other rows are the ticker colour anyway): a
+        scrolling frame is then a plain copy of those rows, not an alpha blend of the whole line.
+        """
         key = (text, size, frame.theme.ticker_text, frame.theme.ticker)
         if self._strip is None or self._strip_key != key:
             self._strip = None  # let the old strip go before the new one is made
             rendered = frame.fonts.render(text, size, frame.theme.ticker_text)
-            strip = pygame.Surface(rendered.get_size(), 0, like)
+            ink = rendered.get_bounding_rect()
+            rows = pygame.Rect(0, ink.top, rendered.get_width(), max(1, ink.height))
+            strip = pygame.Surface(rows.size, 0, like)
             strip.fill(frame.theme.ticker)
-            strip.blit(rendered, (0, 0))
-            self._strip, self._strip_key = strip, key
-        return self._strip
+            strip.blit(rendered, (0, 0), rows)
+            self._strip, self._strip_key, self._strip_top = strip, key, rows.top
+        return self._strip, self._strip_top
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
         theme = frame.theme
@@ -104,20 +116,21 @@ class Ticker:
             rendered = frame.fonts.text(text, size, theme.ticker_text)
             self._blit(surface, box, frame, rendered, text)
             return
-        strip = self._strip_for(frame, text, size, surface)
-        tw, th = strip.get_size()
-        if not scrolled:
-            fill(surface, box, theme.ticker, radius)
+        strip, ink_top = self._strip_for(frame, text, size, surface)
+        tw, ink_h = strip.get_size()
+        top = ty + ink_top
         left = x + w - self._offset(frame, tw, w)
         if scrolled:
-            # Only the band of rows the text covers changes; clear what the strip does not cover.
-            top = y + (h - th) // 2
+            # Only the rows with ink change; clear what the strip does not cover, leave the rest as it is.
             if left > x:
-                surface.fill(theme.ticker, pygame.Rect(x, top, left - x, th))
+                surface.fill(theme.ticker, pygame.Rect(x, top, left - x, ink_h))
             if left + tw < x + w:
-                surface.fill(theme.ticker, pygame.Rect(left + tw, top, x + w - left - tw, th))
-            frame.repainted = (x, top, w, th)  # so a dimmed screen dims these rows once, not the box again
-        self._blit(surface, box, frame, strip, text)
+                surface.fill(theme.ticker, pygame.Rect(left + tw, top, x + w - left - tw, ink_h))
+            frame.repainted = (x, top, w, ink_h)  # so a dimmed screen dims these rows once, not the box again
+        else:
+            fill(surface, box, theme.ticker, radius)
+        surface.blit(strip, (left, top))
+        self._note(box, frame, text, left, tw, ty, height)
 
     def _blit(self, surface: pygame.Surface, box: Box, frame: Frame, rendered: pygame.Surface, text: str) -> None:
         x, y, w, h = box
@@ -125,6 +138,11 @@ class Ticker:
         left = x + w - self._offset(frame, tw, w)
         ty = y + (h - th) // 2
         surface.blit(rendered, (left, ty))
+        self._note(box, frame, text, left, tw, ty, th)
+
+    @staticmethod
+    def _note(box: Box, frame: Frame, text: str, left: int, tw: int, ty: int, th: int) -> None:
+        x, y, w, h = box
         visible_left, visible_right = max(x, left), min(x + w, left + tw)
         if visible_right > visible_left:
             frame.drawn.append((visible_left, max(y, ty), visible_right - visible_left, min(th, h)))

@@ -1,0 +1,101 @@
+"""What the painter repaints: while only the ticker moves, only the ticker; a changed tile at once; bounded text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pygame
+
+from device.app import BoardView
+from device.config import BoardConfig
+from device.updates import Reading
+from display.fonts import FontBook
+from display.painter import BoardPainter
+from display.widgets.ticker import Ticker
+from tests.display_helpers import config_from, view_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (1920, 1080)
+
+
+def _board() -> tuple[BoardConfig, BoardView]:
+    config = config_from(ROOT / "config" / "boards" / "floor1.toml")
+    sample = json.loads((ROOT / "config" / "sample-data-alarm.json").read_text())
+    return config, view_of(config, sample)
+
+
+def _slots(painter: BoardPainter) -> tuple[int, int]:
+    """The ticker's slot and the first KPI tile's slot on page 0."""
+    ticker = next(i for i, w in enumerate(painter.widgets[0]) if isinstance(w, Ticker))
+    tile = next(i for i, s in enumerate(painter.pages[0].widget) if s.type == "kpi")
+    return ticker, tile
+
+
+def _inside(rect: pygame.Rect, box: tuple[int, int, int, int]) -> bool:
+    return pygame.Rect(box).contains(rect)
+
+
+def test_scrolling_frames_repaint_only_the_ticker() -> None:
+    """With nothing but the ticker moving, each frame paints the ticker alone and dirties only its box."""
+    config, view = _board()
+    pygame.font.init()
+    surface = pygame.Surface(SIZE)
+    painter = BoardPainter(config)
+    painter.paint(view, surface, page=0, phase=0.0)
+    ticker, _ = _slots(painter)
+    before = painter.painted
+    for step in range(1, 11):
+        result = painter.paint(view, surface, page=0, phase=step / 30)
+        assert result.moving
+        assert all(_inside(rect, painter.placed[ticker].cell) for rect in result.dirty)
+    assert painter.painted - before == 10
+
+
+def test_tile_changed_while_the_ticker_scrolls_is_redrawn() -> None:
+    """A value that changes between two scrolling frames is on the very next frame; unchanged tiles are not redrawn."""
+    config, view = _board()
+    pygame.font.init()
+    surface = pygame.Surface(SIZE)
+    painter = BoardPainter(config)
+    painter.paint(view, surface, page=0, phase=0.0)
+    painter.paint(view, surface, page=0, phase=1 / 30)
+    ticker, tile = _slots(painter)
+    metric = painter.pages[0].widget[tile].metric
+    assert metric is not None
+    held = view.state.value(metric)
+    assert held is not None
+    view.state.apply(Reading(metric, held.value + 7, held.measured_at, held.received_at))
+    result = painter.paint(view, surface, page=0, phase=2 / 30)
+    tile_box = painter.placed[tile].cell
+    assert pygame.Rect(tile_box) in result.dirty
+    others = [p.cell for slot, p in painter.placed.items() if slot not in (tile, ticker)]
+    assert not any(pygame.Rect(box) in result.dirty for box in others)
+    fresh = pygame.Surface(SIZE)
+    BoardPainter(config).paint(view, fresh, page=0, phase=2 / 30)
+    assert pygame.image.tobytes(surface, "RGB") == pygame.image.tobytes(fresh, "RGB")
+
+
+def test_scrolled_ticker_matches_a_fresh_paint() -> None:
+    """After many partial repaints the screen is pixel for pixel what a fresh paint of that moment gives."""
+    config, view = _board()
+    pygame.font.init()
+    surface = pygame.Surface(SIZE)
+    painter = BoardPainter(config)
+    for step in range(0, 200, 7):
+        painter.paint(view, surface, page=0, phase=step / 30)
+    fresh = pygame.Surface(SIZE)
+    BoardPainter(config).paint(view, fresh, page=0, phase=196 / 30)  # the last step above
+    assert pygame.image.tobytes(surface, "RGB") == pygame.image.tobytes(fresh, "RGB")
+
+
+def test_text_cache_stays_within_its_byte_budget() -> None:
+    """Thousands of distinct values at tile size leave the cache within its byte budget, newest kept."""
+    pygame.font.init()
+    fonts = FontBook(text_budget=4 * 1024 * 1024)
+    for n in range(3000):
+        fonts.text(f"{n / 7:.1f}%", 200, (255, 255, 255))
+        assert fonts.text_bytes <= fonts.text_budget
+    assert fonts.renders == 3000
+    fonts.text(f"{2999 / 7:.1f}%", 200, (255, 255, 255))
+    assert fonts.renders == 3000  # the newest is still cached
