@@ -22,7 +22,13 @@ log = logging.getLogger(__name__)
 DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 _BOLD = "DejaVuSans-Bold.ttf"
 _REGULAR = "DejaVuSans.ttf"
-TEXT_BUDGET = 8 * 1024 * 1024  # bytes of rendered pixels kept; a board shows a few dozen strings (~2-4 MB)
+TEXT_BUDGET = 8 * 1024 * 1024  # bytes of rendered pixels kept until a painter sizes it to its screen
+# Text on a board covers well under a third of the screen (1.2 MB of strings on a 1080p board, whose
+# frame is 8.3 MB), so a budget of ~35% of the frame's bytes holds everything shown plus room for
+# changing values: 2.9 MB at 1080p, 11.6 MB at 4K. (8 MB at 1080p filled over the first minutes of a
+# soak and added ~9 MB of PSS; 3 MB added ~3.6 MB and stayed flat through 3,000 distinct values.)
+SCREEN_SHARE = 0.35
+MIN_TEXT_BUDGET = 1024 * 1024
 _ENTRY_OVERHEAD = 256  # bytes counted per cached string beyond its pixels (key, surface object)
 _MIN_SIZE = 8
 _MAX_SIZE = 1200
@@ -100,6 +106,10 @@ class FontBook:
         """``content`` rendered as ``text`` would, but not cached (for a caller that keeps its own copy)."""
         self.renders += 1
         return self.font(size, bold).render(content, True, colour)
+
+    def size_for_screen(self, width: int, height: int, bytes_per_pixel: int = 4) -> None:
+        """Set the text budget to a share of a ``width`` x ``height`` frame (the cache trims on its next insert)."""
+        self.text_budget = max(MIN_TEXT_BUDGET, int(width * height * bytes_per_pixel * SCREEN_SHARE))
 
     @property
     def text_bytes(self) -> int:

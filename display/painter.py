@@ -65,6 +65,7 @@ class BoardPainter:
         self.config = config
         display = config.display
         self.theme = THEMES[display.theme]
+        self._own_fonts = fonts is None  # a FontBook handed in keeps the budget its owner gave it
         self.fonts = fonts if fonts is not None else FontBook(display.font)
         self.pages = board_pages(config)
         self.widgets: list[list[Widget]] = [[build_widget(w, display) for w in page.widget] for page in self.pages]
@@ -115,6 +116,8 @@ class BoardPainter:
         if layout_key != self._layout_key:
             self._layout_key = layout_key
             self._inputs = None
+            if self._own_fonts:
+                self.fonts.size_for_screen(width, height, surface.get_bytesize())
             self._keys.clear()
             self.placed.clear()
             self.chrome.clear()
