@@ -53,6 +53,7 @@ class SignalOutput:
     def render(self, view: BoardView) -> float:
         if self.policy is None:
             self.policy = SignalPolicy(self.settings, started_at=view.now, startup_quiet=self._startup_quiet)
+        self.sound.release_if_idle()
         state = classify(view.assessment)
         acknowledgements = view.state.acknowledgements
         # A decision changes only with the state, an acknowledgement or a chime falling due: with the

@@ -76,3 +76,32 @@ def test_no_audio_driver_at_all_does_not_crash_a_process() -> None:
 def test_disabled_sound_never_opens_the_mixer() -> None:
     """enabled = false: the null sink, without touching pygame's mixer."""
     assert isinstance(open_sound(SoundSettings(enabled=False)), NullSound)
+
+
+def test_mixer_releases_the_audio_device_after_a_quiet_minute_and_reopens_for_the_next_chime() -> None:
+    """After 60 quiet seconds the device is let go (no silent mixing); the next chime opens it again."""
+    import pygame.mixer
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self) -> float:
+            return self.now
+
+    clock = Clock()
+    args = {"frequency": 22050, "size": -16, "channels": 1, "buffer": 1024}
+    pygame.mixer.init(**args)
+    sink = MixerSound(pygame.mixer, 0.5, init_args=args, release_after=60.0, clock=clock)
+    try:
+        sink.play("warn")
+        clock.now = 59.0
+        sink.release_if_idle()
+        assert sink.device_open and pygame.mixer.get_init() is not None
+        clock.now = 62.0  # the warn chime lasts about a second, then 60 s of quiet
+        sink.release_if_idle()
+        assert not sink.device_open and pygame.mixer.get_init() is None and sink.releases == 1
+        sink.play("critical")
+        assert sink.device_open and pygame.mixer.get_init() is not None and sink.plays == 2
+    finally:
+        sink.close()
+    assert pygame.mixer.get_init() is None
