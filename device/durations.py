@@ -21,14 +21,3 @@ def parse_duration(text: str) -> float:
     if position != len(compact) or position == 0:
         raise ValueError(f'expected a duration like "30s", "5m" or "1h30m", got "{text}"')
     return total
-
-
-def format_duration(seconds: float) -> str:
-    """Format seconds compactly for messages: 45 -> "45s", 300 -> "5m", 5400 -> "1h30m"."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
-    return text + (f"{secs}s" if secs else "")

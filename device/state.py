@@ -68,7 +68,6 @@ class BoardState:
         self.leaderboard: Leaderboard | None = None
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
-        self.last_acknowledgement: Acknowledge | None = None
         self.newest_received_at: float | None = None
         self.version = 0  # bumped on every change an output might draw
         self._changed: set[str] = set()
@@ -91,7 +90,6 @@ class BoardState:
             self.leaderboard = update
         elif isinstance(update, Acknowledge):
             self.acknowledgements += 1
-            self.last_acknowledgement = update
         self.version += 1
         return True
 

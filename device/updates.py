@@ -100,6 +100,4 @@ class ScreenshotRequest:
         return "screenshot"
 
 
-# Requests for the board itself (not data for the state): handled by the run loop, not BoardState.
-OperatorRequest = RemoteConfig | ScreenshotRequest
 Update = Reading | Announcement | Leaderboard | Acknowledge | RemoteConfig | ScreenshotRequest
