@@ -22,11 +22,11 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import msgspec
 import pygame
 
-from device.config import BoardConfig, load_config
-from device.updates import Reading
-from display.painter import BoardPainter
-from display.sample_data import sample_view
-from display.settings import ScheduleSettings
+from wallboard.device.config.display import ScheduleSettings
+from wallboard.device.config.loader import BoardConfig, load_config
+from wallboard.device.core.updates import Reading
+from wallboard.display.draw.painter import BoardPainter
+from wallboard.display.preview.sample_data import sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080), "4K": (3840, 2160)}
@@ -72,7 +72,7 @@ def _always_on(config: BoardConfig) -> BoardConfig:
 
 def idle_cpu(seconds: float, ticker: bool) -> None:
     """Run the screen output as the board loop does, one metric update a second; report CPU per core."""
-    from display.screen import DisplayOutput
+    from wallboard.display.screen import DisplayOutput
 
     config = _always_on(load_config(ROOT / "config" / "boards" / "floor1.toml").config)
     sample = json.loads((ROOT / "config" / "sample-data.json").read_text())

@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
-from typing import TYPE_CHECKING
 
-from device import __version__
-from device.errors import ConfigError
-
-if TYPE_CHECKING:
-    from device.config import LoadedConfig
+from wallboard.device import __version__
+from wallboard.device.config.loader import LoadedConfig, load_config, read_secret
+from wallboard.device.errors import ConfigError
 
 log = logging.getLogger("wallboard")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from device.check import check_paths
+    from wallboard.device.config.checks import check_paths
 
     results, missing = check_paths(args.paths)
     for line in missing:
@@ -46,21 +40,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from device.app import Board
-    from device.outputs import build_outputs
+    from wallboard.device.loop.board import Board
+    from wallboard.device.loop.outputs import build_outputs
+    from wallboard.device.util.stopping import stop_on_signals
 
     loaded = _load_or_report(args.config)
     if loaded is None:
         log.error("refusing to start with an invalid config")
         return 2
-    stop = threading.Event()
-
-    def on_signal(number: int, frame: FrameType | None) -> None:
-        log.info("received %s, stopping", signal.Signals(number).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     board = Board(loaded)
     board.outputs.extend(build_outputs(board))
     log.info(
@@ -76,8 +64,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _load_or_report(path: str) -> LoadedConfig | None:
-    from device.config import load_config
-
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -87,8 +73,8 @@ def _load_or_report(path: str) -> LoadedConfig | None:
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
-    from display.preview import render_preview
-    from display.settings import parse_size
+    from wallboard.device.config.display import parse_size
+    from wallboard.display.preview.preview import render_preview
 
     loaded = _load_or_report(args.config)
     if loaded is None:
@@ -108,13 +94,13 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from device.simulator import run_simulator
+    from wallboard.device.demo.simulator import run_simulator
 
     return run_simulator(args)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from device.demo import run_demo
+    from wallboard.device.demo.demo import run_demo
 
     return run_demo(args)
 
@@ -122,9 +108,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_fleet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from device.config import read_secret
-    from device.fleet import fetch_screenshot, watch
-    from device.mqtt_tool import ToolClient
+    from wallboard.device.tools.fleet import fetch_screenshot, watch
+    from wallboard.device.tools.mqtt_client import ToolClient
 
     host, _, port = args.broker.rpartition(":")
     if not host or not port.isdigit():
@@ -198,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=_cmd_simulate)
 
     demo = commands.add_parser("demo", help="a live demo board: embedded broker, simulator and board in one")
-    demo.add_argument("--config", default=None, help="board config (default: config/boards/demo.toml)")
+    demo.add_argument("--config", default=None, help="board config (default: the demo config shipped in the package)")
     demo.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
     demo.add_argument("--screenshots", default=None, help="folder for screenshots when there is no display")
     demo.add_argument("--screenshot-every", type=float, default=5.0, help="seconds between screenshots offscreen")

@@ -21,10 +21,10 @@ from datetime import datetime
 
 import pygame
 
-from device.app import BoardView
-from device.config import BoardConfig
-from display.painter import BoardPainter, board_zone
-from display.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.view import BoardView
+from wallboard.display.draw.painter import BoardPainter, board_zone
+from wallboard.display.logic.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from device.rules import Assessment, Severity
-from firmware_bridge.lights import LampMode, LightState
-from firmware_bridge.settings import AcknowledgedPattern, SignalSettings, StatePattern
+from wallboard.device.config.signals import AcknowledgedPattern, SignalSettings, StatePattern
+from wallboard.device.core.rules import Assessment, Severity
+from wallboard.firmware_bridge.lights import LampMode, LightState
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from device.ratelog import RateLimitedLog
-from firmware_bridge.lights import SAFE, LightState
+from wallboard.device.util.ratelog import RateLimitedLog
+from wallboard.firmware_bridge.lights import SAFE, LightState
 
 log = logging.getLogger(__name__)
 

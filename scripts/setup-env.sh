@@ -34,6 +34,7 @@ stamp=.venv/.wallboard-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing Python packages into .venv"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+    # Editable, for quick runs while developing; the README's test command tests the built wheel instead.
+    .venv/bin/python -m pip install -q -e '.[dev]'
     touch "$stamp"
 fi

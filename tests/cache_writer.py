@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from device.cache import Cache
-from device.state import MetricValue
+from wallboard.device.core.state import MetricValue
+from wallboard.device.edge.cache import Cache
 
 
 def main() -> None:

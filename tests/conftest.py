@@ -15,6 +15,24 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
+def pytest_report_header() -> str:
+    """Say which copy of the board is under test: the installed wheel, or the source tree."""
+    import wallboard
+
+    return f"wallboard {wallboard.__version__} from {Path(wallboard.__file__).parent}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under the README's test command, refuse to test anything but the installed (non-editable) wheel."""
+    if os.environ.get("WALLBOARD_TEST_INSTALLED") != "1":
+        return
+    import wallboard
+
+    installed = Path(wallboard.__file__).resolve().parent
+    if "site-packages" not in installed.parts or (installed.parent / "__editable__").exists():
+        raise pytest.UsageError(f"WALLBOARD_TEST_INSTALLED=1 but wallboard comes from {installed}, not a wheel")
+
+
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     """A running mosquitto on a free loopback port, killed after the test."""

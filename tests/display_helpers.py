@@ -7,11 +7,11 @@ from typing import Any
 
 import pygame
 
-from device.app import BoardView
-from device.config import BoardConfig, load_config
-from display.layout import Box
-from display.painter import BoardPainter
-from display.sample_data import sample_view
+from wallboard.device.config.loader import BoardConfig, load_config
+from wallboard.device.core.view import BoardView
+from wallboard.display.draw.painter import BoardPainter
+from wallboard.display.logic.layout import Box
+from wallboard.display.preview.sample_data import sample_view
 
 KPI_PAGE = """
 [display]

@@ -1,19 +1,68 @@
-"""Test helpers: drive a Board's loop from the test thread until something becomes true."""
+"""Test helpers: wait until something becomes true, drive a Board's loop, and a clock the test moves by hand."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
-from device.app import Board
+from wallboard.device.loop.board import Board
+
+
+class WriteConfig(Protocol):
+    """The ``write_config`` fixture: write a TOML board config into the test's folder, return its path."""
+
+    def __call__(self, text: str, name: str = "board.toml") -> Path: ...
+
+
+class ManualClock:
+    """A clock (wall or monotonic) that stands still until the test moves it."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        self.now += seconds
+        return self.now
+
+
+def wait_until(
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    what: str = "condition",
+    *,
+    interval: float = 0.01,
+    between: Callable[[float], object] | None = None,
+) -> None:
+    """Poll ``condition`` until it is true; fail naming ``what`` after ``timeout`` seconds.
+
+    ``between(interval)`` runs between polls (default: sleep), e.g. one pass of a board's loop.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        (between or time.sleep)(interval)
 
 
 def step_until(board: Board, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
     """Run the board's loop passes until ``condition()`` holds; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def one_pass(interval: float) -> None:
+        board.handoff.wait(interval)
         board.step()
-        if condition():
-            return
+
+    board.step()
+    wait_until(condition, timeout, what, interval=0.05, between=one_pass)
+
+
+def run_for(board: Board, seconds: float) -> None:
+    """Keep the board's loop going for ``seconds`` (time for things that should not happen)."""
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        board.step()
         board.handoff.wait(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

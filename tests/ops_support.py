@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import struct
-import time
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from device.app import Board, BoardView
-from device.mqtt_tool import ToolClient
 from tests.helpers import step_until
+from wallboard.device.core.view import BoardView
+from wallboard.device.loop.board import Board
+from wallboard.device.tools.mqtt_client import ToolClient
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -94,16 +94,6 @@ class Inbox:
         return None
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``condition`` (no board loop to drive) until it holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def status_where(
     board: Board, inbox: Inbox, check: Callable[[dict[str, Any]], bool], what: str, timeout: float = 10.0
 ) -> dict[str, Any]:
@@ -111,7 +101,7 @@ def status_where(
     found: dict[str, Any] = {}
 
     def ok() -> bool:
-        document = inbox.latest_json(board.status_topic)
+        document = inbox.latest_json(board.topics.status)
         if document is not None and check(document):
             found.update(document)
             return True

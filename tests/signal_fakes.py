@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from device.rules import Assessment, Severity
+from wallboard.device.core.rules import Assessment, Severity
 
 
 class PtyDevice:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from device.mqtt_tool import ToolClient
 from tests.broker import Mosquitto
+from wallboard.device.tools.mqtt_client import ToolClient
 
 ACL_EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl.example"
 USERS = {

@@ -20,17 +20,18 @@ from typing import Any
 
 import pytest
 
-import firmware_bridge
-from device.rules import Severity
-from firmware_bridge.bridge import BridgeLink
-from firmware_bridge.lights import LampMode, LightState
-from firmware_bridge.output import SignalOutput
-from firmware_bridge.settings import BridgeSettings, SignalSettings
-from firmware_bridge.sound import RecordingSound
-from firmware_bridge.worker import DriverWorker
+from tests.helpers import wait_until
 from tests.signal_fakes import FakeNeoPixel, firmware_modules, view
+from wallboard import firmware_bridge as firmware_bridge_package
+from wallboard.device.config.signals import BridgeSettings, SignalSettings
+from wallboard.device.core.rules import Severity
+from wallboard.firmware_bridge.drivers.bridge import BridgeLink
+from wallboard.firmware_bridge.lights import LampMode, LightState
+from wallboard.firmware_bridge.signals import SignalOutput
+from wallboard.firmware_bridge.sound.mixer import RecordingSound
+from wallboard.firmware_bridge.worker import DriverWorker
 
-FIRMWARE = Path(firmware_bridge.__file__).parent / "firmware"
+FIRMWARE = Path(firmware_bridge_package.__file__).parent / "firmware"
 FAILSAFE_MS = 600
 RED, AMBER, GREEN, DARK = (127, 0, 0), (127, 55, 0), (0, 127, 0), (0, 0, 0)
 
@@ -109,32 +110,24 @@ def _host(port: str, **settings: Any) -> DriverWorker:
     return DriverWorker(BridgeLink(bridge, blink_period=0.4), retry=0.1).start()
 
 
-def _wait(condition: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.01)
-
-
 def test_host_drives_the_firmware_lamps_and_leaves_them_dark_on_close(pico: RunningFirmware) -> None:
     """VER? on connect, red blinking at critical, green at normal; SAFE on close: dark, and no failsafe later."""
     worker = _host(pico.port)
     output = SignalOutput(SignalSettings(backend="bridge", blink_period=0.4), worker, RecordingSound(), startup_quiet=0)  # type: ignore[arg-type]
     try:
-        _wait(lambda: worker.connected)
+        wait_until(lambda: worker.connected)
         driver = worker.driver
         assert isinstance(driver, BridgeLink) and driver.firmware == "1.0.0 1"
         started = time.monotonic()
         output.render(view(Severity.CRITICAL))
-        _wait(
+        wait_until(
             lambda: (
                 (RED, DARK, DARK) in pico.colours_since(started) and (DARK, DARK, DARK) in pico.colours_since(started)
             )
         )
         switched = time.monotonic()
         output.render(view(Severity.NORMAL))
-        _wait(lambda: pico.pixels.pixels == [DARK, DARK, GREEN])
+        wait_until(lambda: pico.pixels.pixels == [DARK, DARK, GREEN])
         time.sleep(0.5)  # heartbeats keep the failsafe away for longer than its 600 ms
         assert all(p == (DARK, DARK, GREEN) for p in pico.colours_since(switched + 0.1))
     finally:
@@ -151,9 +144,9 @@ def test_firmware_shows_its_failsafe_when_the_host_hangs_and_recovers_after(pico
     worker = _host(pico.port)
     hang = threading.Event()
     try:
-        _wait(lambda: worker.connected)
+        wait_until(lambda: worker.connected)
         worker.show(LightState(green=LampMode.ON))
-        _wait(lambda: pico.pixels.pixels == [DARK, DARK, GREEN])
+        wait_until(lambda: pico.pixels.pixels == [DARK, DARK, GREEN])
         driver = worker.driver
         real_tick = driver.tick
 
@@ -165,10 +158,10 @@ def test_firmware_shows_its_failsafe_when_the_host_hangs_and_recovers_after(pico
         hang.set()
         driver.tick = hung_tick  # type: ignore[method-assign]
         hung_at = time.monotonic()
-        _wait(lambda: any(b"EVT FAILSAFE" in line for line in pico.events()), timeout=3)
+        wait_until(lambda: any(b"EVT FAILSAFE" in line for line in pico.events()), timeout=3)
         failsafe_after = time.monotonic() - hung_at
         # Red and amber alternate, every half second.
-        _wait(lambda: {(RED, DARK, DARK), (DARK, AMBER, DARK)} <= set(pico.colours_since(hung_at)), timeout=3)
+        wait_until(lambda: {(RED, DARK, DARK), (DARK, AMBER, DARK)} <= set(pico.colours_since(hung_at)), timeout=3)
         shown = pico.colours_since(hung_at)
         assert all(pixels[2] == DARK for pixels in shown[1:])  # never green while the host is gone
         # Counted from the last frame the Pico heard, which came up to one heartbeat (0.2 s) before the hang.
@@ -178,7 +171,7 @@ def test_firmware_shows_its_failsafe_when_the_host_hangs_and_recovers_after(pico
         )
 
         hang.clear()  # the host comes back: its next heartbeat ends the failsafe
-        _wait(lambda: pico.pixels.pixels == [DARK, DARK, GREEN])
+        wait_until(lambda: pico.pixels.pixels == [DARK, DARK, GREEN])
     finally:
         hang.clear()
         worker.close()
@@ -192,7 +185,7 @@ def test_bridge_that_does_not_answer_is_not_connected(tmp_path: Path) -> None:
             BridgeLink(BridgeSettings(port=os.ttyname(slave), reply_timeout=0.2), blink_period=1.0),  # type: ignore[arg-type]
             retry=0.05,
         ).start()
-        _wait(lambda: worker.failures >= 2)
+        wait_until(lambda: worker.failures >= 2)
         assert worker.connects == 0
         worker.close()
     finally:

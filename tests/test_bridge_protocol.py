@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-import firmware_bridge
-from firmware_bridge import bridge_codec
-from firmware_bridge.lights import LampMode, LightState
+from wallboard import firmware_bridge as firmware_bridge_package
+from wallboard.firmware_bridge.drivers import bridge_codec
+from wallboard.firmware_bridge.lights import LampMode, LightState
 
-FIRMWARE = Path(firmware_bridge.__file__).parent / "firmware"
+FIRMWARE = Path(firmware_bridge_package.__file__).parent / "firmware"
 VECTORS: dict[str, Any] = json.loads((FIRMWARE / "vectors.json").read_text())
 
 

@@ -14,28 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from device.app import Board, open_cache
-from device.cache import CACHE_FILE, Cache
-from device.config import load_config, load_config_text
-from device.state import LinkStatus, MetricValue
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
-from tests.helpers import step_until
+from tests.helpers import ManualClock, WriteConfig, step_until
+from wallboard.device.config.loader import load_config, load_config_text
+from wallboard.device.core.state import LinkStatus, MetricValue
+from wallboard.device.edge.cache import CACHE_FILE, Cache, open_cache
+from wallboard.device.loop.board import Board
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_writes_are_batched_to_one_commit_per_interval(tmp_path: Path) -> None:
     """Many staged values within flush_interval make one commit; the latest value per metric is kept."""
-    clock = Clock()
+    clock = ManualClock()
     cache = Cache(tmp_path / CACHE_FILE, flush_interval=5.0, clock=clock)
     for i in range(100):
         cache.stage("q.asa_s", MetricValue(i, 1000.0 + i, 1000.0 + i), (1000.0, i))
@@ -131,14 +123,14 @@ def test_no_usable_cache_folder_runs_in_memory_with_a_log_line(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     config = load_config_text(f'[site]\nid = "s"\n[board]\nid = "b"\n[cache]\ndir = "{blocker}"\n').config
-    cache = open_cache(config)
+    cache = open_cache(config.cache)
     assert str(cache.path) == ":memory:"
     assert "running without one" in caplog.text
     cache.close()
 
 
 def test_board_restores_cached_values_as_stale_after_restart_with_no_broker(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Values received live survive a restart; with no broker and time passed they come back stale."""
     state_dir = tmp_path / "state"

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _wallboard(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "device.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+        [sys.executable, "-m", "wallboard.device.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
     )
 
 
@@ -73,7 +73,7 @@ def test_run_stops_cleanly_on_sigterm_with_cache_flushed_and_status_offline(
     # Retained, so the board receives it the moment it subscribes.
     mosquitto.publish("cc/lab/queue/sales", json.dumps({"ts": time.time(), "calls_waiting": 11}), retain=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "device.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(config)],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from device.config import load_config, load_config_text
-from device.errors import ConfigError
+from wallboard.device.config.loader import load_config, load_config_text
+from wallboard.device.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,7 @@ def test_durations_parse(tmp_path: Path) -> None:
     text = '[site]\nid = "s"\n[board]\nid = "b"\n[mqtt]\nkeepalive = "1m"\nreconnect_min = 2\nreconnect_max = "1h30m"\n'
     text += '[[rule]]\nmetric = "q.asa_s"\nwarn_above = 1\nhold = "250ms"\n'
     config = load_config(_write(tmp_path, "b.toml", text)).config
-    assert (config.mqtt.keepalive, config.mqtt.reconnect_min, config.mqtt.reconnect_max) == (60, 2, 5400)
+    assert (config.mqtt.keepalive, config.mqtt.reconnect_min, config.mqtt.reconnect_max) == (60.0, 2.0, 5400.0)
     assert config.rule[0].hold == 0.25
 
 

@@ -8,18 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from display.layout import inside, screen_layout
-from display.painter import BoardPainter
 from tests.display_helpers import config_from, paint, view_of
+from wallboard.device.demo.demo import DEMO_CONFIG
+from wallboard.display.draw.painter import BoardPainter
+from wallboard.display.logic.layout import inside, screen_layout
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 SIZES = [(1280, 720), (1920, 1080), (3840, 2160)]
-BOARDS = ["floor1.toml", "floor2.toml", "demo.toml"]
+BOARDS = {
+    "floor1.toml": CONFIG / "boards" / "floor1.toml",
+    "floor2.toml": CONFIG / "boards" / "floor2.toml",
+    "demo.toml": DEMO_CONFIG,
+}
 SAMPLES = ["sample-data.json", "sample-data-alarm.json", "sample-data-offline.json"]
 
 
 def _pages(board: str) -> int:
-    return len(BoardPainter(config_from(CONFIG / "boards" / board)).pages)
+    return len(BoardPainter(config_from(BOARDS[board])).pages)
 
 
 CASES = [
@@ -33,7 +38,7 @@ CASES = [
 @pytest.mark.parametrize(("board", "page", "sample", "size"), CASES)
 def test_no_widget_overflows_its_cell(board: str, page: int, sample: str, size: tuple[int, int]) -> None:
     """Every text a widget draws lies inside its cell, cells lie inside the grid and do not overlap."""
-    config = config_from(CONFIG / "boards" / board)
+    config = config_from(BOARDS[board])
     view = view_of(config, json.loads((CONFIG / sample).read_text()))
     _surface, painter = paint(config, view, size, page=page)
     offline = sample.endswith("offline.json")

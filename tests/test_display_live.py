@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pygame
 
-from device.app import Board
-from device.cache import CACHE_FILE, Cache
-from device.config import load_config
-from device.state import LinkStatus, MetricValue
-from display.layout import screen_layout
-from display.screen import DisplayOutput
-from display.theme import DARK, TileState
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, background_probe, rgb
-from tests.helpers import step_until
+from tests.helpers import WriteConfig, step_until
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.state import LinkStatus, MetricValue
+from wallboard.device.edge.cache import CACHE_FILE, Cache
+from wallboard.device.loop.board import Board
+from wallboard.display.logic.layout import screen_layout
+from wallboard.display.logic.theme import DARK, TileState
+from wallboard.display.screen import DisplayOutput
 
 SIZE = (1280, 720)
 DISPLAY = KPI_PAGE.replace("[display]\n", '[display]\nsize = "1280x720"\nfullscreen = false\n')
@@ -38,7 +38,7 @@ def _banner_point() -> tuple[int, int]:
 
 
 def test_offline_banner_while_broker_is_down_and_gone_after_reconnect(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Killing the broker puts the OFFLINE banner on screen and greys the tiles; reconnecting takes it away."""
     board, screen = _board_with_screen(write_config(board_toml(mosquitto.port, tmp_path / "state", DISPLAY)))
@@ -71,7 +71,9 @@ def test_offline_banner_while_broker_is_down_and_gone_after_reconnect(
         board.close()
 
 
-def test_cached_values_are_drawn_stale_in_the_first_frame_after_a_reboot(tmp_path: Path, write_config) -> None:
+def test_cached_values_are_drawn_stale_in_the_first_frame_after_a_reboot(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
     """With no network, the first frame shows the cached value greyed with its age, under the banner."""
     state_dir = tmp_path / "state"
     state_dir.mkdir()
@@ -95,7 +97,7 @@ def test_cached_values_are_drawn_stale_in_the_first_frame_after_a_reboot(tmp_pat
         board.close()
 
 
-def test_snapshot_png_is_scaled_and_bounded(tmp_path: Path, write_config) -> None:
+def test_snapshot_png_is_scaled_and_bounded(tmp_path: Path, write_config: WriteConfig) -> None:
     """snapshot_png returns a PNG no wider than asked and no bigger than max_bytes."""
     import io
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pygame
 import pytest
 
-from device.cli import main
-from device.config import load_config
-from device.errors import ConfigError
-from display.widgets.ticker import ticker_text
 from tests.conftest import board_toml
+from wallboard.device.cli import main
+from wallboard.device.config.loader import load_config
+from wallboard.device.errors import ConfigError
+from wallboard.display.draw.widgets.ticker import ticker_text
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 

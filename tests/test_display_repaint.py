@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pygame
 
-from device.app import BoardView
-from device.config import BoardConfig
-from device.updates import Reading
-from display.fonts import FontBook
-from display.painter import BoardPainter
-from display.widgets.ticker import Ticker
 from tests.display_helpers import config_from, view_of
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.updates import Reading
+from wallboard.device.core.view import BoardView
+from wallboard.display.draw.fonts import FontBook
+from wallboard.display.draw.painter import BoardPainter
+from wallboard.display.draw.widgets.ticker import Ticker
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1920, 1080)

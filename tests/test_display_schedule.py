@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from device.rules import Assessment, Severity
-from display.pages import PageRotation
-from display.schedule import ScreenMode, burn_in_offset, screen_mode
-from display.screen import DisplayOutput
-from display.settings import BurnInSettings, PageSettings, ScheduleSettings, WidgetSettings
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, config_from, view_of
+from tests.helpers import WriteConfig
+from wallboard.device.config.display import BurnInSettings, PageSettings, ScheduleSettings, WidgetSettings
+from wallboard.device.config.types import Duration
+from wallboard.device.core.rules import Assessment, Severity
+from wallboard.display.logic.pages import PageRotation
+from wallboard.display.logic.schedule import ScreenMode, burn_in_offset, screen_mode
+from wallboard.display.screen import DisplayOutput
 
 MONDAY = datetime(2025, 11, 24, 12, 0)  # a Monday
 
@@ -33,7 +35,7 @@ def test_schedule_span_may_cross_midnight() -> None:
     assert screen_mode(schedule, datetime(2025, 11, 25, 2, 30)) is ScreenMode.BLANK
 
 
-def test_blank_period_leaves_the_screen_black(tmp_path: Path, write_config) -> None:
+def test_blank_period_leaves_the_screen_black(tmp_path: Path, write_config: WriteConfig) -> None:
     """Outside the schedule with outside = "blank", every pixel on the screen is black."""
     import pygame
 
@@ -54,7 +56,7 @@ def test_blank_period_leaves_the_screen_black(tmp_path: Path, write_config) -> N
 
 def test_burn_in_shift_moves_within_its_margin_and_changes_over_time() -> None:
     """The whole board shifts by at most shift_pixels (scaled to the screen) and moves every interval."""
-    settings = BurnInSettings(shift_pixels=4, interval=60)
+    settings = BurnInSettings(shift_pixels=4, interval=Duration(60))
     offsets = {burn_in_offset(settings, t * 60.0, 2160) for t in range(9)}
     assert len(offsets) == 9
     assert all(abs(dx) <= 8 and abs(dy) <= 8 for dx, dy in offsets)

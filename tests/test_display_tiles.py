@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from device.metrics import MetricKind
-from display.formatting import format_age, format_duration, format_value
-from display.theme import DARK, TileState
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, background_probe, config_from, count_colour, paint, rgb, view_of
+from tests.helpers import WriteConfig
+from wallboard.device.wire.metrics import MetricKind
+from wallboard.display.logic.formatting import format_age, format_duration, format_value
+from wallboard.display.logic.theme import DARK, TileState
 
 SIZE = (1280, 720)
 
 
 @pytest.fixture
-def config(tmp_path: Path, write_config):  # type: ignore[no-untyped-def]
+def config(tmp_path: Path, write_config: WriteConfig):  # type: ignore[no-untyped-def]
     return config_from(write_config(board_toml(1883, tmp_path / "state", KPI_PAGE)))
 
 

@@ -12,16 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from device.app import Board
-from device.config import load_config
-from device.fleet import Fleet, format_table, rows_json, watch
-from device.health import HealthPublisher
-from device.mqtt_tool import ToolClient
-from device.state import LinkStatus
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import step_until
-from tests.ops_support import FakeDisplay, wait_for
+from tests.helpers import WriteConfig, step_until, wait_until
+from tests.ops_support import FakeDisplay
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.loop.board import Board
+from wallboard.device.ops.health import HealthPublisher
+from wallboard.device.tools.fleet import Fleet, format_table, rows_json, watch
+from wallboard.device.tools.mqtt_client import ToolClient
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
 NOW = 1_763_800_000.0
@@ -96,11 +96,11 @@ def _fleet_json(port: int) -> dict[str, dict[str, Any]]:
 
 
 def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Boards a (in this process) and b (`wallboard run`) are listed online; after kill -9, b is offline."""
     board_a = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "a"), "a.toml")))
-    board_a.outputs.extend([FakeDisplay(), HealthPublisher(board_a)])
+    board_a.outputs.extend([FakeDisplay(), HealthPublisher(board_a.source, board_a.topics, board_a.outputs)])
     config_b = write_config(board_toml(mosquitto.port, tmp_path / "b", board="b2"), "b.toml")
     process = subprocess.Popen(
         [str(WALLBOARD), "run", "--config", str(config_b)],
@@ -119,7 +119,7 @@ def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
             seen.update(_fleet_json(mosquitto.port))
             return all(seen.get(b, {}).get("online") for b in ("b1", "b2"))
 
-        wait_for(both_online, timeout=30, what="both boards online in the fleet view")
+        wait_until(both_online, timeout=30, what="both boards online in the fleet view")
         assert seen["b2"]["version"] == "0.1.0" and seen["b2"]["flags"] in ([], ["stale"])
 
         process.send_signal(signal.SIGKILL)
@@ -130,7 +130,7 @@ def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
             seen.update(_fleet_json(mosquitto.port))
             return seen["b2"]["online"] is False
 
-        wait_for(b_offline, timeout=20, what="the will marking b2 offline")
+        wait_until(b_offline, timeout=20, what="the will marking b2 offline")
         assert seen["b2"]["flags"] == ["offline"]
         assert seen["b1"]["online"] is True
     finally:

@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from device.app import Board
-from device.config import load_config
-from device.health import STATUS_SCHEMA, HealthPublisher
-from device.mqtt_tool import ToolClient
-from device.sysinfo import read_disk, read_temperature
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
+from tests.helpers import WriteConfig
 from tests.ops_support import FakeDisplay, Inbox, status_where
+from wallboard.device.config.loader import load_config
+from wallboard.device.loop.board import Board
+from wallboard.device.ops.health import HealthPublisher
+from wallboard.device.ops.status import STATUS_SCHEMA
+from wallboard.device.ops.sysinfo import read_disk, read_temperature
+from wallboard.device.tools.mqtt_client import ToolClient
 
 
 def _zone(root: Path, name: str, kind: str, millidegrees: str) -> None:
@@ -75,13 +77,13 @@ def status_inbox(mosquitto: Mosquitto) -> Iterator[Inbox]:
 def _health_board(path: Path) -> tuple[Board, FakeDisplay]:
     board = Board(load_config(path))
     display = FakeDisplay(fps=2.5)
-    board.outputs.extend([display, HealthPublisher(board)])
+    board.outputs.extend([display, HealthPublisher(board.source, board.topics, board.outputs)])
     board.start()
     return board, display
 
 
 def test_status_is_retained_with_the_health_figures(
-    mosquitto: Mosquitto, tmp_path: Path, write_config, status_inbox: Inbox
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig, status_inbox: Inbox
 ) -> None:
     """The board's retained status carries version, checksum, temperature, fps, connection, data and rejections."""
     sysfs = tmp_path / "sys"
@@ -112,7 +114,7 @@ def test_status_is_retained_with_the_health_figures(
     late = ToolClient("127.0.0.1", mosquitto.port)
     late.connect()
     try:
-        late.subscribe(board.status_topic)
+        late.subscribe(board.topics.status)
         message = late.next_message(5)
     finally:
         late.close()
@@ -120,7 +122,7 @@ def test_status_is_retained_with_the_health_figures(
 
 
 def test_status_goes_out_at_once_when_the_alarm_changes(
-    mosquitto: Mosquitto, tmp_path: Path, write_config, status_inbox: Inbox
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig, status_inbox: Inbox
 ) -> None:
     """With a 10-minute interval, a rule tripping still publishes a new status within a second or two."""
     extra = (
@@ -140,10 +142,12 @@ def test_status_goes_out_at_once_when_the_alarm_changes(
         board.close()
 
 
-def test_without_a_display_fps_is_null(mosquitto: Mosquitto, tmp_path: Path, write_config, status_inbox: Inbox) -> None:
+def test_without_a_display_fps_is_null(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig, status_inbox: Inbox
+) -> None:
     """A board with no display reports fps and frames as null rather than a made-up figure."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))))
-    board.outputs.append(HealthPublisher(board))
+    board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
     board.start()
     try:
         status = status_where(board, status_inbox, lambda d: d["status"] == "online", "online status")
@@ -154,9 +158,9 @@ def test_without_a_display_fps_is_null(mosquitto: Mosquitto, tmp_path: Path, wri
 
 def test_the_documented_example_has_exactly_the_fields_a_board_sends(tmp_path: Path) -> None:
     """docs/status-format.md's online example and table match the document the board builds, field for field."""
-    from device.app import BoardView
-    from device.remote_config import ConfigOutcome
     from tests.broker import free_port
+    from wallboard.device.config.remote import ConfigOutcome
+    from wallboard.device.core.view import BoardView
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "status-format.md").read_text()
     example = json.loads(docs.split("```json\n", 1)[1].split("```", 1)[0])
@@ -174,9 +178,9 @@ def test_the_documented_example_has_exactly_the_fields_a_board_sends(tmp_path: P
             return None
 
     board.outputs.append(Capture())
-    board.step()
     board.config_outcome = ConfigOutcome("applied", board.loaded.checksum, 1.0)
-    document = HealthPublisher(board).document(views[0])
+    board.step()
+    document = HealthPublisher(board.source, board.topics, board.outputs).document(views[0])
     board.close()
 
     def keys(value: dict[str, object], prefix: str = "") -> set[str]:

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from device.config import BoardConfig, load_config_text
-from device.ingest import Ingest, Reason, RejectionCounter
-from device.state import BoardState
-from device.updates import Acknowledge, Announcement, Leaderboard, Reading
+from wallboard.device.config.loader import BoardConfig, load_config_text
+from wallboard.device.core.rejections import Reason, RejectionCounter
+from wallboard.device.core.state import BoardState
+from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading
+from wallboard.device.edge.ingest import Ingest
 
 NOW = 1_763_800_000.0
 CONFIG = """

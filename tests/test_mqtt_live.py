@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from device.app import Board
-from device.config import load_config
-from device.state import LinkStatus
 from tests.broker import Mosquitto, make_tls_files, require
 from tests.conftest import board_toml
-from tests.helpers import step_until
+from tests.helpers import WriteConfig, step_until
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.edge.mqtt_source import MqttSource
+from wallboard.device.loop.board import Board
 
 
 def _board(path: Path) -> Board:
@@ -22,7 +23,7 @@ def _board(path: Path) -> Board:
 
 
 def test_values_published_with_mosquitto_pub_arrive_in_state(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """A queue object published by mosquitto_pub becomes typed values in the board state."""
     board = _board(write_config(board_toml(mosquitto.port, tmp_path / "state")))
@@ -40,7 +41,7 @@ def test_values_published_with_mosquitto_pub_arrive_in_state(
 
 
 def test_broker_restart_mid_stream_heals_without_restarting_the_board(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Killing and restarting the broker takes the link down and back up; values flow again."""
     board = _board(write_config(board_toml(mosquitto.port, tmp_path / "state")))
@@ -63,13 +64,13 @@ def test_broker_restart_mid_stream_heals_without_restarting_the_board(
         )
         statuses = [change.status for change in board.state.link_log]
         assert statuses[-3:] == [LinkStatus.UP, LinkStatus.DOWN, LinkStatus.UP]
-        assert board.source.connects >= 2
+        assert mqtt_source(board).connects >= 2
     finally:
         board.close()
 
 
 def test_board_publishes_online_status_and_will_names_offline(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """On connect the board publishes a retained online status; on a clean stop it leaves offline."""
     import subprocess
@@ -89,7 +90,7 @@ def test_board_publishes_online_status_and_will_names_offline(
     assert offline["status"] == "offline"
 
 
-def test_tls_with_ca_and_client_certificate(tmp_path: Path, write_config) -> None:
+def test_tls_with_ca_and_client_certificate(tmp_path: Path, write_config: WriteConfig) -> None:
     """The board connects over TLS, verifying the broker against the configured CA."""
     tls = make_tls_files(tmp_path / "tls")
     broker = Mosquitto(tmp_path / "broker", tls=tls)
@@ -109,7 +110,7 @@ def test_tls_with_ca_and_client_certificate(tmp_path: Path, write_config) -> Non
         broker.stop()
 
 
-def test_username_and_password_file(tmp_path: Path, write_config) -> None:
+def test_username_and_password_file(tmp_path: Path, write_config: WriteConfig) -> None:
     """The password comes from password_file; a wrong one leaves the link down, the right one connects."""
     broker = Mosquitto(tmp_path / "broker", passwords={"board-b1": "s3cret"})
     broker.start()
@@ -136,7 +137,9 @@ def test_username_and_password_file(tmp_path: Path, write_config) -> None:
         broker.stop()
 
 
-def test_a_silent_dead_link_is_noticed_by_keepalive(mosquitto: Mosquitto, tmp_path: Path, write_config) -> None:
+def test_a_silent_dead_link_is_noticed_by_keepalive(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
+) -> None:
     """A link that goes silent without closing (pulled cable) is noticed within 2 x keepalive, then heals."""
     from tests.proxy import SilentableProxy
 
@@ -162,9 +165,10 @@ def test_an_exception_in_a_callback_never_reaches_paho(mosquitto: Mosquitto) -> 
     """A handler that raises is caught and counted; the network thread keeps delivering messages."""
     import threading
 
-    from device.config import MqttSettings
-    from device.mqtt_source import MqttSource
-    from device.settings_types import Duration
+    from wallboard.device.config.loader import MqttSettings
+    from wallboard.device.config.types import Duration
+    from wallboard.device.edge.mqtt_source import MqttSource
+    from wallboard.device.edge.source import SourceHandlers, Will
 
     received: list[bytes] = []
     arrived = threading.Event()
@@ -182,13 +186,9 @@ def test_an_exception_in_a_callback_never_reaches_paho(mosquitto: Mosquitto) -> 
     source = MqttSource(
         MqttSettings(host="127.0.0.1", port=mosquitto.port, keepalive=Duration(5)),
         client_id="callback-test",
-        subscriptions=["t/#"],
-        on_message=sink,
-        on_link=lambda change: links.append(change.status),
-        will_topic="t/will",
-        will_payload=b"gone",
     )
-    source.start()
+    handlers = SourceHandlers(on_message=sink, on_link=lambda change: links.append(change.status))
+    source.start(["t/#"], handlers, Will("t/will", b"gone"))
     try:
         assert arrived.wait(10)
         deadline = time.monotonic() + 5
@@ -204,7 +204,7 @@ def test_an_exception_in_a_callback_never_reaches_paho(mosquitto: Mosquitto) -> 
 
 @pytest.mark.parametrize("protocol", ["5", "3.1.1"])
 def test_a_100_mb_message_never_reaches_a_shown_value(
-    protocol: str, mosquitto: Mosquitto, tmp_path: Path, write_config
+    protocol: str, mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """100 MB on a queue topic: MQTT 5 has the broker drop it; 3.1.1 has ingest reject it; values flow on."""
     text = board_toml(mosquitto.port, tmp_path / "state").replace(
@@ -241,8 +241,14 @@ def test_a_100_mb_message_never_reaches_a_shown_value(
             timeout=30,
             what="the small message after the huge one",
         )
-        assert board.source.connects == 1  # the link never dropped
+        assert mqtt_source(board).connects == 1  # the link never dropped
         expected = {} if protocol == "5" else {"too_large": 1}
         assert board.rejections.counts() == expected
     finally:
         board.close()
+
+
+def mqtt_source(board: Board) -> MqttSource:
+    """The board's source, which these tests build from the config: the real paho one."""
+    assert isinstance(board.source, MqttSource)
+    return board.source

@@ -6,9 +6,10 @@ import re
 import tomllib
 from pathlib import Path
 
-from device.config import load_config_text
-from device.ingest import Ingest, RejectionCounter
-from device.state import BoardState
+from wallboard.device.config.loader import load_config_text
+from wallboard.device.core.rejections import RejectionCounter
+from wallboard.device.core.state import BoardState
+from wallboard.device.edge.ingest import Ingest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 EXAMPLE = re.compile(r"topic: `(?P<topic>[^`]+)`\n```json\n(?P<payload>.*?)```", re.S)

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from device.app import Board
-from device.config import load_config
-from device.errors import ConfigError
-from device.health import HealthPublisher
-from device.mqtt_tool import ToolClient
-from device.remote_config import check_remote_config
-from device.state import LinkStatus
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import step_until
+from tests.helpers import WriteConfig, step_until
 from tests.ops_support import Inbox, status_where
+from wallboard.device.config.loader import load_config
+from wallboard.device.config.remote import check_remote_config
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.errors import ConfigError
+from wallboard.device.loop.board import Board
+from wallboard.device.ops.health import HealthPublisher
+from wallboard.device.tools.mqtt_client import ToolClient
 
 CONFIG_TOPIC = "wallboard/lab/b1/config"
 REMOTE = """
@@ -37,10 +37,10 @@ critical_above = 10
 
 
 @pytest.fixture
-def board(mosquitto: Mosquitto, tmp_path: Path, write_config) -> Iterator[Board]:
+def board(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> Iterator[Board]:
     """A started board with a health publisher, connected to the test broker."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))))
-    board.outputs.append(HealthPublisher(board))
+    board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
     board.start()
     try:
         step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
-from device.config import RuleSettings, load_config_text
-from device.ingest import RejectionCounter
-from device.rules import RuleEngine, RuleTracker, Severity
-from device.settings_types import Duration
-from device.state import BoardState, LinkChange, LinkStatus
-from device.updates import Reading
+from wallboard.device.config.loader import RuleSettings, load_config_text
+from wallboard.device.config.types import Duration
+from wallboard.device.core.rejections import RejectionCounter
+from wallboard.device.core.rules import RuleEngine, RuleTracker, Severity
+from wallboard.device.core.state import BoardState, LinkChange, LinkStatus
+from wallboard.device.core.updates import Reading
 
 N, U, W, C = Severity.NORMAL, Severity.UNKNOWN, Severity.WARN, Severity.CRITICAL
 
@@ -23,7 +24,7 @@ def _sl_rule(hold: float = 0.0, hysteresis: float = 2.0) -> RuleTracker:
     )
 
 
-def _run(tracker: RuleTracker, timeline: list[tuple[float, float | None]]) -> list[Severity]:
+def _run(tracker: RuleTracker, timeline: Sequence[tuple[float, float | None]]) -> list[Severity]:
     return [tracker.evaluate(value, t) for t, value in timeline]
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from device.app import Board, BoardOutput
-from device.config import load_config
-from device.fleet import fetch_screenshot
-from device.mqtt_tool import ToolClient
-from device.screenshot import ScreenshotResponder
-from device.state import LinkStatus
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import step_until
+from tests.helpers import WriteConfig, step_until
 from tests.ops_support import FakeDisplay, png_size
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.view import BoardOutput
+from wallboard.device.loop.board import Board
+from wallboard.device.ops.screenshot import ScreenshotResponder
+from wallboard.device.tools.fleet import fetch_screenshot
+from wallboard.device.tools.mqtt_client import ToolClient
 
 
 def _fetch_while_stepping(board: Board, port: int, out: Path, max_width: int) -> str | None:
@@ -37,13 +38,15 @@ def _fetch_while_stepping(board: Board, port: int, out: Path, max_width: int) ->
 def _board_with(outputs: list[BoardOutput], port: int, config: Path) -> Board:
     board = Board(load_config(config))
     board.outputs.extend(outputs)
-    board.outputs.append(ScreenshotResponder(board))
+    board.outputs.append(ScreenshotResponder(board.source, board.topics, board.outputs))
     board.start()
     step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
     return board
 
 
-def test_a_screenshot_request_is_answered_with_a_scaled_png(mosquitto: Mosquitto, tmp_path: Path, write_config) -> None:
+def test_a_screenshot_request_is_answered_with_a_scaled_png(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
+) -> None:
     """The fetched file is a PNG no wider than asked for, from the display's own snapshot."""
     display = FakeDisplay()
     board = _board_with([display], mosquitto.port, write_config(board_toml(mosquitto.port, tmp_path / "state")))
@@ -56,7 +59,9 @@ def test_a_screenshot_request_is_answered_with_a_scaled_png(mosquitto: Mosquitto
     assert display.snapshot_widths == [480]
 
 
-def test_a_board_without_a_display_answers_with_an_error(mosquitto: Mosquitto, tmp_path: Path, write_config) -> None:
+def test_a_board_without_a_display_answers_with_an_error(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
+) -> None:
     """With no display the request gets an error answer at once, not a timeout."""
     board = _board_with([], mosquitto.port, write_config(board_toml(mosquitto.port, tmp_path / "state")))
     try:
@@ -68,12 +73,12 @@ def test_a_board_without_a_display_answers_with_an_error(mosquitto: Mosquitto, t
 
 
 def test_a_screenshot_of_the_real_display_shows_the_current_frame(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """With the pygame display (SDL offscreen), the PNG over MQTT decodes to the frame on screen, scaled."""
     import pygame
 
-    from display.screen import DisplayOutput
+    from wallboard.display.screen import DisplayOutput
 
     config = write_config(board_toml(mosquitto.port, tmp_path / "state"))
     display = DisplayOutput(load_config(config).config, size=(1280, 720), fullscreen=False)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-from device.app import Board
-from device.config import load_config
-from device.state import LinkStatus
-from firmware_bridge.lights import LampMode, RecordingStackLight
-from firmware_bridge.output import SignalOutput
-from firmware_bridge.sound import RecordingSound
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import step_until
+from tests.helpers import WriteConfig, run_for, step_until
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.loop.board import Board
+from wallboard.firmware_bridge.lights import LampMode, RecordingStackLight
+from wallboard.firmware_bridge.signals import SignalOutput
+from wallboard.firmware_bridge.sound.mixer import RecordingSound
 
 RULES = """
 [[rule]]
@@ -30,16 +29,8 @@ def _chimes(sound: RecordingSound) -> list[str]:
     return [name for _, name in sound.played]
 
 
-def _run_for(board: Board, seconds: float) -> None:
-    """Keep the board's loop going for ``seconds`` (time for chimes that should not come)."""
-    ends = time.monotonic() + seconds
-    while time.monotonic() < ends:
-        board.step()
-        board.handoff.wait(0.05)
-
-
 def test_mqtt_ack_silences_the_chime_and_keeps_the_red_blink(
-    mosquitto: Mosquitto, tmp_path: Path, write_config
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Critical chimes every second; after an ack on wallboard/lab/b1/ack it stops while red keeps blinking."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", RULES))))
@@ -57,7 +48,7 @@ def test_mqtt_ack_silences_the_chime_and_keeps_the_red_blink(
         mosquitto.publish("wallboard/lab/b1/ack", json.dumps({"by": "supervisor"}))
         step_until(board, lambda: board.state.acknowledgements == 1, what="the ack arriving")
         chimes_at_ack = len(sound.played)
-        _run_for(board, 2.5)  # two and a half repeat intervals
+        run_for(board, 2.5)  # two and a half repeat intervals
         assert len(sound.played) == chimes_at_ack
         assert light.current.red is LampMode.BLINK  # the lamps still say critical
         assert output.policy is not None and output.policy.silenced
@@ -73,7 +64,7 @@ def test_mqtt_ack_silences_the_chime_and_keeps_the_red_blink(
     assert light.closed and light.current.lamps() == {n: LampMode.OFF for n in ("red", "amber", "green", "buzzer")}
 
 
-def test_broker_down_shows_blind_never_green(mosquitto: Mosquitto, tmp_path: Path, write_config) -> None:
+def test_broker_down_shows_blind_never_green(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> None:
     """A board showing green goes to amber blinking (green off) when the broker dies."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", RULES))))
     light = RecordingStackLight()

@@ -9,21 +9,22 @@ from collections.abc import Iterator
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.rules import Severity
-from firmware_bridge.build import build_signals
-from firmware_bridge.gpio import AckButton, GpioLamps
-from firmware_bridge.lights import LampMode, LightState
-from firmware_bridge.output import SignalOutput
-from firmware_bridge.settings import (
+from tests.helpers import wait_until
+from tests.signal_fakes import view
+from wallboard.device.config.signals import (
     ButtonSettings,
     CriticalPattern,
     GpioOutputPin,
     GpioSettings,
     SignalSettings,
 )
-from firmware_bridge.sound import RecordingSound
-from firmware_bridge.worker import DriverWorker
-from tests.signal_fakes import view
+from wallboard.device.core.rules import Severity
+from wallboard.firmware_bridge.drivers.gpio import AckButton, GpioLamps
+from wallboard.firmware_bridge.factory import build_signals
+from wallboard.firmware_bridge.lights import LampMode, LightState
+from wallboard.firmware_bridge.signals import SignalOutput
+from wallboard.firmware_bridge.sound.mixer import RecordingSound
+from wallboard.firmware_bridge.worker import DriverWorker
 
 RED, AMBER, GREEN, BUZZER, BUTTON = 17, 27, 22, 23, 26
 PERIOD = 0.2
@@ -53,14 +54,6 @@ def _settings(**overrides: object) -> SignalSettings:
     )
 
 
-def _wait(condition: object, timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.005)
-
-
 def _edges(pin: object) -> list[tuple[float, bool]]:
     """A pin's history as (absolute seconds since the first entry, state)."""
     at = 0.0
@@ -77,14 +70,14 @@ def test_warn_critical_acknowledged_cleared_on_mock_pins(factory: MockFactory) -
     worker = DriverWorker(GpioLamps(settings.gpio, blink_period=PERIOD, pin_factory=factory)).start()
     output = SignalOutput(settings, worker, RecordingSound(), startup_quiet=0)
     try:
-        _wait(lambda: worker.connected)
+        wait_until(lambda: worker.connected)
         red, amber, green, buzzer = (factory.pin(n) for n in (RED, AMBER, GREEN, BUZZER))
         for pin in (red, amber, green, buzzer):
             pin.clear_states()
         started = time.monotonic()
 
         output.render(view(Severity.WARN))
-        _wait(lambda: amber.state is False)  # active low: the relay is on
+        wait_until(lambda: amber.state is False)  # active low: the relay is on
         time.sleep(0.3)
         output.render(view(Severity.CRITICAL))
         critical_at = time.monotonic() - started
@@ -94,7 +87,7 @@ def test_warn_critical_acknowledged_cleared_on_mock_pins(factory: MockFactory) -
         time.sleep(0.45)
         output.render(view(Severity.NORMAL, acks=1))
         cleared_at = time.monotonic() - started
-        _wait(lambda: green.state is True)
+        wait_until(lambda: green.state is True)
     finally:
         output.close()
 
@@ -130,7 +123,7 @@ def test_close_leaves_every_output_off_even_mid_blink(factory: MockFactory) -> N
     settings = _settings()
     worker = DriverWorker(GpioLamps(settings.gpio, blink_period=PERIOD, pin_factory=factory)).start()
     worker.show(LightState(red=LampMode.BLINK, amber=LampMode.ON, green=LampMode.ON, buzzer=LampMode.ON))
-    _wait(lambda: factory.pin(BUZZER).state is True)
+    wait_until(lambda: factory.pin(BUZZER).state is True)
     worker.close()
     assert [factory.pin(n).state for n in (RED, GREEN, BUZZER)] == [False, False, False]
     assert factory.pin(AMBER).state is True  # active low relay: high is off
@@ -176,10 +169,10 @@ def test_missing_gpio_is_retried_not_fatal() -> None:
         worker = DriverWorker(
             GpioLamps(GpioSettings(red=GpioOutputPin(pin=RED)), blink_period=PERIOD, pin_factory=mock), retry=0.05
         ).start()
-        _wait(lambda: worker.failures >= 2)
+        wait_until(lambda: worker.failures >= 2)
         assert not worker.connected
         holder.close()
-        _wait(lambda: worker.connected)
+        wait_until(lambda: worker.connected)
         worker.close()
     finally:
         mock.reset()

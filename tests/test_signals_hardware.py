@@ -13,11 +13,11 @@ import time
 
 import pytest
 
-from firmware_bridge.bridge import BridgeLink
-from firmware_bridge.lights import LampMode, LightState
-from firmware_bridge.settings import BridgeSettings, GpioOutputPin, GpioSettings, TowerSettings
-from firmware_bridge.tower import AdafruitTower
-from firmware_bridge.worker import DriverWorker, LightDriver
+from wallboard.device.config.signals import BridgeSettings, GpioOutputPin, GpioSettings, TowerSettings
+from wallboard.firmware_bridge.drivers.bridge import BridgeLink
+from wallboard.firmware_bridge.drivers.tower import AdafruitTower
+from wallboard.firmware_bridge.lights import LampMode, LightState
+from wallboard.firmware_bridge.worker import DriverWorker, LightDriver
 
 ENV = ("WALLBOARD_TEST_TOWER", "WALLBOARD_TEST_BRIDGE", "WALLBOARD_TEST_GPIO")
 
@@ -57,7 +57,7 @@ def test_real_signal_hardware_named_by_the_environment() -> None:
         assert _exercise(bridge).safe_on_close
         assert bridge.firmware is not None and bridge.naks == 0
     if "WALLBOARD_TEST_GPIO" in named:
-        from firmware_bridge.gpio import GpioLamps
+        from wallboard.firmware_bridge.drivers.gpio import GpioLamps
 
         lamps = GpioLamps(_gpio(named["WALLBOARD_TEST_GPIO"]), blink_period=1.0)  # gpiozero's own pin factory
         assert _exercise(lamps).safe_on_close

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from device.rules import Assessment, Severity
-from firmware_bridge.lights import LampMode
-from firmware_bridge.policy import SignalPolicy, SignalState, classify
-from firmware_bridge.settings import SignalSettings
+from wallboard.device.config.signals import SignalSettings
+from wallboard.device.core.rules import Assessment, Severity
+from wallboard.firmware_bridge.lights import LampMode
+from wallboard.firmware_bridge.policy import SignalPolicy, SignalState, classify
 
 S = SignalState
 

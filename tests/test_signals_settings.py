@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from device.config import load_config
-from device.errors import ConfigError
-from firmware_bridge.lights import LampMode
-from firmware_bridge.policy import light_for
-from firmware_bridge.settings import SignalSettings
+from wallboard.device.config.loader import load_config
+from wallboard.device.config.signals import SignalSettings
+from wallboard.device.errors import ConfigError
+from wallboard.firmware_bridge.lights import LampMode
+from wallboard.firmware_bridge.policy import light_for
 
 BASE = '[site]\nid = "lab"\n[board]\nid = "b1"\n'
 

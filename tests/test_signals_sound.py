@@ -8,14 +8,14 @@ import os
 import subprocess
 import sys
 import wave
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-import firmware_bridge
-from firmware_bridge.chimes import CHIMES, RATE, chime_wav
-from firmware_bridge.settings import SoundSettings
-from firmware_bridge.sound import MixerSound, NullSound, open_sound
+from tests.helpers import ManualClock
+from wallboard.device.config.signals import SoundSettings
+from wallboard.firmware_bridge.sound.chimes import CHIMES, RATE, chime_wav
+from wallboard.firmware_bridge.sound.mixer import MixerSound, NullSound, open_sound
 
 
 @pytest.mark.parametrize("name", CHIMES)
@@ -27,13 +27,6 @@ def test_each_chime_is_a_short_mono_16bit_wav_without_clipping(name: str) -> Non
         assert 0.3 < wav.getnframes() / RATE < 1.5
     samples = memoryview(frames).cast("h")
     assert 10_000 < max(abs(s) for s in samples) < 32_767
-
-
-def test_shipped_sound_files_match_the_generator() -> None:
-    """The WAVs in firmware_bridge/sounds are exactly what the generator makes (regenerate with python -m)."""
-    folder = Path(firmware_bridge.__file__).parent / "sounds"
-    for name in CHIMES:
-        assert (folder / f"{name}.wav").read_bytes() == chime_wav(name)
 
 
 def test_mixer_plays_chimes_on_the_dummy_audio_driver() -> None:
@@ -54,7 +47,7 @@ def test_absent_audio_device_is_one_log_line_and_a_null_sink(caplog: pytest.LogC
     with caplog.at_level(logging.WARNING):
         sink = open_sound(SoundSettings(device="no such speakers"))
     assert isinstance(sink, NullSound)
-    lines = [r.getMessage() for r in caplog.records if r.name == "firmware_bridge.sound"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "wallboard.firmware_bridge.sound.mixer"]
     assert len(lines) == 1 and "sound cues are off" in lines[0] and "no such speakers" in lines[0]
     sink.play("critical")  # and playing into it is harmless
 
@@ -62,8 +55,8 @@ def test_absent_audio_device_is_one_log_line_and_a_null_sink(caplog: pytest.LogC
 def test_no_audio_driver_at_all_does_not_crash_a_process() -> None:
     """In a process whose SDL has no usable audio driver, open_sound returns the null sink."""
     code = (
-        "from firmware_bridge.sound import open_sound, NullSound\n"
-        "from firmware_bridge.settings import SoundSettings\n"
+        "from wallboard.firmware_bridge.sound.mixer import open_sound, NullSound\n"
+        "from wallboard.device.config.signals import SoundSettings\n"
         "assert isinstance(open_sound(SoundSettings()), NullSound)\n"
         "print('ok')\n"
     )
@@ -82,14 +75,8 @@ def test_mixer_releases_the_audio_device_after_a_quiet_minute_and_reopens_for_th
     """After 60 quiet seconds the device is let go (no silent mixing); the next chime opens it again."""
     import pygame.mixer
 
-    class Clock:
-        now = 0.0
-
-        def __call__(self) -> float:
-            return self.now
-
-    clock = Clock()
-    args = {"frequency": 22050, "size": -16, "channels": 1, "buffer": 1024}
+    clock = ManualClock()
+    args: dict[str, Any] = {"frequency": 22050, "size": -16, "channels": 1, "buffer": 1024}
     pygame.mixer.init(**args)
     sink = MixerSound(pygame.mixer, 0.5, init_args=args, release_after=60.0, clock=clock)
     try:

@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from device.rules import Severity
-from firmware_bridge.lights import SAFE, LampMode, LightState
-from firmware_bridge.output import SignalOutput
-from firmware_bridge.settings import SignalSettings, TowerSettings
-from firmware_bridge.sound import RecordingSound
-from firmware_bridge.tower import AdafruitTower, tower_bytes
-from firmware_bridge.worker import DriverWorker
+from tests.helpers import wait_until
 from tests.signal_fakes import PtyDevice, view
+from wallboard.device.config.signals import SignalSettings, TowerSettings
+from wallboard.device.config.types import Duration
+from wallboard.device.core.rules import Severity
+from wallboard.firmware_bridge.drivers.tower import AdafruitTower, tower_bytes
+from wallboard.firmware_bridge.lights import SAFE, LampMode, LightState
+from wallboard.firmware_bridge.signals import SignalOutput
+from wallboard.firmware_bridge.sound.mixer import RecordingSound
+from wallboard.firmware_bridge.worker import DriverWorker
 
 ALL_OFF = bytes([0x21, 0x22, 0x24, 0x28])
 
@@ -30,17 +32,9 @@ def device(tmp_path: Path) -> Iterator[PtyDevice]:
         pty.close()
 
 
-def _worker(device: PtyDevice, **kwargs: float) -> DriverWorker:
-    settings = TowerSettings(port=str(device.path), write_timeout=kwargs.pop("write_timeout", 2.0))  # type: ignore[arg-type]
-    return DriverWorker(AdafruitTower(settings), retry=kwargs.pop("retry", 0.1), **kwargs).start()
-
-
-def _wait(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.005)
+def _worker(device: PtyDevice, *, write_timeout: float = 2.0, retry: float = 0.1) -> DriverWorker:
+    settings = TowerSettings(port=str(device.path), write_timeout=Duration(write_timeout))
+    return DriverWorker(AdafruitTower(settings), retry=retry).start()
 
 
 def test_command_bytes_follow_the_nibble_table() -> None:
@@ -79,12 +73,12 @@ def test_unplugged_tower_is_retried_and_gets_the_current_state_when_back(device:
         worker.show(LightState(red=LampMode.BLINK))
         assert device.read(1) == bytes([0x41])  # red blink: the only output that changed
         device.unplug()
-        _wait(lambda: not worker.connected)
+        wait_until(lambda: not worker.connected)
         worker.show(LightState(amber=LampMode.BLINK))  # blind while the tower is away
         time.sleep(0.3)  # a few retry rounds against the missing device
         failures_while_away = worker.failures
         device.plug()
-        _wait(lambda: worker.connected)
+        wait_until(lambda: worker.connected)
         assert device.read(4) == bytes([0x21, 0x42, 0x24, 0x28])  # everything, with the latest state
         assert failures_while_away >= 2
         assert worker.connects == 2
@@ -119,9 +113,9 @@ def test_blocked_write_never_delays_render(device: PtyDevice) -> None:
         # and sends the full current state.
         last = output._shown
         assert last is not None
-        _wait(lambda: worker.failures >= 1)
+        wait_until(lambda: worker.failures >= 1)
         device.drain()
-        _wait(lambda: worker.connected and worker.connects >= 2)
+        wait_until(lambda: worker.connected and worker.connects >= 2)
         assert device.read(4) == tower_bytes(last, None)
     finally:
         output.close()
@@ -131,7 +125,7 @@ def test_never_connected_tower_logs_once_and_closes_quickly(tmp_path: Path, capl
     """A port that does not exist: one warning in many retries, and close() returns at once."""
     settings = TowerSettings(port=str(tmp_path / "nothing-here"))
     worker = DriverWorker(AdafruitTower(settings), retry=0.02).start()
-    _wait(lambda: worker.failures >= 10)
+    wait_until(lambda: worker.failures >= 10)
     started = time.monotonic()
     worker.close()
     assert time.monotonic() - started < 0.5
@@ -144,7 +138,7 @@ def test_loop_url_works_as_a_port() -> None:
     """A pyserial URL (loop://) is a valid port: the worker connects and sends."""
     worker = DriverWorker(AdafruitTower(TowerSettings(port="loop://")), retry=0.1).start()
     try:
-        _wait(lambda: worker.connected)
+        wait_until(lambda: worker.connected)
         worker.show(SAFE)
     finally:
         worker.close()

@@ -6,15 +6,16 @@ import json
 import time
 from pathlib import Path
 
-from device.app import Board
-from device.config import load_config
-from device.ingest import Ingest, RejectionCounter
-from device.simulator import ContactCentre, SimulatorPublisher, day_profile, parse_broker
-from device.state import LinkStatus
-from device.updates import Reading
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import step_until
+from tests.helpers import WriteConfig, step_until
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.rejections import RejectionCounter
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.updates import Reading
+from wallboard.device.demo.simulator import ContactCentre, SimulatorPublisher, day_profile, parse_broker
+from wallboard.device.edge.ingest import Ingest
+from wallboard.device.loop.board import Board
 
 START = 1_763_805_600.0  # a weekday morning
 
@@ -46,7 +47,7 @@ def test_arrivals_follow_the_time_of_day() -> None:
     assert day_profile(10.5) > day_profile(14.5) > day_profile(3.0)
 
 
-def test_payloads_pass_the_boards_own_ingest(tmp_path: Path, write_config) -> None:
+def test_payloads_pass_the_boards_own_ingest(tmp_path: Path, write_config: WriteConfig) -> None:
     """Queue, agents and announce payloads decode through Ingest with no rejection."""
     config = load_config(write_config(board_toml(1883, tmp_path / "state", site="demo"))).config
     rejections = RejectionCounter()
@@ -66,7 +67,9 @@ def test_parse_broker_address() -> None:
     assert parse_broker("broker.local") == ("broker.local", 1883)
 
 
-def test_simulator_feeds_a_board_through_mosquitto(mosquitto: Mosquitto, tmp_path: Path, write_config) -> None:
+def test_simulator_feeds_a_board_through_mosquitto(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
+) -> None:
     """The simulator publishing to a real mosquitto fills a subscribed board's state."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", site="demo"))))
     publisher = SimulatorPublisher("127.0.0.1", mosquitto.port, site="demo", queues=["sales"], rate=5.0, seed=1)

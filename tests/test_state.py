@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from device.config import BoardConfig, load_config_text
-from device.handoff import CoalescingQueue
-from device.ingest import RejectionCounter
-from device.state import BoardState, LinkChange, LinkStatus, MetricValue
-from device.updates import Announcement, Reading
+from tests.helpers import ManualClock
+from wallboard.device.config.loader import BoardConfig, load_config_text
+from wallboard.device.core.rejections import RejectionCounter
+from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
+from wallboard.device.core.updates import Announcement, Reading
+from wallboard.device.edge.handoff import CoalescingQueue
 
 NOW = 1_763_800_000.0
 CONFIG = """
@@ -21,20 +22,10 @@ stale_after = "30s"
 """
 
 
-class Clock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _state(clock: Clock | None = None) -> tuple[BoardState, RejectionCounter]:
+def _state(clock: ManualClock | None = None) -> tuple[BoardState, RejectionCounter]:
     counter = RejectionCounter()
     config: BoardConfig = load_config_text(CONFIG).config
-    return BoardState(config, counter, clock=clock or Clock()), counter
+    return BoardState(config, counter, clock=clock or ManualClock(NOW)), counter
 
 
 def test_an_older_timestamp_never_overwrites_a_newer_value() -> None:
@@ -50,7 +41,7 @@ def test_an_older_timestamp_never_overwrites_a_newer_value() -> None:
 
 def test_value_turns_stale_after_its_own_stale_after() -> None:
     """Per-metric stale_after applies; other metrics use default_stale_after; age is reported."""
-    clock = Clock()
+    clock = ManualClock(NOW)
     state, _ = _state(clock)
     state.apply(Reading("q.calls_waiting", 3, NOW, NOW))
     state.apply(Reading("q.asa_s", 20, NOW, NOW))
@@ -117,7 +108,7 @@ def test_link_changes_are_recorded_with_their_times() -> None:
 
 def test_announcements_expire_and_can_be_withdrawn() -> None:
     """An announcement disappears after its expiry, or when the same id arrives with empty text."""
-    clock = Clock()
+    clock = ManualClock(NOW)
     state, _ = _state(clock)
     state.apply(Announcement("drill", "Fire drill", NOW + 60, NOW))
     state.apply(Announcement("news", "Cake in the kitchen", None, NOW))
@@ -148,7 +139,7 @@ def test_handoff_coalesces_to_latest_value_per_metric_and_counts_drops() -> None
 def test_history_keeps_one_point_per_interval_and_is_bounded() -> None:
     """Trend-line history samples at most one point per history_interval and keeps history_points."""
     text = CONFIG + '[cache]\nhistory_points = 5\nhistory_interval = "10s"\n'
-    state = BoardState(load_config_text(text).config, RejectionCounter(), clock=Clock())
+    state = BoardState(load_config_text(text).config, RejectionCounter(), clock=ManualClock(NOW))
     for second in range(0, 100):
         state.apply(Reading("q.asa_s", second, NOW + second, NOW + second))
     points = state.history("q.asa_s")

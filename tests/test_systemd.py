@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from device.app import Board
-from device.config import load_config
-from device.systemd_notify import SystemdNotifier, SystemdOutput
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
+from wallboard.device.config.loader import load_config
+from wallboard.device.loop.board import Board
+from wallboard.device.ops.systemd import SystemdNotifier, SystemdOutput
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "systemd" / "wallboard.service"

@@ -1,0 +1,119 @@
+"""Rules: board state in, severities out, with hysteresis and a hold time so a light never flaps.
+
+A rule trips to a level once the value has been beyond that level's trip
+point for ``hold`` seconds, and leaves it only when the value is back past the
+clear point (trip point minus ``hysteresis``, in the rule's direction). A
+stale or missing value is UNKNOWN, never NORMAL. Pure logic: no I/O, no clock
+of its own (callers pass ``now``), so tests run whole timelines in
+microseconds.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from wallboard.device.config.loader import RuleSettings
+from wallboard.device.core.state import BoardState, LinkStatus
+
+
+class Severity(enum.IntEnum):
+    """How bad things are, in the order the board ranks them (worst is highest)."""
+
+    NORMAL = 0
+    UNKNOWN = 1  # no fresh data: never shown as normal
+    WARN = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+_LEVELS = (Severity.WARN, Severity.CRITICAL)
+
+
+class RuleTracker:
+    """One rule's memory: the level it is at and since when each level's trip condition has held."""
+
+    def __init__(self, settings: RuleSettings) -> None:
+        self.settings = settings
+        above = settings.warn_above is not None or settings.critical_above is not None
+        self._sign = 1.0 if above else -1.0
+        warn = settings.warn_above if above else settings.warn_below
+        critical = settings.critical_above if above else settings.critical_below
+        self._trip = {Severity.WARN: warn, Severity.CRITICAL: critical}
+        self._hysteresis = settings.hysteresis
+        self._hold = float(settings.hold)
+        self.level = Severity.NORMAL  # the level reached by fresh values; kept while data is stale
+        self._beyond_since: dict[Severity, float | None] = {Severity.WARN: None, Severity.CRITICAL: None}
+
+    def evaluate(self, value: float | None, now: float) -> Severity:
+        """The rule's severity for ``value`` (None: missing or stale) at time ``now``."""
+        if value is None:
+            # Forget partial holds: a trip must be earned by fresh data held for `hold`.
+            self._beyond_since = dict.fromkeys(self._beyond_since)
+            return Severity.UNKNOWN
+        for level in _LEVELS:
+            if self._is_beyond(value, level):
+                if self._beyond_since[level] is None:
+                    self._beyond_since[level] = now
+            else:
+                self._beyond_since[level] = None
+        # Fall back: leave a level only past its clear point.
+        while self.level > Severity.NORMAL and not self._holds(value, self.level):
+            self.level = Severity.WARN if self.level is Severity.CRITICAL else Severity.NORMAL
+        # Rise: to the worst level whose trip condition has held long enough.
+        for level in reversed(_LEVELS):
+            since = self._beyond_since[level]
+            if level > self.level and since is not None and now - since >= self._hold:
+                self.level = level
+                break
+        return self.level
+
+    def _is_beyond(self, value: float, level: Severity) -> bool:
+        trip = self._trip[level]
+        return trip is not None and self._sign * (value - trip) >= 0
+
+    def _holds(self, value: float, level: Severity) -> bool:
+        """True while ``value`` has not yet come back past ``level``'s clear point."""
+        trip = self._trip[level]
+        if trip is None:
+            # A rule without this level reaches it never; WARN-less rules hold CRITICAL only.
+            return level is Severity.WARN and self._holds(value, Severity.CRITICAL)
+        return self._sign * (value - (trip - self._sign * self._hysteresis)) > 0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The rules' verdict at one moment: per metric, and for the whole board."""
+
+    metrics: dict[str, Severity] = field(default_factory=dict)
+    board: Severity = Severity.NORMAL
+    blind: bool = False  # the board cannot see: broker down, or no fresh data at all
+
+    def severity_of(self, key: str) -> Severity | None:
+        """The worst severity of the rules on ``key``; None if no rule watches it."""
+        return self.metrics.get(key)
+
+
+class RuleEngine:
+    """Evaluates every rule against the board state."""
+
+    def __init__(self, rules: Sequence[RuleSettings]) -> None:
+        self._trackers = [RuleTracker(rule) for rule in rules]
+
+    def assess(self, state: BoardState, wall_now: float, now: float) -> Assessment:
+        """Evaluate all rules: ``wall_now`` decides staleness, ``now`` (monotonic) times the holds."""
+        severities: dict[str, Severity] = {}
+        for tracker in self._trackers:
+            key = tracker.settings.metric
+            result = tracker.evaluate(state.fresh_value(key, wall_now), now)
+            severities[key] = max(result, severities.get(key, Severity.NORMAL))
+        board = max(severities.values(), default=Severity.NORMAL)
+        any_fresh = any(not state.is_stale(key, wall_now) for key, _ in state.metrics())
+        blind = state.link.status is not LinkStatus.UP or not any_fresh
+        if blind:
+            board = max(board, Severity.UNKNOWN)
+        return Assessment(severities, board, blind)

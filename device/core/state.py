@@ -1,0 +1,224 @@
+"""Board state: every metric's value with when it was measured and received, and the link's state.
+
+Owned by the main thread: updates arrive through the hand-off and are applied
+here, and the display and signals only read. A value measured earlier than
+the one held never replaces it. Staleness is computed, never stored, so a
+value can't look live because nobody updated a flag.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.rejections import Reason, RejectionCounter
+from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading, Update
+from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
+
+
+class LinkStatus(enum.Enum):
+    """The broker connection as the board sees it."""
+
+    CONNECTING = "connecting"
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChange:
+    """The broker connection changed to ``status`` at ``at`` (epoch seconds)."""
+
+    status: LinkStatus
+    at: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricValue:
+    """A held value: what it is, when it was measured, when it arrived, and whether it was derived."""
+
+    value: float
+    measured_at: float
+    received_at: float
+    derived: bool = False
+
+
+class BoardState:
+    """Everything the outputs read about the board's data and connection."""
+
+    def __init__(
+        self,
+        config: BoardConfig,
+        rejections: RejectionCounter,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._config = config
+        self._rejections = rejections
+        self._clock = clock
+        self._values: dict[str, MetricValue] = {}
+        self._history: dict[str, deque[tuple[float, float]]] = {}
+        self._history_points = config.cache.history_points
+        self._history_interval = float(config.cache.history_interval)
+        self.link = LinkChange(LinkStatus.CONNECTING, clock())
+        self.link_log: deque[LinkChange] = deque([self.link], maxlen=64)
+        self.leaderboard: Leaderboard | None = None
+        self._announcements: dict[str, Announcement] = {}
+        self.acknowledgements = 0
+        self.newest_received_at: float | None = None
+        self.version = 0  # bumped on every change an output might draw
+        self._changed: set[str] = set()
+
+    # ----------------------------------------------------------------- writes
+
+    def apply(self, update: Update) -> bool:
+        """Apply one update from the hand-off; False if it was refused (older than the value held)."""
+        if isinstance(update, Reading):
+            return self._apply_reading(update, derived=False)
+        if isinstance(update, Announcement):
+            if update.text:
+                self._announcements[update.id] = update
+            else:
+                self._announcements.pop(update.id, None)
+        elif isinstance(update, Leaderboard):
+            if self.leaderboard is not None and update.measured_at < self.leaderboard.measured_at:
+                self._rejections.reject(Reason.OUT_OF_ORDER, "agents", "older than the rows shown")
+                return False
+            self.leaderboard = update
+        elif isinstance(update, Acknowledge):
+            self.acknowledgements += 1
+        self.version += 1
+        return True
+
+    def apply_all(self, updates: Iterable[Update]) -> int:
+        """Apply updates in order; return how many were accepted."""
+        return sum(1 for update in updates if self.apply(update))
+
+    def set_link(self, change: LinkChange) -> None:
+        """Record a connection change (from the MQTT source)."""
+        if change.status is self.link.status:
+            return
+        self.link = change
+        self.link_log.append(change)
+        self.version += 1
+
+    def use_config(self, config: BoardConfig) -> None:
+        """Judge staleness by ``config`` from now on (a remote config was applied); values are kept."""
+        self._config = config
+        self.version += 1
+
+    def restore(self, key: str, value: MetricValue, history: Iterable[tuple[float, float]] = ()) -> None:
+        """Put back a value from the cache with its original times (so old data shows as stale)."""
+        held = self._values.get(key)
+        if held is None or held.measured_at < value.measured_at:
+            self._values[key] = value
+        points = self._history.setdefault(key, deque(maxlen=self._history_points))
+        points.extend(history)
+        if self.newest_received_at is None or value.received_at > self.newest_received_at:
+            self.newest_received_at = value.received_at
+        self.version += 1
+
+    def _apply_reading(self, reading: Reading, derived: bool) -> bool:
+        held = self._values.get(reading.metric)
+        if held is not None and reading.measured_at < held.measured_at:
+            if not derived:
+                self._rejections.reject(
+                    Reason.OUT_OF_ORDER,
+                    reading.metric,
+                    f"measured {held.measured_at - reading.measured_at:.1f}s before the value held",
+                )
+            return False
+        if derived and held is not None and not held.derived and held.measured_at >= reading.measured_at:
+            return False  # a value the publisher sent itself beats one we worked out
+        self._values[reading.metric] = MetricValue(reading.value, reading.measured_at, reading.received_at, derived)
+        self._record_history(reading.metric, reading.measured_at, reading.value)
+        self._changed.add(reading.metric)
+        if self.newest_received_at is None or reading.received_at > self.newest_received_at:
+            self.newest_received_at = reading.received_at
+        self.version += 1
+        if not derived:
+            self._derive_from(reading)
+        return True
+
+    def _derive_from(self, reading: Reading) -> None:
+        queue, _, field = reading.metric.partition(".")
+        for formula in DERIVATIONS:
+            if field not in (formula.numerator, formula.denominator):
+                continue
+            numerator = self._values.get(metric_key(queue, formula.numerator))
+            denominator = self._values.get(metric_key(queue, formula.denominator))
+            if numerator is None or denominator is None or denominator.value <= 0:
+                continue
+            value = numerator.value / denominator.value * formula.scale
+            if (formula.scale == 100.0 and value > 100.0) or value > MAX_MAGNITUDE:
+                continue  # inconsistent counts: show nothing rather than nonsense
+            measured_at = min(numerator.measured_at, denominator.measured_at)
+            derived = Reading(metric_key(queue, formula.field), value, measured_at, reading.received_at)
+            self._apply_reading(derived, derived=True)
+
+    def _record_history(self, key: str, at: float, value: float) -> None:
+        points = self._history.get(key)
+        if points is None:
+            points = self._history[key] = deque(maxlen=self._history_points)
+        if points and at - points[-1][0] < self._history_interval:
+            if at >= points[-1][0]:
+                points[-1] = (points[-1][0], value)  # keep one point per interval, holding its latest value
+            return
+        points.append((at, value))
+
+    def take_changed(self) -> set[str]:
+        """Keys whose value changed since the last call (for the cache to write)."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+    # ------------------------------------------------------------------ reads
+
+    def last_history_point(self, key: str) -> tuple[float, float] | None:
+        """The newest trend-line point for ``key``."""
+        points = self._history.get(key)
+        return points[-1] if points else None
+
+    def value(self, key: str) -> MetricValue | None:
+        """The held value for ``key``, stale or not."""
+        return self._values.get(key)
+
+    def fresh_value(self, key: str, now: float | None = None) -> float | None:
+        """The value for ``key`` if it is not stale; None if missing or stale."""
+        held = self._values.get(key)
+        if held is None or self.is_stale(key, now):
+            return None
+        return held.value
+
+    def age(self, key: str, now: float | None = None) -> float | None:
+        """Seconds since ``key`` was measured (never negative); None if there is no value."""
+        held = self._values.get(key)
+        if held is None:
+            return None
+        return max(0.0, (self._clock() if now is None else now) - held.measured_at)
+
+    def is_stale(self, key: str, now: float | None = None) -> bool:
+        """True if ``key`` has no value or its value is older than its ``stale_after``."""
+        age = self.age(key, now)
+        return age is None or age > self._config.stale_after(key)
+
+    def metrics(self) -> Iterator[tuple[str, MetricValue]]:
+        """Every held metric and its value."""
+        return iter(self._values.items())
+
+    def history(self, key: str) -> list[tuple[float, float]]:
+        """(measured_at, value) points for a trend line, oldest first."""
+        return list(self._history.get(key, ()))
+
+    def announcements(self, now: float | None = None) -> list[Announcement]:
+        """Current ticker texts (expired ones left out), oldest first."""
+        at = self._clock() if now is None else now
+        return [a for a in self._announcements.values() if a.expires_at is None or a.expires_at > at]
+
+    def data_age(self, now: float | None = None) -> float | None:
+        """Seconds since the newest value arrived (live or restored); None before any data."""
+        if self.newest_received_at is None:
+            return None
+        return max(0.0, (self._clock() if now is None else now) - self.newest_received_at)

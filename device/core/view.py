@@ -1,0 +1,92 @@
+"""What an output may read and use: ``BoardView`` (one pass's state), ``BoardOutput``, and the narrow ports.
+
+Outputs (the display, the signals, the operator outputs in ``device.ops``) get a ``BoardView`` on every
+pass and, when built, only the ports they need: a ``Publisher`` for what they send over MQTT, a
+``DisplayProbe`` to read the screen, ``ReportsHealth`` for what they say in the status. They never get
+the ``Board``: an output cannot change the state, the rules or the connection. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.remote import ConfigOutcome
+from wallboard.device.core.rules import Assessment
+from wallboard.device.core.state import BoardState
+from wallboard.device.core.updates import ScreenshotRequest
+
+
+@dataclass(frozen=True)
+class HandoffStats:
+    """What the hand-off from the MQTT thread has done since the board started."""
+
+    accepted: int
+    coalesced: int
+    dropped_full: int
+    dropped_older: int
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """What an output may read on one pass of the loop. Outputs must not change the state."""
+
+    config: BoardConfig
+    state: BoardState
+    assessment: Assessment
+    wall_now: float
+    now: float
+    rejections: dict[str, int]
+    handoff: HandoffStats
+    # The board's identity over time: which config it runs, since when, and the last remote config's fate.
+    config_checksum: str = ""
+    started_at: float = 0.0
+    config_outcome: ConfigOutcome | None = None
+    # Screenshot requests that arrived since the last pass (newest last).
+    screenshot_requests: tuple[ScreenshotRequest, ...] = field(default=())
+
+
+class BoardOutput(Protocol):
+    """Something the board drives from its state: the screen, a stack light, the journal."""
+
+    def render(self, view: BoardView) -> float:
+        """Show ``view``; return how many seconds may pass before the next call."""
+        ...
+
+    def close(self) -> None:
+        """Release the output, leaving it in its safe state."""
+        ...
+
+
+class Publisher(Protocol):
+    """Where an output sends MQTT messages: the board's own connection, as a port."""
+
+    @property
+    def address(self) -> str:
+        """The broker, as ``host:port``, for the status."""
+        ...
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False, qos: int = 1) -> bool:
+        """Queue one message; False if it could not be (not connected, say)."""
+        ...
+
+
+@runtime_checkable
+class DisplayProbe(Protocol):
+    """What operations read from the display output: its frame counters and a PNG of the current frame."""
+
+    frames_drawn: int
+    fps: float
+
+    def snapshot_png(self, max_width: int = 960, max_bytes: int = 256_000) -> bytes:
+        """The frame on screen now as PNG, at most ``max_width`` wide and ``max_bytes`` long."""
+        ...
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    """An output (a signal backend, say) that has something to say in the status, as JSON-able values."""
+
+    def health_report(self) -> Mapping[str, object]: ...

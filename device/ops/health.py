@@ -1,0 +1,149 @@
+"""Health telemetry: the board's retained status document on ``wallboard/<site>/<board>/status``.
+
+``HealthPublisher`` is an output: on the main thread it builds the versioned
+status document (format in ``docs/status-format.md``) and publishes it,
+retained, every ``[health] interval`` and at once when the alarm state, the
+broker connection or a remote config's outcome changes. It never runs on
+paho's thread: the connect callback only wakes the loop, which sees the link
+come up and publishes. The broker's copy of the will (``"status": "offline"``)
+is replaced by the next online document.
+
+It must not change the board: it reads the view, the board's counters and the
+machine's figures (``device.sysinfo``) and publishes; nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import msgspec
+
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.view import BoardView, Publisher, ReportsHealth
+from wallboard.device.edge.cache import default_state_dir
+from wallboard.device.ops.screenshot import find_display
+from wallboard.device.ops.status import presence
+from wallboard.device.ops.sysinfo import ProcessSampler, read_disk, read_temperature
+from wallboard.device.wire.topics import BoardTopics
+
+log = logging.getLogger(__name__)
+
+
+class HealthPublisher:
+    """An output that publishes the board's health status (retained) on a timer and on change."""
+
+    publishes_status = True  # tells Board not to publish its own minimal status on connect
+
+    def __init__(self, publisher: Publisher, topics: BoardTopics, outputs: Sequence[object]) -> None:
+        """Publish through ``publisher`` on ``topics.status``; ``outputs`` are probed for a display and reports."""
+        self._publisher = publisher
+        self._topic = topics.status
+        self._outputs = outputs
+        self._sampler = ProcessSampler()
+        self._hostname = socket.gethostname()
+        self._next_due = float("-inf")
+        self._last_key: tuple[object, ...] | None = None
+        self.published = 0
+        self.last_document: dict[str, object] | None = None
+
+    def render(self, view: BoardView) -> float:
+        interval = float(view.config.health.interval)
+        link = view.state.link.status
+        key = (view.assessment.board, view.assessment.blind, link, view.config_outcome, view.config_checksum)
+        if link is not LinkStatus.UP:
+            self._last_key = None  # publish as soon as the link is back; paho would only queue it now
+            return interval
+        if key != self._last_key or view.now >= self._next_due:
+            self.publish(view)
+            self._last_key = key
+            self._next_due = view.now + interval
+        return max(0.0, self._next_due - view.now)
+
+    def publish(self, view: BoardView) -> None:
+        document = self.document(view)
+        payload = msgspec.json.encode(document)
+        if self._publisher.publish(self._topic, payload, retain=True, qos=1):
+            self.published += 1
+        self.last_document = document
+
+    def document(self, view: BoardView) -> dict[str, object]:
+        """The status document for this moment (schema ``STATUS_SCHEMA``)."""
+        config, state = view.config, view.state
+        figures = self._sampler.sample()
+        temperature = read_temperature(Path(config.health.sysfs))
+        disk = read_disk(Path(config.cache.dir).expanduser() if config.cache.dir else default_state_dir())
+        display = find_display(self._outputs)
+        age = state.data_age(view.wall_now)
+        stale_metrics = sum(1 for key, _ in state.metrics() if state.is_stale(key, view.wall_now))
+        metrics = sum(1 for _ in state.metrics())
+        rejected = dict(view.rejections)
+        outcome = view.config_outcome
+        return presence(config, view.config_checksum, online=True, started_at=view.started_at) | {
+            "name": config.board.name,
+            "host": self._hostname,
+            "published_at": round(view.wall_now, 3),
+            "interval_s": float(config.health.interval),
+            "uptime_s": round(max(0.0, view.wall_now - view.started_at), 1),
+            "cpu_pct": figures.cpu_pct,
+            "system_cpu_pct": figures.system_cpu_pct,
+            "memory": {
+                "rss_bytes": figures.rss_bytes,
+                "pss_bytes": figures.pss_bytes,
+                "system_available_bytes": figures.system_available_bytes,
+                "system_used_pct": figures.system_used_pct,
+            },
+            "temperature_c": temperature.celsius if temperature else None,
+            "temperature_source": temperature.source if temperature else None,
+            "hot": bool(temperature and temperature.celsius >= config.health.hot_celsius),
+            "disk": None
+            if disk is None
+            else {"path": disk.path, "free_bytes": disk.free_bytes, "used_pct": disk.used_pct},
+            "fps": None if display is None else round(float(display.fps), 2),
+            "frames_drawn": None if display is None else int(display.frames_drawn),
+            "connection": {
+                "state": state.link.status.value,
+                "since": round(state.link.at, 3),
+                "detail": state.link.detail,
+                "broker": self._publisher.address,
+            },
+            "data": {
+                "newest_age_s": None if age is None else round(age, 1),
+                "stale": age is None or age > float(config.default_stale_after) or metrics == stale_metrics,
+                "metrics": metrics,
+                "stale_metrics": stale_metrics,
+            },
+            "alarm": {
+                "state": view.assessment.board.label,
+                "blind": view.assessment.blind,
+                "acknowledgements": state.acknowledgements,
+            },
+            "rejected": rejected,
+            "rejected_total": sum(rejected.values()),
+            "handoff": {
+                "accepted": view.handoff.accepted,
+                "coalesced": view.handoff.coalesced,
+                "dropped_full": view.handoff.dropped_full,
+                "dropped_older": view.handoff.dropped_older,
+            },
+            "outputs": _output_reports(self._outputs),
+            "remote_config": None if outcome is None else outcome.as_status(),
+        }
+
+    def close(self) -> None:
+        return None  # Board publishes the offline status as it disconnects
+
+
+def _output_reports(outputs: Iterable[object]) -> dict[str, object]:
+    """What outputs that report health (signal backends) say, by output name; a failing report says so."""
+    reports: dict[str, object] = {}
+    for output in outputs:
+        if isinstance(output, ReportsHealth):
+            name = str(getattr(output, "health_name", type(output).__name__))
+            try:
+                reports[name] = dict(output.health_report())
+            except Exception as exc:
+                reports[name] = {"error": repr(exc)[:200]}
+    return reports

@@ -1,0 +1,219 @@
+"""Paints a board view onto a pygame surface, redrawing only the parts whose picture changed.
+
+``BoardPainter`` keeps what is costly to remake (fonts, rendered text, the
+layout and each part's last key); ``render_board`` is the pure entry point
+that preview and tests share with the screen: a view and a size in, a
+surface out. Nothing here opens a window or changes board state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pygame
+
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.view import BoardView
+from wallboard.display.draw.fonts import FontBook
+from wallboard.display.draw.widgets import Frame, Widget, build_widget
+from wallboard.display.draw.widgets.chrome import OfflineBanner, StatusStrip
+from wallboard.display.logic.layout import Box, ScreenLayout, cell_box, screen_layout
+from wallboard.display.logic.pages import PageRotation, board_pages
+from wallboard.display.logic.theme import THEMES
+
+log = logging.getLogger(__name__)
+
+
+def board_zone(config: BoardConfig) -> tzinfo:
+    """The site's time zone; UTC (with a warning) if the system has no such zone."""
+    try:
+        return ZoneInfo(config.site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("time zone %r not found; showing UTC", config.site.timezone)
+        return UTC
+
+
+@dataclass
+class PaintResult:
+    """What one paint did: the rectangles it changed and whether anything is moving."""
+
+    dirty: list[pygame.Rect] = field(default_factory=list)
+    moving: bool = False
+    page: int = 0
+
+
+@dataclass
+class PlacedWidget:
+    """Where a widget was last drawn and the text boxes it drew, for overflow checks."""
+
+    kind: str
+    cell: Box
+    text: list[Box]
+    words: list[str]
+
+
+class BoardPainter:
+    """Draws one board's pages, status strip and offline banner; remembers what is on the surface."""
+
+    def __init__(self, config: BoardConfig, fonts: FontBook | None = None) -> None:
+        self.config = config
+        display = config.display
+        self.theme = THEMES[display.theme]
+        self._own_fonts = fonts is None  # a FontBook handed in keeps the budget its owner gave it
+        self.fonts = fonts if fonts is not None else FontBook(display.font)
+        self.pages = board_pages(config)
+        self.widgets: list[list[Widget]] = [[build_widget(w, display) for w in page.widget] for page in self.pages]
+        self.rotation = PageRotation(self.pages, float(display.page_interval), display.pin_critical)
+        self.zone = board_zone(config)
+        self.strip = StatusStrip(config.board.name or config.board.id)
+        self.banner = OfflineBanner()
+        self.placed: dict[int, PlacedWidget] = {}  # by slot on the page shown
+        self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown
+        self._layout_key: Hashable = None
+        self._keys: dict[object, Hashable] = {}
+        # What the still parts were last painted from, and the slots that move (the ticker): while the
+        # inputs are the same, a frame only repaints the moving slots (see ``_inputs``).
+        self._inputs: Hashable = None
+        self._moving: list[int] = []
+        self.painted = 0  # widgets, strip and banner drawn (for tests and benchmarks)
+
+    def invalidate(self) -> None:
+        """Forget what is on the surface: the next paint redraws everything."""
+        self._layout_key = None
+        self._inputs = None
+        self._keys.clear()
+
+    def page_label(self, index: int) -> str:
+        if len(self.pages) <= 1:
+            return self.pages[0].name if self.pages else ""
+        name = self.pages[index].name
+        return f"{name} ({index + 1}/{len(self.pages)})" if name else f"page {index + 1}/{len(self.pages)}"
+
+    def paint(self, view: BoardView, surface: pygame.Surface, *, page: int | None = None,
+              phase: float | None = None) -> PaintResult:  # fmt: skip
+        """Bring ``surface`` up to date with ``view``; ``page`` fixes the page (else it rotates)."""
+        index = self.rotation.current(view.now, view.assessment) if page is None else page % len(self.pages)
+        offline = view.state.link.status is not LinkStatus.UP
+        width, height = surface.get_size()
+        frame = Frame(
+            view=view,
+            fonts=self.fonts,
+            theme=self.theme,
+            local=datetime.fromtimestamp(view.wall_now, self.zone),
+            offline=offline,
+            phase=view.now if phase is None else phase,
+            scale=height / 1080,
+        )
+        result = PaintResult(page=index)
+        layout = screen_layout(width, height, strip=self.config.display.status_strip, banner=offline)
+        layout_key = (width, height, offline, index)
+        if layout_key != self._layout_key:
+            self._layout_key = layout_key
+            self._inputs = None
+            if self._own_fonts:
+                self.fonts.size_for_screen(width, height, surface.get_bytesize())
+            self._keys.clear()
+            self.placed.clear()
+            self.chrome.clear()
+            surface.fill(self.theme.background)
+            result.dirty.append(surface.get_rect())
+        page_settings = self.pages[index]
+        widgets = self.widgets[index]
+        inputs = self._inputs_of(view)
+        if inputs == self._inputs:
+            # Nothing a still part shows can have changed: paint the moving parts alone.
+            for slot in self._moving:
+                box = cell_box(layout.grid, layout.gap, page_settings, page_settings.widget[slot])
+                result.moving = widgets[slot].moving(frame) or result.moving
+                self._paint_widget(surface, slot, page_settings.widget[slot].type, widgets[slot], box, frame, result)
+            return result
+        self._inputs = inputs
+        self._moving = []
+        self._paint_chrome(surface, layout, frame, index, result)
+        for slot, (settings, widget) in enumerate(zip(page_settings.widget, widgets, strict=True)):
+            box = cell_box(layout.grid, layout.gap, page_settings, settings)
+            if widget.moving(frame):
+                result.moving = True
+                self._moving.append(slot)
+            self._paint_widget(surface, slot, settings.type, widget, box, frame, result)
+        return result
+
+    @staticmethod
+    def _inputs_of(view: BoardView) -> Hashable:
+        """What every still part's picture is computed from, cheaply: if this is unchanged, so are their keys.
+
+        The state's version moves on every change an output might draw (values, link, announcements,
+        leaderboard, config); the assessment on the rules' verdict (re-made at least every 0.5 s);
+        the whole second on ages, the clock and page turns. A value turning stale without a rule
+        watching it is thus shown at the next whole second, as on a still board.
+        """
+        # Objects, not ids: a tuple compares them by identity first, so an unchanged frame costs no deep compare.
+        return (view.state, view.state.version, view.config, view.assessment, int(view.wall_now))
+
+    def _paint_widget(self, surface: pygame.Surface, slot: int, kind: str, widget: Widget, box: Box, frame: Frame,
+                      result: PaintResult) -> None:  # fmt: skip
+        key = widget.key(frame, box)
+        previous = self._keys.get(slot)
+        if previous == key:
+            return
+        self._keys[slot] = key
+        frame.drawn, frame.texts, frame.previous, frame.repainted = [], [], previous, None
+        self._draw_clipped(surface, box, partial(widget.draw, surface, box, frame))
+        self.painted += 1
+        self.placed[slot] = PlacedWidget(kind, box, frame.drawn, frame.texts)
+        result.dirty.append(pygame.Rect(box if frame.repainted is None else frame.repainted))
+        frame.previous = frame.repainted = None
+
+    def _paint_chrome(self, surface: pygame.Surface, layout: ScreenLayout, frame: Frame, index: int,
+                      result: PaintResult) -> None:  # fmt: skip
+        label = self.page_label(index)
+        if layout.strip is not None:
+            strip_box = layout.strip
+            key = self.strip.key(frame, strip_box, label)
+            if self._keys.get("strip") != key:
+                self._keys["strip"] = key
+                frame.drawn, frame.texts = [], []
+                self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label))
+                self.painted += 1
+                self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts)
+                result.dirty.append(pygame.Rect(strip_box))
+        if layout.banner is not None:
+            banner_box = layout.banner
+            key = self.banner.key(frame, banner_box)
+            if self._keys.get("banner") != key:
+                self._keys["banner"] = key
+                frame.drawn, frame.texts = [], []
+                self._draw_clipped(surface, banner_box, lambda: self.banner.draw(surface, banner_box, frame))
+                self.painted += 1
+                self.chrome["banner"] = PlacedWidget("banner", banner_box, frame.drawn, frame.texts)
+                result.dirty.append(pygame.Rect(banner_box))
+
+    @staticmethod
+    def _draw_clipped(surface: pygame.Surface, box: Box, draw: Callable[[], None]) -> None:
+        previous = surface.get_clip()
+        surface.set_clip(pygame.Rect(box))
+        try:
+            draw()
+        finally:
+            surface.set_clip(previous)
+
+
+def render_board(
+    view: BoardView,
+    size: tuple[int, int],
+    *,
+    page: int = 0,
+    phase: float = 0.0,
+    painter: BoardPainter | None = None,
+) -> pygame.Surface:
+    """Draw ``view`` at ``size`` on a new surface (page ``page``, counted from 0). Needs no window."""
+    pygame.font.init()
+    surface = pygame.Surface(size)
+    (painter or BoardPainter(view.config)).paint(view, surface, page=page, phase=phase)
+    return surface

@@ -1,0 +1,149 @@
+"""The ticker: announcements from the announce topic scrolling right to left.
+
+The text is rendered once per change of announcements, onto the ticker's own
+background (an opaque strip, so each frame is a plain copy, not an alpha
+blend), and then only moved: a scrolling frame repaints the band of rows the
+text covers and leaves the rest of the box alone. Ingest has already cut the
+text to length and removed control characters; this widget strips anything
+non-printable again rather than trust it. Reads board state only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import pygame
+
+from wallboard.device.config.display import WidgetSettings
+from wallboard.display.draw.fonts import Colour
+from wallboard.display.draw.widgets.base import Frame, corner, fill
+from wallboard.display.logic.layout import Box
+
+_SEPARATOR = "   \u2022   "
+MAX_TICKER_CHARS = 2000
+
+
+def ticker_text(texts: list[str]) -> str:
+    """Announcements joined for the ticker, stripped of non-printable characters and bounded in length."""
+    clean = ["".join(ch for ch in text if ch.isprintable()).strip() for text in texts]
+    return _SEPARATOR.join(t for t in clean if t)[:MAX_TICKER_CHARS]
+
+
+class Ticker:
+    """Scrolling announcements."""
+
+    def __init__(self, settings: WidgetSettings, speed: float) -> None:
+        self.settings = settings
+        self.speed = speed  # pixels per second at 1080p
+        # Kept per announcement list, not per frame: joining and cleaning the text char by char, and
+        # measuring it, cost more than the scroll itself when done 30 times a second.
+        self._source: tuple[str, ...] | None = None
+        self._joined = ""
+        self._measured: tuple[str, int, tuple[int, int]] | None = None  # (text, size, (width, height))
+        self._strip: pygame.Surface | None = None  # the text on the ticker's background, one at a time
+        self._strip_key: tuple[str, int, Colour, Colour] | None = None
+        self._strip_top = 0  # the strip's first row within the text's line
+        self._view: object = None  # the view and state version ``_joined`` was last checked against
+        self._version = -1
+
+    def _text(self, frame: Frame) -> str:
+        if frame.view is self._view and frame.view.state.version == self._version:
+            return self._joined
+        self._view, self._version = frame.view, frame.view.state.version
+        source = tuple(a.text for a in frame.view.state.announcements(frame.view.wall_now))
+        if source != self._source:
+            self._source = source
+            self._joined = ticker_text(list(source))
+        return self._joined
+
+    def _offset(self, frame: Frame, text_w: int, box_w: int) -> int:
+        # At phase 0 the text starts at the left edge, so a new board shows the whole message at once.
+        period = text_w + box_w
+        return int(frame.phase * self.speed * frame.scale + box_w) % max(1, period)
+
+    def _measure(self, frame: Frame, text: str, size: int) -> tuple[int, int]:
+        if self._measured is None or self._measured[:2] != (text, size):
+            self._measured = (text, size, frame.fonts.measure(text, size))
+        return self._measured[2]
+
+    def key(self, frame: Frame, box: Box) -> Hashable:
+        text = self._text(frame)
+        if not text:
+            return (box, "")
+        return (box, text, self._offset(frame, self._measure(frame, text, self._size(box))[0], box[2]))
+
+    def moving(self, frame: Frame) -> bool:
+        return bool(self._text(frame))
+
+    @staticmethod
+    def _size(box: Box) -> int:
+        return max(10, round(box[3] * 0.6))
+
+    def _strip_for(self, frame: Frame, text: str, size: int, like: pygame.Surface) -> tuple[pygame.Surface, int]:
+        """``text`` blended onto the ticker colour once, in the target's pixel format, and its first row.
+
+        Only the rows with ink are kept (the line's other rows are the ticker colour anyway): a
+        scrolling frame is then a plain copy of those rows, not an alpha blend of the whole line.
+        """
+        key = (text, size, frame.theme.ticker_text, frame.theme.ticker)
+        if self._strip is None or self._strip_key != key:
+            self._strip = None  # let the old strip go before the new one is made
+            rendered = frame.fonts.render(text, size, frame.theme.ticker_text)
+            ink = rendered.get_bounding_rect()
+            rows = pygame.Rect(0, ink.top, rendered.get_width(), max(1, ink.height))
+            strip = pygame.Surface(rows.size, 0, like)
+            strip.fill(frame.theme.ticker)
+            strip.blit(rendered, (0, 0), rows)
+            self._strip, self._strip_key, self._strip_top = strip, key, rows.top
+        return self._strip, self._strip_top
+
+    def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
+        theme = frame.theme
+        x, y, w, h = box
+        text = self._text(frame)
+        radius = corner(box)
+        previous = frame.previous
+        scrolled = isinstance(previous, tuple) and len(previous) == 3 and previous[:2] == (box, text)
+        if not text:
+            fill(surface, box, theme.ticker, radius)
+            return
+        size = self._size(box)
+        height = self._measure(frame, text, size)[1]
+        ty = y + (h - height) // 2
+        if ty < y + radius or ty + height > y + h - radius:
+            # The text's rows reach the rounded corners: blend it onto the box as drawn, the slow way.
+            fill(surface, box, theme.ticker, radius)
+            rendered = frame.fonts.text(text, size, theme.ticker_text)
+            self._blit(surface, box, frame, rendered, text)
+            return
+        strip, ink_top = self._strip_for(frame, text, size, surface)
+        tw, ink_h = strip.get_size()
+        top = ty + ink_top
+        left = x + w - self._offset(frame, tw, w)
+        if scrolled:
+            # Only the rows with ink change; clear what the strip does not cover, leave the rest as it is.
+            if left > x:
+                surface.fill(theme.ticker, pygame.Rect(x, top, left - x, ink_h))
+            if left + tw < x + w:
+                surface.fill(theme.ticker, pygame.Rect(left + tw, top, x + w - left - tw, ink_h))
+            frame.repainted = (x, top, w, ink_h)  # so a dimmed screen dims these rows once, not the box again
+        else:
+            fill(surface, box, theme.ticker, radius)
+        surface.blit(strip, (left, top))
+        self._note(box, frame, text, left, tw, ty, height)
+
+    def _blit(self, surface: pygame.Surface, box: Box, frame: Frame, rendered: pygame.Surface, text: str) -> None:
+        x, y, w, h = box
+        tw, th = rendered.get_size()
+        left = x + w - self._offset(frame, tw, w)
+        ty = y + (h - th) // 2
+        surface.blit(rendered, (left, ty))
+        self._note(box, frame, text, left, tw, ty, th)
+
+    @staticmethod
+    def _note(box: Box, frame: Frame, text: str, left: int, tw: int, ty: int, th: int) -> None:
+        x, y, w, h = box
+        visible_left, visible_right = max(x, left), min(x + w, left + tw)
+        if visible_right > visible_left:
+            frame.drawn.append((visible_left, max(y, ty), visible_right - visible_left, min(th, h)))
+            frame.texts.append(text)

@@ -1,0 +1,76 @@
+"""The trend line: a metric's recent history (restored from the cache at start) as a sparkline.
+
+The line takes the tile's severity colour, or grey when the metric is stale
+or the board offline. Reads board state only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import pygame
+
+from wallboard.device.config.display import WidgetSettings
+from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_label, metric_state, shrink
+from wallboard.display.logic.formatting import format_value
+from wallboard.display.logic.layout import Box
+from wallboard.display.logic.theme import TileState
+
+_LINE = {
+    TileState.NEUTRAL: (120, 190, 255),
+    TileState.NORMAL: (102, 222, 102),
+    TileState.WARN: (255, 179, 0),
+    TileState.CRITICAL: (255, 70, 70),
+    TileState.STALE: (130, 130, 130),
+    TileState.MISSING: (130, 130, 130),
+}
+
+
+class TrendLine:
+    """Label and current value on top, the sparkline under them."""
+
+    def __init__(self, settings: WidgetSettings) -> None:
+        self.settings = settings
+        assert settings.metric is not None  # guaranteed by config validation
+        self.metric = settings.metric
+
+    def key(self, frame: Frame, box: Box) -> Hashable:
+        state = frame.view.state
+        return (box, metric_state(frame, self.metric), state.last_history_point(self.metric),
+                int(frame.view.wall_now // 60))  # fmt: skip
+
+    def moving(self, frame: Frame) -> bool:
+        return False
+
+    def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
+        theme = frame.theme
+        fill(surface, box, theme.panel, corner(box))
+        x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.06)))
+        tile_state = metric_state(frame, self.metric)
+        held = frame.view.state.value(self.metric)
+        shown = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
+        head_h = round(h * 0.22)
+        hours = self.settings.window / 3600
+        span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
+        draw_text(surface, frame, f"{metric_label(frame, self.settings)} \u00b7 {span}", (x, y, w * 2 // 3, head_h),
+                  theme.panel_text, align="left")  # fmt: skip
+        value_colour = _LINE[tile_state] if tile_state is not TileState.NEUTRAL else theme.panel_text
+        draw_text(surface, frame, shown, (x + w * 2 // 3, y, w // 3, head_h), value_colour, align="right")
+        chart = (x, y + head_h + h // 20, w, h - head_h - h // 20)
+        since = frame.view.wall_now - float(self.settings.window)
+        points = [(t, v) for t, v in frame.view.state.history(self.metric) if t >= since]
+        if len(points) < 2:
+            draw_text(surface, frame, "collecting history\u2026", chart, theme.muted, max_size=max(10, chart[3] // 5))
+            return
+        low = min(v for _, v in points)
+        high = max(v for _, v in points)
+        if high - low < 1e-9:
+            low, high = low - 1, high + 1
+        cx, cy, cw, ch = chart
+        line = [
+            (cx + round((t - since) / float(self.settings.window) * (cw - 1)),
+             cy + ch - 1 - round((v - low) / (high - low) * (ch - 1)))
+            for t, v in points
+        ]  # fmt: skip
+        width = max(3, round(6 * frame.scale))
+        pygame.draw.lines(surface, _LINE[tile_state], False, line, width)

@@ -1,0 +1,86 @@
+"""Sample data for previews: a JSON file of metric values (with optional ages) turned into a board view.
+
+The format (see config/sample-data.json)::
+
+    {"link": "up",                       # "up", "down" or "connecting"
+     "down_for_s": 120,                  # with "down": how long ago the link dropped
+     "metrics": {"sales.calls_waiting": 7,                       # a value measured just now
+                 "sales.service_level_pct": {"value": 78.5, "age_s": 400}},  # an old one
+     "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
+     "agents": [{"name": "Asha", "handled": 42}],
+     "announcements": ["Fire drill at 14:00"]}
+
+Rules are applied as if every value had been held past its hold time, so an
+alarm sample shows its alarm. No pygame, no broker, no cache: everything
+lives in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.rejections import RejectionCounter
+from wallboard.device.core.rules import RuleEngine
+from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
+from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard
+from wallboard.device.core.view import BoardView, HandoffStats
+from wallboard.device.errors import ConfigError
+
+
+def load_sample(path: str | Path) -> dict[str, Any]:
+    """Read a sample-data file; ConfigError naming the file if it is not a JSON object."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError([f"{path}: cannot read sample data: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: expected a JSON object"])
+    return data
+
+
+def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | None = None) -> BoardView:
+    """A board view holding ``sample``'s values at ``wall_now`` (default: now)."""
+    now = time.time() if wall_now is None else wall_now
+    state = BoardState(config, RejectionCounter(), clock=lambda: now)
+    histories = dict(sample.get("history", {}))
+    for key, entry in dict(sample.get("metrics", {})).items():
+        value, age = (entry, 0.0) if isinstance(entry, (int, float)) else (entry["value"], entry.get("age_s", 0.0))
+        at = now - float(age)
+        points = _history_points(histories[key], at) if key in histories else []
+        # restore() keeps the sample's own times, as the cache does after a reboot.
+        state.restore(key, MetricValue(float(value), at, at), [*points, (at, float(value))])
+    rows = tuple(
+        AgentRow(str(row["name"]), tuple((k, float(v)) for k, v in row.items() if k != "name"))
+        for row in sample.get("agents", [])
+    )
+    if rows:
+        state.apply(Leaderboard(rows, now, now))
+    for index, text in enumerate(sample.get("announcements", [])):
+        state.apply(Announcement(str(index), str(text), None, now))
+    link = str(sample.get("link", "up"))
+    status = {"up": LinkStatus.UP, "down": LinkStatus.DOWN, "connecting": LinkStatus.CONNECTING}[link]
+    state.set_link(LinkChange(status, now - float(sample.get("down_for_s", 0.0))))
+    engine = RuleEngine(config.rule)
+    engine.assess(state, now, 0.0)
+    assessment = engine.assess(state, now, 1e9)  # every hold has long passed
+    return BoardView(config, state, assessment, now, 1e9, {}, HandoffStats(0, 0, 0, 0))
+
+
+def _history_points(spec: Any, now: float) -> list[tuple[float, float]]:
+    """A smooth made-up history from ``{"minutes", "from", "to", "wobble"}``, or explicit [[age_s, value]]."""
+    if isinstance(spec, list):
+        return sorted((now - float(age), float(value)) for age, value in spec)
+    minutes = float(spec.get("minutes", 60))
+    start, end, wobble = float(spec["from"]), float(spec["to"]), float(spec.get("wobble", 0.0))
+    steps = max(2, int(minutes * 6))
+    points = []
+    for i in range(steps):
+        f = i / (steps - 1)
+        value = start + (end - start) * f + wobble * math.sin(f * 3 * math.pi) * (1.2 - f)
+        points.append((now - minutes * 60 * (1 - f) - 10, value))
+    return points

@@ -1,0 +1,58 @@
+"""The wheel under test carries every package and every file the board reads at run time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wallboard
+
+REPO = Path(__file__).resolve().parent.parent
+INSTALLED = Path(wallboard.__file__).resolve().parent
+FOLDERS = ("device", "display", "firmware_bridge")
+
+
+def _source_packages() -> set[str]:
+    """Every package in the repository's top-level folders, as its wallboard.* name."""
+    found = set()
+    for folder in FOLDERS:
+        for init in (REPO / folder).rglob("__init__.py"):
+            found.add("wallboard." + ".".join(init.parent.relative_to(REPO).parts))
+    return found
+
+
+def test_every_source_package_is_installed() -> None:
+    """Each package of device/, display/ and firmware_bridge/ exists in the copy under test (widgets included)."""
+    missing = sorted(name for name in _source_packages() if not (INSTALLED.parent / name.replace(".", "/")).is_dir())
+    assert not missing, f"not in {INSTALLED}: {missing}"
+    assert "wallboard.display.draw.widgets" in _source_packages()
+
+
+def test_the_suite_runs_the_installed_wheel_under_the_test_command() -> None:
+    """scripts/test.sh sets WALLBOARD_TEST_INSTALLED; then the board under test is in site-packages, not the tree."""
+    if os.environ.get("WALLBOARD_TEST_INSTALLED") != "1":
+        pytest.fail("run through `bash scripts/test.sh`, which tests the built wheel (WALLBOARD_TEST_INSTALLED=1)")
+    assert "site-packages" in INSTALLED.parts
+    for folder in FOLDERS:
+        assert (INSTALLED / folder).resolve() != (REPO / folder).resolve(), f"{folder} is the source tree's"
+
+
+def test_run_time_files_are_package_data() -> None:
+    """The demo config and the bridge firmware ship inside the package; nothing is read from the source tree."""
+    for relative in (
+        "device/demo/demo.toml",
+        "firmware_bridge/firmware/main.py",
+        "firmware_bridge/firmware/vectors.json",
+    ):
+        assert (INSTALLED / relative).is_file(), relative
+
+
+def test_no_generic_top_level_names_are_installed() -> None:
+    """Only ``wallboard`` is importable from the install: no bare device, display or firmware_bridge."""
+    code = "import importlib.util, sys; sys.exit(any(importlib.util.find_spec(n) for n in sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-I", "-c", code, *FOLDERS], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
