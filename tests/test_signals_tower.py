@@ -108,7 +108,11 @@ def test_blocked_write_never_delays_render(device: PtyDevice) -> None:
             f"\nrender() while the tower write blocked ({filled} bytes queued): {len(durations)} calls,"
             f" median {statistics.median(durations) * 1e6:.0f} us, max {max(durations) * 1e6:.0f} us"
         )
-        assert max(durations) < 0.005
+        # A render that waited on the blocked write would take ~write_timeout (1.5 s). On a loaded machine a
+        # thread can be preempted for tens of ms, so the bound is on the typical call and far below the block.
+        durations.sort()
+        assert durations[int(len(durations) * 0.9)] < 0.005
+        assert durations[-1] < 0.5
         # The last state posted wins once the device drains: the write times out, the worker reconnects
         # and sends the full current state.
         last = output._shown
