@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from wallboard.device import __version__
-from wallboard.device.config.loader import LoadedConfig, load_config, read_secret
+from wallboard.device.config.loader import load_config, read_secret
 from wallboard.device.errors import ConfigError
 
 log = logging.getLogger("wallboard")
@@ -44,10 +44,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from wallboard.device.loop.outputs import build_outputs
     from wallboard.device.util.stopping import stop_on_signals
 
-    loaded = _load_or_report(args.config)
-    if loaded is None:
-        log.error("refusing to start with an invalid config")
-        return 2
+    try:
+        loaded = load_config(args.config)
+    except ConfigError as exc:
+        raise ConfigError([*exc.problems, "refusing to start with an invalid config"]) from None
     stop = stop_on_signals()
     board = Board(loaded)
     board.outputs.extend(build_outputs(board))
@@ -63,29 +63,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_or_report(path: str) -> LoadedConfig | None:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
-        return None
-
-
 def _cmd_preview(args: argparse.Namespace) -> int:
     from wallboard.device.config.display import parse_size
     from wallboard.display.preview.preview import render_preview
 
-    loaded = _load_or_report(args.config)
-    if loaded is None:
-        return 2
+    loaded = load_config(args.config)
     try:
         size = parse_size(args.size) or (1920, 1080)
         out = render_preview(loaded.config, args.data, args.out, size, page=args.page)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
-        return 2
     except ValueError as exc:
         log.error("%s", exc)
         return 2
@@ -214,7 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except ConfigError as exc:
+        # Every command reports config problems the same way: one line each, naming file and key; exit 2.
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return 2
     return result
 
 

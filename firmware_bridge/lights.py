@@ -8,9 +8,6 @@ records what it was told and when. Nothing here touches hardware.
 from __future__ import annotations
 
 import enum
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,30 +67,6 @@ class StackLight(Protocol):
     def close(self) -> None:
         """Go to the safe state (all off) and release the device."""
         ...
-
-
-class RecordingStackLight:
-    """A fake stack light that records ``(time, state)`` for every change it is told about."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self.history: list[tuple[float, LightState]] = []
-        self.closed = False
-
-    def show(self, state: LightState) -> None:
-        with self._lock:
-            if not self.history or self.history[-1][1] != state:
-                self.history.append((self._clock(), state))
-
-    @property
-    def current(self) -> LightState:
-        with self._lock:
-            return self.history[-1][1] if self.history else SAFE
-
-    def close(self) -> None:
-        self.show(SAFE)
-        self.closed = True
 
 
 class NullStackLight:

@@ -15,7 +15,8 @@ echo "test: ruff"
 echo "test: mypy (strict, product and tests)"
 .venv/bin/mypy
 echo "test: import layers (lint-imports)"
-.venv/bin/lint-imports --no-cache
+layers=$(.venv/bin/lint-imports --no-cache 2>&1) || { echo "$layers"; exit 1; }
+grep "^Contracts:" <<<"$layers"
 
 echo "test: build the sdist, and the wheel from it"
 rm -rf dist

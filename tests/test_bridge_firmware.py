@@ -26,9 +26,9 @@ from wallboard import firmware_bridge as firmware_bridge_package
 from wallboard.device.config.signals import BridgeSettings, SignalSettings
 from wallboard.device.core.rules import Severity
 from wallboard.firmware_bridge.drivers.bridge import BridgeLink
+from wallboard.firmware_bridge.fakes import RecordingSound
 from wallboard.firmware_bridge.lights import LampMode, LightState
 from wallboard.firmware_bridge.signals import SignalOutput
-from wallboard.firmware_bridge.sound.mixer import RecordingSound
 from wallboard.firmware_bridge.worker import DriverWorker
 
 FIRMWARE = Path(firmware_bridge_package.__file__).parent / "firmware"

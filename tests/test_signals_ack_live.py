@@ -11,9 +11,9 @@ from tests.helpers import WriteConfig, run_for, step_until
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.loop.board import Board
-from wallboard.firmware_bridge.lights import LampMode, RecordingStackLight
+from wallboard.firmware_bridge.fakes import RecordingSound, RecordingStackLight
+from wallboard.firmware_bridge.lights import LampMode
 from wallboard.firmware_bridge.signals import SignalOutput
-from wallboard.firmware_bridge.sound.mixer import RecordingSound
 
 RULES = """
 [[rule]]

@@ -22,9 +22,9 @@ from wallboard.device.config.signals import (
 from wallboard.device.core.rules import Severity
 from wallboard.firmware_bridge.drivers.gpio import AckButton, GpioLamps
 from wallboard.firmware_bridge.factory import build_signals
+from wallboard.firmware_bridge.fakes import RecordingSound
 from wallboard.firmware_bridge.lights import LampMode, LightState
 from wallboard.firmware_bridge.signals import SignalOutput
-from wallboard.firmware_bridge.sound.mixer import RecordingSound
 from wallboard.firmware_bridge.worker import DriverWorker
 
 RED, AMBER, GREEN, BUZZER, BUTTON = 17, 27, 22, 23, 26

@@ -15,9 +15,9 @@ from wallboard.device.config.signals import SignalSettings, TowerSettings
 from wallboard.device.config.types import Duration
 from wallboard.device.core.rules import Severity
 from wallboard.firmware_bridge.drivers.tower import AdafruitTower, tower_bytes
+from wallboard.firmware_bridge.fakes import RecordingSound
 from wallboard.firmware_bridge.lights import SAFE, LampMode, LightState
 from wallboard.firmware_bridge.signals import SignalOutput
-from wallboard.firmware_bridge.sound.mixer import RecordingSound
 from wallboard.firmware_bridge.worker import DriverWorker
 
 ALL_OFF = bytes([0x21, 0x22, 0x24, 0x28])

@@ -1,6 +1,6 @@
 """Value types that config sections share: durations and the msgspec decode hook for them.
 
-Kept apart from ``device.config`` so display and signal settings can use the
+Kept apart from ``device.config.loader`` so display and signal settings can use the
 same types without importing the loader.
 """
 

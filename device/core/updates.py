@@ -1,6 +1,6 @@
 """Typed values that cross from the MQTT edge to the main thread.
 
-Everything past ``device.ingest`` speaks these frozen types; no paho object
+Everything past ``device.edge.ingest`` speaks these frozen types; no paho object
 travels further. Times are wall-clock epoch seconds.
 """
 

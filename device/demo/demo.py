@@ -4,7 +4,7 @@ Starts an embedded MQTT broker (amqtt) on a free loopback port, the simulator
 publishing to it, and a board subscribed over MQTT exactly as in production,
 drawing in a window where there is a display, or offscreen otherwise, writing
 a screenshot every few seconds and saying where. Demo plumbing only: the
-board itself is the ordinary ``device.app.Board``.
+board itself is the ordinary ``device.loop.board.Board``, with the outputs ``wallboard run`` builds.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from wallboard.device.config.loader import LoadedConfig, load_config
 from wallboard.device.demo.embedded_broker import EmbeddedBroker
 from wallboard.device.demo.simulator import SimulatorPublisher
 from wallboard.device.demo.snapshots import SnapshotFile
-from wallboard.device.errors import ConfigError
 from wallboard.device.loop.board import Board
 from wallboard.device.loop.outputs import build_outputs
 from wallboard.device.ops.screenshot import find_display
@@ -73,13 +72,9 @@ def has_screen() -> bool:
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo until interrupted, the window is closed, or ``--duration`` passes."""
 
+    loaded = load_config(args.config or DEMO_CONFIG)  # a ConfigError is reported by the CLI
     try:
-        loaded = load_config(args.config or DEMO_CONFIG)
         size = parse_size(args.size) if args.size else None
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
-        return 2
     except ValueError as exc:
         log.error("--size: %s", exc)
         return 2

@@ -53,7 +53,6 @@ class MqttSource(MessageSource):
         self._lock = threading.Lock()
         self.callback_errors = 0
         self.connects = 0
-        self.messages = 0
         self._v5 = settings.protocol == "5"
         self._max_packet_bytes = max_packet_bytes
         self._client = mqtt.Client(
@@ -191,7 +190,6 @@ class MqttSource(MessageSource):
         self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), "unreachable"))
 
     def _handle_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.messages += 1
         self._handlers.on_message(message.topic, bytes(message.payload))
 
 

@@ -9,7 +9,7 @@ come up and publishes. The broker's copy of the will (``"status": "offline"``)
 is replaced by the next online document.
 
 It must not change the board: it reads the view, the board's counters and the
-machine's figures (``device.sysinfo``) and publishes; nothing else.
+machine's figures (``device.ops.sysinfo``) and publishes; nothing else.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A short-lived MQTT client for IT's command-line tools (``wallboard fleet``): connect, listen, publish.
 
-Not the board's connection (that is ``device.mqtt_source``, with its will and
+Not the board's connection (that is ``device.edge.mqtt_source``, with its will and
 self-healing): this one connects once, fails loudly if it cannot, and hands
 received messages over a queue to the caller's thread. It is the only other
 module that imports paho; nothing from paho leaves it.

@@ -58,9 +58,3 @@ class PageRotation:
             self.index = (self.index + 1) % len(self.pages)
             self._shown_since = now
         return self.index
-
-    def until_next(self, now: float) -> float:
-        """Seconds until the next page turn is due (inf with a single page)."""
-        if len(self.pages) <= 1 or self._shown_since is None:
-            return math.inf
-        return max(0.0, self.interval - (now - self._shown_since))

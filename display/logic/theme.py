@@ -41,7 +41,6 @@ class Theme:
     """Every colour the board uses."""
 
     background: Colour
-    cell_gap: Colour
     strip: Colour
     strip_text: Colour
     live: Colour
@@ -73,7 +72,6 @@ _TILES_DARK = {
 
 DARK = Theme(
     background=(10, 12, 16),
-    cell_gap=(10, 12, 16),
     strip=(24, 28, 36),
     strip_text=(225, 230, 235),
     live=(102, 222, 102),
@@ -90,7 +88,6 @@ DARK = Theme(
 
 LIGHT = Theme(
     background=(220, 224, 228),
-    cell_gap=(220, 224, 228),
     strip=(245, 247, 250),
     strip_text=(20, 24, 30),
     live=(20, 120, 40),

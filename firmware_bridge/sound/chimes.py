@@ -71,5 +71,5 @@ def write_chimes(folder: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written in write_chimes(Path(sys.argv[1] if len(sys.argv) > 1 else "firmware_bridge/sounds")):
+    for written in write_chimes(Path(sys.argv[1] if len(sys.argv) > 1 else "chimes")):
         print(written)

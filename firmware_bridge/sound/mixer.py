@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -54,28 +53,8 @@ class NullSound:
         return None
 
 
-class RecordingSound:
-    """A fake sink that records ``(time, chime)`` for every chime it is asked to play."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self.played: list[tuple[float, str]] = []
-        self.closed = False
-
-    def play(self, chime: str) -> None:
-        with self._lock:
-            self.played.append((self._clock(), chime))
-
-    def release_if_idle(self) -> None:
-        return None
-
-    def close(self) -> None:
-        self.closed = True
-
-
 class MixerSound:
-    """Chimes through pygame.mixer, built in memory from ``firmware_bridge.chimes``."""
+    """Chimes through pygame.mixer, built in memory from ``firmware_bridge.sound.chimes``."""
 
     def __init__(
         self,
