@@ -116,6 +116,7 @@ class DisplayOutput:
 
     def render(self, view: BoardView) -> float:
         """Draw what changed; return seconds until the next frame is needed."""
+        began = time.monotonic()
         self._pump_events()
         second = int(view.wall_now)
         if second != self._second:
@@ -154,7 +155,11 @@ class DisplayOutput:
                 pygame.display.update(rects)
             self._note_frame()
         if result.moving:
-            return 1.0 / self._settings.fps
+            # The next frame is due one period after this frame began, not one period after this frame was
+            # drawn: returning the whole period here added the frame's own cost to every period (30 fps
+            # asked, 23 held on the texture path). A frame that costs more than its period gets no wait,
+            # so the rate drops while the ticker, placed by time, keeps its speed in pixels per second.
+            return max(0.0, began + 1.0 / self._settings.fps - time.monotonic())
         # Wake just after the next whole second: ages, the clock and page turns move on seconds.
         return max(0.05, min(_IDLE_BUDGET, 1.0 - (view.wall_now % 1.0) + 0.01))
 
