@@ -115,7 +115,7 @@ class DisplayOutput:
         """Open the screen on the chosen driver; on failure note why and when to try again."""
         asked = None if self.driver == "auto" else self.driver
         try:
-            running = self._open_video(asked)
+            running = self._open_video(asked).lower()  # SDL says "KMSDRM"; config and status say "kmsdrm"
             full = self._fullscreen and running != "offscreen"
             flags = pygame.FULLSCREEN if full else 0
             wanted = self._wanted_size or ((0, 0) if full else _WINDOW_DEFAULT)
@@ -174,6 +174,14 @@ class DisplayOutput:
             now = self._clock()
             if now < self._retry_at or not self._try_open():
                 return max(0.05, min(_IDLE_BUDGET, self._retry_at - now))
+        try:
+            return self._draw(view)
+        except pygame.error as exc:  # the screen went away under the board (a DRM device unplugged, say)
+            self.opened = False
+            self._note_failure(f"lost the screen: {exc}")
+            return max(0.05, self._retry_at - self._clock())
+
+    def _draw(self, view: BoardView) -> float:
         self._pump_events()
         second = int(view.wall_now)
         if second != self._second:

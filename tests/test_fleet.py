@@ -52,7 +52,7 @@ def test_rows_flag_offline_hot_stale_silent_and_dark_boards() -> None:
     fleet.update("wallboard/london/hot/status", _status(temperature_c=71.5))
     fleet.update("wallboard/paris/stale/status", _status(data={"newest_age_s": 900.0, "stale": True}))
     fleet.update("wallboard/paris/hung/status", _status(published_at=NOW - 200))
-    dark = {"driver": "KMSDRM", "resolution": None, "state": "retrying: no DRM device", "showing": False}
+    dark = {"driver": "kmsdrm", "resolution": None, "state": "retrying: no DRM device", "showing": False}
     fleet.update("wallboard/paris/dark/status", _status(display=dark))
     fleet.update("wallboard/paris/lit/status", _status(display=dark | {"state": "ok", "showing": True}))
     flags = {(row.site, row.board): row.flags for row in fleet.rows(NOW)}

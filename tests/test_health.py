@@ -180,7 +180,7 @@ def test_the_documented_example_has_exactly_the_fields_a_board_sends(tmp_path: P
 
     class Screen:
         def screen_report(self) -> ScreenReport:
-            return ScreenReport(driver="KMSDRM", resolution=(1920, 1080), state="ok", frames_drawn=5)
+            return ScreenReport(driver="kmsdrm", resolution=(1920, 1080), state="ok", frames_drawn=5)
 
     board.outputs.append(Capture())
     board.config_outcome = ConfigOutcome("applied", board.loaded.checksum, 1.0)
