@@ -204,12 +204,18 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=60)
     assert install.returncode == 0, install.stderr
     for step in (
+        "wallboard-install: platform: ",
+        "wallboard-install: packages: ",  # all present, or what it installs
+        "+ usermod --append --groups video,render,input,gpio,dialout,audio wallboard",
         "+ write /etc/systemd/system/wallboard.service",
         "+ write /etc/udev/rules.d/99-wallboard.rules",
-        "+ systemctl enable wallboard.service",
         "+ python3 -m venv --system-site-packages /opt/wallboard/venv",
+        "--only-binary pygame-ce,msgspec,psutil /opt/wallboard/src",
+        "+ check /etc/wallboard/board.toml as wallboard",
     ):
         assert step in install.stdout, step
+    # With systemd running, enabled live; without it (a chroot, this test machine), enabled offline.
+    assert re.search(r"^\+ systemctl (--root=/ )?enable wallboard\.service$", install.stdout, flags=re.MULTILINE)
     uninstall = subprocess.run(["bash", str(INSTALL), "--uninstall", "--dry-run"], capture_output=True, text=True)
     assert uninstall.returncode == 0, uninstall.stderr
     assert "+ rm -rf /opt/wallboard" in uninstall.stdout and "/etc/wallboard" not in uninstall.stdout.split("kept")[0]
