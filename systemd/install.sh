@@ -252,14 +252,22 @@ install_unit() {
         say "note: udev is not running here (an image build in a chroot, a staging --root): the rule is in" \
             "place and takes effect at the next boot; skipping the udev reload"
     fi
+    # The board owns tty1 (TTYPath= in the unit): no login prompt behind it. Log in over ssh or on tty2.
     if systemd_running; then
         run systemctl daemon-reload
         run systemctl enable wallboard.service
+        run systemctl disable getty@tty1.service
     else
         say "note: systemd is not running here (a chroot or a staging --root): enabling the unit offline"
         run systemctl --root="${ROOT:-/}" enable wallboard.service
+        if has_getty; then
+            run systemctl --root="${ROOT:-/}" disable getty@tty1.service
+        fi
     fi
 }
+
+# Does the (staging) root have systemd's getty template at all? (A bare staging root does not.)
+has_getty() { [ -e "$ROOT/lib/systemd/system/getty@.service" ] || [ -e "$ROOT/usr/lib/systemd/system/getty@.service" ]; }
 
 # A live udev and systemd on this machine (not a chroot, not a staging root)?
 udev_running() { [ -z "$ROOT" ] && [ -S /run/udev/control ] && command -v udevadm >/dev/null; }
@@ -310,6 +318,9 @@ do_uninstall() {
     run rm -f "$UNIT" "$RULES"
     if systemd_running; then
         run systemctl daemon-reload
+        run systemctl enable getty@tty1.service || true
+    elif has_getty; then
+        run systemctl --root="${ROOT:-/}" enable getty@tty1.service || true
     fi
     if udev_running; then
         run udevadm control --reload

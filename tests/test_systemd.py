@@ -235,3 +235,36 @@ def test_udev_rule_names_the_tower_and_the_pico() -> None:
     assert 'ATTRS{idVendor}=="2e8a"' in bridge and 'SYMLINK+="wallboard-bridge"' in bridge
     for rule in rules:
         assert rule.startswith('SUBSYSTEM=="tty"') and 'GROUP="dialout"' in rule
+
+
+def test_the_unit_waits_for_the_display_and_owns_its_console() -> None:
+    """Ordered after udev's coldplug, waits for a DRM device, holds tty1 (no getty behind it), logs to the journal."""
+    settings = [line for line in UNIT.read_text().splitlines() if line and not line.startswith("#")]
+    after = next(line for line in settings if line.startswith("After=")).split("=", 1)[1].split()
+    assert {"systemd-udev-trigger.service", "getty@tty1.service"} <= set(after)
+    for wanted in (
+        "Conflicts=getty@tty1.service",
+        "TTYPath=/dev/tty1",
+        "StandardInput=tty-fail",
+        "StandardOutput=journal",
+        "StandardError=journal",
+        "TTYReset=yes",
+        "DeviceAllow=/dev/tty1 rw",
+    ):
+        assert wanted in settings, wanted
+    assert any(line.startswith("ExecStartPre=/bin/sh -c ") and "/dev/dri/card*" in line for line in settings)
+
+
+@pytest.mark.parametrize("device_present", [True, False])
+def test_the_drm_wait_exits_zero_with_or_without_a_device(tmp_path: Path, device_present: bool) -> None:
+    """The ExecStartPre wait, run by sh (systemd's $$ unescaped, its folder and 30 s shrunk): exit 0 either way."""
+    (line,) = [line for line in UNIT.read_text().splitlines() if line.startswith("ExecStartPre=/bin/sh -c ")]
+    script = line.removeprefix("ExecStartPre=/bin/sh -c ").strip("'").replace("$$", "$")
+    dri = tmp_path / "dri"
+    dri.mkdir()
+    if device_present:
+        (dri / "card1").touch()
+    script = script.replace("/dev/dri/", f"{dri}/").replace("seq 30", "seq 2")
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert ("no DRM device" in done.stdout) is (not device_present)
