@@ -7,21 +7,20 @@ import subprocess
 import sys
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pygame
 import pytest
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import ManualClock, WriteConfig, wait_until
+from tests.helpers import ManualClock, WriteConfig
+from tests.ops_support import status_from_broker
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.edge.cache import open_cache
 from wallboard.device.edge.source import FakeSource
 from wallboard.device.loop.board import Board
 from wallboard.device.ops.health import HealthPublisher
-from wallboard.device.tools.mqtt_client import ToolClient
 from wallboard.display.screen import DisplayOutput, open_sdl_video
 from wallboard.firmware_bridge.lights import RecordingStackLight
 from wallboard.firmware_bridge.policy import light_for
@@ -156,19 +155,10 @@ def test_run_with_kmsdrm_and_no_screen_keeps_reporting_and_fleet_flags_it_dark(
         stderr=subprocess.PIPE,
         text=True,
     )
-    watcher = ToolClient("127.0.0.1", mosquitto.port)
-    watcher.connect()
     try:
-        watcher.subscribe("wallboard/lab/tv1/status")
-        status: dict[str, Any] = {}
-
-        def retrying_status() -> bool:
-            message = watcher.next_message(0.5)
-            if message is not None and message[1]:
-                status.update(json.loads(message[1]))
-            return str(status.get("display", {}).get("state", "")).startswith("retrying: ")
-
-        wait_until(retrying_status, timeout=30, what="a status saying the screen is retrying")
+        status = status_from_broker(mosquitto.port, "wallboard/lab/tv1/status",
+                                    lambda doc: str(doc.get("display", {}).get("state", "")).startswith("retrying: "),
+                                    what="a status saying the screen is retrying")  # fmt: skip
         assert status["status"] == "online" and status["display"]["driver"] == "kmsdrm"
         assert status["display"]["showing"] is False and status["display"]["resolution"] is None
         fleet = subprocess.run(
@@ -182,7 +172,6 @@ def test_run_with_kmsdrm_and_no_screen_keeps_reporting_and_fleet_flags_it_dark(
         assert "dark" in line.split()[-1].split(","), fleet.stdout
         assert process.poll() is None  # the board is still running
     finally:
-        watcher.close()
         process.terminate()
         _, errors = process.communicate(timeout=20)
     assert "would not open" in errors and "offscreen" not in errors.split("would not open")[0][-200:]

@@ -10,19 +10,15 @@ with a note. The board is then started from the installed venv with the unit's o
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.broker import Mosquitto
-from tests.helpers import wait_until
-from tests.ops_support import require_tool
-from wallboard.device.tools.mqtt_client import ToolClient
+from tests.ops_support import require_tool, run_until_first_status
 
 REPO = Path(__file__).resolve().parent.parent
 INSTALL = REPO / "systemd" / "install.sh"
@@ -85,33 +81,13 @@ def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquit
     state = tmp_path / "state"
     state.mkdir()
     board_env = {**env, **unit_env, "STATE_DIRECTORY": str(state), "SDL_AUDIODRIVER": "dummy"}
-    process = subprocess.Popen([str(wallboard), "run", "--config", str(root / "etc/wallboard/board.toml")],
-                               env=board_env, cwd=state, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)  # fmt: skip
-    watcher = ToolClient("127.0.0.1", mosquitto.port)
-    watcher.connect()
-    status: dict[str, object] = {}
-    try:
-        watcher.subscribe("wallboard/+/+/status")
-
-        def online() -> bool:
-            message = watcher.next_message(0.5)
-            if message is not None and message[1]:
-                status.update(json.loads(message[1]))
-            return status.get("status") == "online"
-
-        wait_until(online, timeout=60, what="the installed board's first status")
-        display = status["display"]
-        assert isinstance(display, dict) and display["driver"] == "kmsdrm"
-        assert str(display["state"]).startswith("retrying: ")  # no DRM device on this machine: said, not hidden
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        watcher.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-    assert process.returncode == 0, output
+    command = [str(wallboard), "run", "--config", str(root / "etc/wallboard/board.toml")]
+    run = run_until_first_status(command, mosquitto.port, "wallboard/london/floor1/status", env=board_env,
+                                 cwd=state, timeout=60)  # fmt: skip
+    display = run.status["display"]
+    assert display["driver"] == "kmsdrm"
+    assert str(display["state"]).startswith("retrying: ")  # no DRM device on this machine: said, not hidden
+    assert run.returncode == 0, run.output
     assert (state / "cache.sqlite3").is_file()
 
     removed = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--uninstall", "--purge"],

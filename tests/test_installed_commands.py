@@ -8,11 +8,9 @@ found relative to the repository.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +21,8 @@ import pytest
 import wallboard
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import wait_until
+from tests.ops_support import run_until_first_status
 from wallboard.device import __version__
-from wallboard.device.tools.mqtt_client import ToolClient
 
 REPO = Path(__file__).resolve().parent.parent
 WALLBOARD = Path(sys.executable).parent / "wallboard"
@@ -105,29 +102,9 @@ def test_run_until_the_first_status(mosquitto: Mosquitto, site: Path) -> None:
     config = site / "board.toml"
     config.write_text(board_toml(mosquitto.port, site / "state", '[health]\ninterval = "2s"\n', board="inst"))
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy"}
-    process = subprocess.Popen([str(WALLBOARD), "run", "--config", str(config)], cwd=site, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    watcher = ToolClient("127.0.0.1", mosquitto.port)
-    watcher.connect()
-    status: dict[str, object] = {}
-    try:
-        watcher.subscribe("wallboard/lab/inst/status")
-
-        def online() -> bool:
-            message = watcher.next_message(0.5)
-            if message is not None and message[1]:
-                status.update(json.loads(message[1]))
-            return status.get("status") == "online"
-
-        wait_until(online, timeout=30, what="the installed board's first status")
-        assert status["version"] == __version__
-        assert status["display"] == {"driver": "offscreen", "resolution": "1280x720", "state": "offscreen",
+    command = [str(WALLBOARD), "run", "--config", str(config)]
+    run = run_until_first_status(command, mosquitto.port, "wallboard/lab/inst/status", env=env, cwd=site)
+    assert run.status["version"] == __version__
+    assert run.status["display"] == {"driver": "offscreen", "resolution": "1280x720", "state": "offscreen",
                                      "showing": True, "frames_last_interval": None}  # fmt: skip
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        watcher.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-    assert process.returncode == 0, output
+    assert run.returncode == 0, run.output
