@@ -18,6 +18,7 @@ from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
 from wallboard.device.config.loader import load_config
+from wallboard.device.core.view import ScreenReport
 from wallboard.device.loop.board import Board
 from wallboard.device.ops.systemd import SystemdNotifier, SystemdOutput
 
@@ -268,3 +269,19 @@ def test_the_drm_wait_exits_zero_with_or_without_a_device(tmp_path: Path, device
     done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert ("no DRM device" in done.stdout) is (not device_present)
+
+
+def test_the_status_line_says_when_the_screen_is_dark(listener: NotifyListener, tmp_path: Path) -> None:
+    """With the screen retrying, `systemctl status` shows it: the STATUS= line ends with the screen's state."""
+
+    class DarkScreen:
+        def screen_report(self) -> ScreenReport:
+            return ScreenReport(driver="kmsdrm", resolution=None, state="retrying: no DRM device", frames_drawn=0)
+
+    board = _offline_board(tmp_path)
+    board.outputs.append(SystemdOutput(SystemdNotifier({"NOTIFY_SOCKET": str(tmp_path / "notify.sock")}),
+                                       screen=DarkScreen()))  # fmt: skip
+    board.step()
+    board.close()
+    status = [line for line in listener.fields() if line.startswith("STATUS=broker")]
+    assert status and status[0].endswith(", screen retrying: no DRM device"), status

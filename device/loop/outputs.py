@@ -37,7 +37,7 @@ def build_outputs(board: Board) -> list[BoardOutput]:
     outputs += [
         ScreenshotResponder(board.source, board.topics, outputs),
         HealthPublisher(board.source, board.topics, outputs),
-        SystemdOutput(),
+        SystemdOutput(screen=display),
     ]
     # Benchmarks only (bench/): shown values and tallies to the file $WALLBOARD_FRAME_LOG names, if set.
     if (frame_log := frame_log_from_environment(outputs)) is not None:
