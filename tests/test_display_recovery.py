@@ -175,3 +175,28 @@ def test_run_with_kmsdrm_and_no_screen_keeps_reporting_and_fleet_flags_it_dark(
         process.terminate()
         _, errors = process.communicate(timeout=20)
     assert "would not open" in errors and "offscreen" not in errors.split("would not open")[0][-200:]
+
+
+def test_a_screen_lost_while_drawing_is_retried(tmp_path: Path, write_config: WriteConfig) -> None:
+    """SDL's video going away under a running board: `retrying: lost the screen`, then reopened after backoff."""
+    extra = '[display]\nsize = "320x180"\nfullscreen = false\n'
+    loaded = load_config(write_config(board_toml(1883, tmp_path / "state", extra)))
+    clock = ManualClock(0.0)
+    opener = LateScreen(clock)
+    opener.appear()
+    screen = DisplayOutput(loaded.config, open_video=opener, clock=clock)
+    board = Board(loaded, source=FakeSource(), outputs=[screen], clock=clock)
+    board.start()
+    try:
+        board.step()
+        assert screen.screen_report().showing and screen.frames_drawn >= 1
+        pygame.display.quit()  # the video system goes away under the board
+        board.step()
+        clock.advance(0.5)
+        board.step()
+        assert screen.screen_report().state.startswith("retrying: lost the screen"), screen.screen_report()
+        clock.advance(1.0)
+        board.step()
+        assert screen.screen_report().showing and len(opener.attempts) == 2
+    finally:
+        board.close()
