@@ -90,6 +90,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _cmd_sound(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from wallboard.device.config.signals import SoundSettings
+    from wallboard.device.tools.sound_check import list_devices, play_test_tone
+
+    if args.list:
+        return list_devices(sys.stdout)
+    settings = SoundSettings()
+    if args.config:
+        settings = load_config(args.config).config.signals.sound
+    if args.output:
+        settings = msgspec.structs.replace(settings, output=args.output, device="")
+    if args.device:
+        settings = msgspec.structs.replace(settings, device=args.device)
+    return play_test_tone(settings, sys.stdout)
+
+
 def _cmd_fleet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -174,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--screenshot-every", type=float, default=5.0, help="seconds between screenshots offscreen")
     demo.add_argument("--size", default=None, help="WIDTHxHEIGHT of the window or offscreen screen")
     demo.set_defaults(handler=_cmd_demo)
+
+    sound = commands.add_parser("sound", help="list the audio outputs SDL sees, or play a test tone")
+    which = sound.add_mutually_exclusive_group(required=True)
+    which.add_argument("--list", action="store_true", help="print SDL's audio driver and output device names")
+    which.add_argument("--test", action="store_true", help="play a short test tone as the board would")
+    sound.add_argument("--config", default=None, help="take [signals.sound] from this board config")
+    sound.add_argument("--output", choices=["auto", "hdmi", "headphones"], default=None, help="which speaker")
+    sound.add_argument("--device", default=None, help="an SDL device name, as --list prints it")
+    sound.set_defaults(handler=_cmd_sound)
 
     fleet = commands.add_parser("fleet", help="every board's health from the broker, live; or fetch a screenshot")
     fleet.add_argument("--broker", required=True, help="HOST:PORT of the site's (or central) broker")

@@ -1,12 +1,17 @@
 """The board's screen: a pygame-ce window or full-screen surface driven as a ``BoardOutput``.
 
-Chooses SDL's video driver (``$SDL_VIDEODRIVER`` if set; a desktop's when
-``$DISPLAY`` or ``$WAYLAND_DISPLAY`` is set; else ``kmsdrm`` on a bare
-console, falling back to ``offscreen`` so a board without a TV still drives
-its signals). Paints through ``BoardPainter`` and pushes only the changed
-rectangles; applies the night schedule and the burn-in shift; measures its
-own frame rate; hands out PNG snapshots. It reads the board view and never
-changes it; pygame is initialised when this output is built, never at import.
+Chooses SDL's video driver (``[display] driver``; with ``"auto"``, ``$SDL_VIDEODRIVER``
+if set, a desktop's when ``$DISPLAY`` or ``$WAYLAND_DISPLAY`` is set, else
+``kmsdrm`` on a bare console). A screen that will not open (no TV yet, a DRM
+device that appears late, a missing library) never stops the board and never
+turns silently into ``offscreen``: the error is caught and logged, the state
+becomes ``retrying: <reason>`` (``screen_report``, read by the status and the
+signals through ``ScreenHealth``), and the same driver is tried again with
+backoff until it opens. Paints through ``BoardPainter`` and pushes only the
+changed rectangles; applies the night schedule and the burn-in shift;
+measures its own frame rate; hands out PNG snapshots. It reads the board view
+and never changes it; pygame is initialised when this output is built, never
+at import.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ import os
 import signal
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 
 import pygame
 
 from wallboard.device.config.loader import BoardConfig
-from wallboard.device.core.view import BoardView
+from wallboard.device.core.view import SCREEN_OFFSCREEN, SCREEN_OK, BoardView, ScreenReport
 from wallboard.display.draw.painter import BoardPainter, board_zone
 from wallboard.display.logic.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
 
@@ -31,76 +37,124 @@ log = logging.getLogger(__name__)
 _WINDOW_DEFAULT = (1280, 720)
 _IDLE_BUDGET = 1.0  # a still board wakes once a second (ages and the clock move on)
 _BLANK_BUDGET = 5.0
+_RETRY_FIRST = 1.0  # seconds before the first retry of a screen that would not open; doubles each time
+_REMIND_EVERY = 300.0  # a screen that stays dark for the same reason is logged again this often
+
+# Opens SDL's video for the named driver (None: SDL picks) and returns the driver SDL runs; raises if it cannot.
+VideoOpener = Callable[[str | None], str]
 
 
-def choose_driver() -> str | None:
+def choose_driver(configured: str = "auto") -> str | None:
     """The SDL video driver to ask for; None lets SDL pick (a desktop session)."""
-    configured = os.environ.get("SDL_VIDEODRIVER")
-    if configured:
+    if configured != "auto":
         return configured
+    from_environment = os.environ.get("SDL_VIDEODRIVER")
+    if from_environment:
+        return from_environment
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
     return "kmsdrm"
 
 
-class DisplayOutput:
-    """Draws the board on the screen; ``frames_drawn``, ``fps`` and ``snapshot_png`` report on it."""
+def open_sdl_video(driver: str | None) -> str:
+    """Initialise SDL's video subsystem on ``driver``; ``pygame.error`` if it cannot (no device, no library)."""
+    if driver is not None:
+        os.environ["SDL_VIDEODRIVER"] = driver
+    if driver != "kmsdrm":
+        # SDL's own window surface pushes only the changed rectangles; its GPU-texture path re-uploads the
+        # whole screen on every update (measured at 1080p with the ticker: 24% of a core instead of 1.9%).
+        # kmsdrm has no such surface and always goes through a texture, so it is left alone there.
+        os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+    pygame.display.init()
+    return str(pygame.display.get_driver())
 
-    def __init__(self, config: BoardConfig, *, size: tuple[int, int] | None = None,
-                 fullscreen: bool | None = None) -> None:  # fmt: skip
+
+class DisplayOutput:
+    """Draws the board on the screen; ``frames_drawn``, ``fps``, ``snapshot_png``, ``screen_report`` report on it."""
+
+    def __init__(self, config: BoardConfig, *, size: tuple[int, int] | None = None, fullscreen: bool | None = None,
+                 open_video: VideoOpener = open_sdl_video,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         self.config = config
         settings = config.display
         self._settings = settings
-        wanted = size or settings.fixed_size()
-        full = settings.fullscreen if fullscreen is None else fullscreen
+        self._wanted_size = size or settings.fixed_size()
+        self._fullscreen = settings.fullscreen if fullscreen is None else fullscreen
+        self._open_video = open_video
+        self._clock = clock
         os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")  # keep a desktop from blanking the board
-        self.driver = self._init_video()
         pygame.font.init()
-        if self.driver == "offscreen":
-            full = False
-        flags = pygame.FULLSCREEN if full else 0
-        if full:
-            self.screen = pygame.display.set_mode(wanted or (0, 0), flags)
-        else:
-            self.screen = pygame.display.set_mode(wanted or _WINDOW_DEFAULT, flags)
-        pygame.display.set_caption(f"wallboard {config.site.id}/{config.board.id}")
-        pygame.mouse.set_visible(False)
-        pygame.event.set_allowed([pygame.QUIT, pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE])
-        self.size = self.screen.get_size()
         self.painter = BoardPainter(config)
         self._zone = board_zone(config)
-        self._margin = burn_in_margin(settings.burn_in, self.size[1])
+        self.driver = choose_driver(settings.driver) or "auto"
+        self.screen = pygame.Surface((1, 1))  # a placeholder until the real screen opens (``opened``)
+        self.opened = False
+        self.size: tuple[int, int] = (0, 0)
+        self.state = "retrying: not opened yet"
+        self._retry_delay = _RETRY_FIRST
+        self._retry_at = float("-inf")
+        self._failures = 0
+        self._reminded_at = float("-inf")
+        self.frames_drawn = 0
+        self._frame_times: deque[float] = deque(maxlen=120)
+        self.quit_requested = False
+        self._reset_frame()
+        self._try_open()
+
+    def _reset_frame(self) -> None:
         self._offset: tuple[int, int] | None = None
         self._target: pygame.Surface | None = None
         self._mode: ScreenMode | None = None
         self._second: int | None = None  # the whole second the schedule and burn-in shift were worked out for
         self._wanted: tuple[ScreenMode, tuple[int, int]] = (ScreenMode.ON, (0, 0))
         self._dim: pygame.Surface | None = None
-        self.frames_drawn = 0
-        self._frame_times: deque[float] = deque(maxlen=120)
-        self.quit_requested = False
-        log.info("display: %dx%d on SDL driver %s%s", *self.size, pygame.display.get_driver(),
-                 " (full screen)" if full else "")  # fmt: skip
 
-    @staticmethod
-    def _init_video() -> str:
-        driver = choose_driver()
-        if driver is not None:
-            os.environ["SDL_VIDEODRIVER"] = driver
-        if driver != "kmsdrm":
-            # SDL's own window surface pushes only the changed rectangles; its GPU-texture path re-uploads the
-            # whole screen on every update (measured at 1080p with the ticker: 24% of a core instead of 1.9%).
-            # kmsdrm has no such surface and always goes through a texture, so it is left alone there.
-            os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+    # ------------------------------------------------------------------ opening and retrying
+
+    def _try_open(self) -> bool:
+        """Open the screen on the chosen driver; on failure note why and when to try again."""
+        asked = None if self.driver == "auto" else self.driver
         try:
-            pygame.display.init()
-        except pygame.error as exc:
-            if driver == "offscreen":
-                raise
-            log.warning("no screen (%s: %s); drawing offscreen so the rest of the board keeps working", driver, exc)
-            os.environ["SDL_VIDEODRIVER"] = "offscreen"
-            pygame.display.init()
-        return str(pygame.display.get_driver())
+            running = self._open_video(asked).lower()  # SDL says "KMSDRM"; config and status say "kmsdrm"
+            full = self._fullscreen and running != "offscreen"
+            flags = pygame.FULLSCREEN if full else 0
+            wanted = self._wanted_size or ((0, 0) if full else _WINDOW_DEFAULT)
+            screen = pygame.display.set_mode(wanted, flags)
+            pygame.display.set_caption(f"wallboard {self.config.site.id}/{self.config.board.id}")
+            pygame.mouse.set_visible(False)
+            pygame.event.set_allowed([pygame.QUIT, pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE])
+        except (pygame.error, OSError) as exc:  # SDL's errors; a library that will not load
+            self._note_failure(str(exc).strip() or type(exc).__name__)
+            return False
+        self.screen, self.size, self.driver, self.opened = screen, screen.get_size(), running, True
+        self.state = SCREEN_OFFSCREEN if running == "offscreen" else SCREEN_OK
+        self._margin = burn_in_margin(self._settings.burn_in, self.size[1])
+        self._reset_frame()
+        self.painter.invalidate()
+        again = f" after {self._failures} failed attempts" if self._failures else ""
+        self._failures, self._retry_delay = 0, _RETRY_FIRST
+        log.info("display: %dx%d on SDL driver %s%s%s", *self.size, running, " (full screen)" if full else "", again)
+        return True
+
+    def _note_failure(self, reason: str) -> None:
+        if pygame.display.get_init():
+            pygame.display.quit()  # a half-open display (driver up, no mode) is released before the next try
+        now = self._clock()
+        state = f"retrying: {reason}"[:200]
+        self._failures += 1
+        if state != self.state or now - self._reminded_at >= _REMIND_EVERY:
+            self._reminded_at = now
+            log.error("display: the screen on SDL driver %s would not open (%s); the board keeps running its "
+                      "signals, health and cache, and tries again in %.0f s (attempt %d)",
+                      self.driver, reason, self._retry_delay, self._failures)  # fmt: skip
+        self.state = state
+        self._retry_at = now + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, max(_RETRY_FIRST, float(self._settings.retry_max)))
+
+    def screen_report(self) -> ScreenReport:
+        """Driver, resolution, state (``ok`` / ``offscreen`` / ``retrying: <reason>``) and frames drawn."""
+        resolution = self.size if self.opened else None
+        return ScreenReport(driver=self.driver, resolution=resolution, state=self.state, frames_drawn=self.frames_drawn)
 
     # ------------------------------------------------------------------ output
 
@@ -116,6 +170,18 @@ class DisplayOutput:
 
     def render(self, view: BoardView) -> float:
         """Draw what changed; return seconds until the next frame is needed."""
+        if not self.opened:
+            now = self._clock()
+            if now < self._retry_at or not self._try_open():
+                return max(0.05, min(_IDLE_BUDGET, self._retry_at - now))
+        try:
+            return self._draw(view)
+        except pygame.error as exc:  # the screen went away under the board (a DRM device unplugged, say)
+            self.opened = False
+            self._note_failure(f"lost the screen: {exc}")
+            return max(0.05, self._retry_at - self._clock())
+
+    def _draw(self, view: BoardView) -> float:
         began = time.monotonic()
         self._pump_events()
         second = int(view.wall_now)
@@ -192,6 +258,8 @@ class DisplayOutput:
 
     def snapshot_png(self, max_width: int = 960, max_bytes: int = 256_000) -> bytes:
         """The current frame as a PNG, scaled to at most ``max_width`` wide and ``max_bytes`` long."""
+        if not self.opened:
+            raise RuntimeError(f"the screen is not showing ({self.state})")
         width, height = self.size
         scale = min(1.0, max_width / width)
         while True:
@@ -205,13 +273,15 @@ class DisplayOutput:
             scale *= 0.7
 
     def save_snapshot(self, path: str | os.PathLike[str]) -> None:
-        """Write the current frame at full size to ``path`` (PNG)."""
+        """Write the current frame at full size to ``path`` (PNG); nothing while the screen is not open."""
+        if not self.opened:
+            return
         pygame.image.save(self.screen, os.fspath(path))
 
     def close(self) -> None:
         """Blank the screen and release SDL's display."""
         try:
-            if pygame.display.get_init():
+            if self.opened and pygame.display.get_init():
                 self.screen.fill((0, 0, 0))
                 pygame.display.flip()
         finally:

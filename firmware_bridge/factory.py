@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wallboard.device.config.signals import SignalSettings
+from wallboard.device.core.view import ScreenHealth
 from wallboard.firmware_bridge.lights import NullStackLight, StackLight
 from wallboard.firmware_bridge.signals import Closeable, SignalOutput, describe_backend
 from wallboard.firmware_bridge.sound.mixer import SoundSink, open_sound
@@ -47,8 +48,12 @@ def build_signals(
     *,
     pin_factory: Any = None,
     sound: SoundSink | None = None,
+    screen: ScreenHealth | None = None,
 ) -> SignalOutput:
-    """The signals output: lamps, sound (the mixer unless one is given) and the ack button if configured."""
+    """The signals output: lamps, sound (the mixer unless one is given) and the ack button if configured.
+
+    ``screen``, if given, is the display's health: while it cannot show the board, the lamps say blind.
+    """
     extras: list[Closeable] = []
     if settings.button.pin is not None:
         from wallboard.firmware_bridge.drivers.gpio import AckButton
@@ -60,4 +65,4 @@ def build_signals(
     light = build_stack_light(settings, on_acknowledge=on_acknowledge, pin_factory=pin_factory)
     sink = sound if sound is not None else open_sound(settings.sound)
     log.info("signals: %s", describe_backend(settings))
-    return SignalOutput(settings, light, sink, extras=tuple(extras))
+    return SignalOutput(settings, light, sink, extras=tuple(extras), screen=screen)

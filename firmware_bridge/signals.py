@@ -1,8 +1,10 @@
 """The signals as a board output: each pass turns the board's state into lamps and chimes.
 
-Reads the view, asks the policy what to show, posts the light to its backend
-(which never blocks) and starts a chime if one is due. It must never wait on
-a device: everything slow lives behind ``StackLight`` and ``SoundSink``.
+Reads the view, asks the policy what to show (a board whose screen cannot show its numbers, as the
+``ScreenHealth`` port says, is at least blind: green would tell the floor all is well when nobody can see
+the figures; a warn or critical still shows, the lamps then carry the only alarm anyone sees), posts the
+light to its backend (which never blocks) and starts a chime if one is due. It must never wait on a
+device: everything slow lives behind ``StackLight`` and ``SoundSink``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from typing import Protocol
 
 from wallboard.device.config.signals import SignalSettings
-from wallboard.device.core.view import BoardView
+from wallboard.device.core.view import BoardView, ScreenHealth
 from wallboard.firmware_bridge.lights import LightState, StackLight
 from wallboard.firmware_bridge.policy import SignalPolicy, SignalState, classify
 from wallboard.firmware_bridge.sound.mixer import SoundSink
@@ -36,8 +38,10 @@ class SignalOutput:
         *,
         extras: tuple[Closeable, ...] = (),
         startup_quiet: float = 5.0,
+        screen: ScreenHealth | None = None,
     ) -> None:
         self.settings = settings
+        self._screen = screen
         self.light = light
         self.sound = sound
         self._extras = extras
@@ -55,6 +59,8 @@ class SignalOutput:
             self.policy = SignalPolicy(self.settings, started_at=view.now, startup_quiet=self._startup_quiet)
         self.sound.release_if_idle()
         state = classify(view.assessment)
+        if self._screen is not None and not self._screen.screen_report().showing:
+            state = max(state, SignalState.BLIND)  # the screen is dark: never green
         acknowledgements = view.state.acknowledgements
         # A decision changes only with the state, an acknowledgement or a chime falling due: with the
         # ticker the board passes 30 times a second, and re-deciding each time cost ~0.05 ms a pass.

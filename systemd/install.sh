@@ -7,35 +7,51 @@
 #                                           keep /etc/wallboard, the cache and the user
 #   sudo systemd/install.sh --uninstall --purge   ... and remove those too
 #   systemd/install.sh --dry-run [...]      print what would be done, change nothing (no root needed)
+#   sudo systemd/install.sh --root DIR      install into the tree DIR (a staging root: no packages, no
+#                                           running udev/systemd touched; see docs/deployment.md)
 #
 # Idempotent: running it again upgrades the code and unit and changes nothing else. It never overwrites
-# /etc/wallboard/board.toml, site.toml or /etc/default/wallboard once they exist.
+# /etc/wallboard/board.toml, site.toml or /etc/default/wallboard once they exist. It refuses 32-bit ARM
+# (armhf/armv7l) and a Python older than 3.11: the board's compiled dependencies have no wheels there.
+# In a chroot (an image build) with no udev or systemd running, the reloads are skipped with a note.
 # What it does, step by step, is described in docs/deployment.md.
 set -euo pipefail
 
-PREFIX=/opt/wallboard
-CONF_DIR=/etc/wallboard
-STATE_DIR=/var/lib/wallboard
-UNIT=/etc/systemd/system/wallboard.service
-RULES=/etc/udev/rules.d/99-wallboard.rules
-DEFAULTS=/etc/default/wallboard
 SERVICE_USER=wallboard
 GROUPS_NEEDED=(video render input gpio dialout audio)
-APT_PACKAGES=(python3 python3-venv fonts-dejavu-core)
+# The OS's Python with venv, the board's typeface, and the libraries SDL (inside pygame-ce's wheel) loads
+# at run time with dlopen and does not bundle: libdrm2, libgbm1, libegl1 + libegl-mesa0, libgles2 and the
+# Mesa DRI drivers (libgl1-mesa-dri: vc4/v3d on a Pi) for drawing on the console through KMS/DRM; libudev1
+# for finding the screen and input devices; libasound2 (and its data, ALSA's config) for chimes.
+# How this list was found: docs/deployment.md ("What install.sh installs and why").
+APT_PACKAGES=(python3 python3-venv fonts-dejavu-core
+    libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1 libasound2)
+# The dependencies pip must find as wheels: compiled code that a Pi cannot sensibly build.
+BINARY_ONLY=pygame-ce,msgspec,psutil
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
 
 action=install
 purge=0
 dry_run=0
 start=1
+ROOT=""
+expect_root=0
 for arg in "$@"; do
+    if ((expect_root)); then
+        ROOT="${arg%/}"
+        expect_root=0
+        continue
+    fi
     case "$arg" in
         --uninstall) action=uninstall ;;
         --purge) purge=1 ;;
         --dry-run) dry_run=1 ;;
         --no-start) start=0 ;;
+        --root) expect_root=1 ;;
+        --root=*) ROOT="${arg#--root=}" ROOT="${ROOT%/}" ;;
         -h | --help)
-            sed -n '2,13p' "$0"
+            sed -n '2,17p' "$0"
             exit 0
             ;;
         *)
@@ -44,6 +60,17 @@ for arg in "$@"; do
             ;;
     esac
 done
+
+if ((expect_root)) || { [ -n "$ROOT" ] && [ ! -d "$ROOT" ]; }; then
+    echo "install.sh: --root needs an existing directory" >&2
+    exit 2
+fi
+PREFIX="$ROOT/opt/wallboard"
+CONF_DIR="$ROOT/etc/wallboard"
+STATE_DIR="$ROOT/var/lib/wallboard"
+UNIT="$ROOT/etc/systemd/system/wallboard.service"
+RULES="$ROOT/etc/udev/rules.d/99-wallboard.rules"
+DEFAULTS="$ROOT/etc/default/wallboard"
 
 say() { echo "wallboard-install: $*"; }
 
@@ -62,7 +89,7 @@ write_file() {
         echo "+ write $1 (mode $2)"
         cat >/dev/null
     else
-        install -m "$2" /dev/stdin "$1"
+        install -D -m "$2" /dev/stdin "$1"
     fi
 }
 
@@ -84,7 +111,49 @@ check_os() {
     fi
 }
 
+# The board's compiled dependencies (pygame-ce with SDL, msgspec, psutil) come as wheels for 64-bit
+# x86 and ARM only; on 32-bit ARM pip would try to compile them (hours on a Pi, and pygame-ce fails
+# without SDL's development files), so the install stops here with what to do instead.
+check_platform() {
+    local arch python_facts version bits
+    arch="$(dpkg --print-architecture 2>/dev/null || uname -m)"
+    case "$arch" in
+        arm64 | aarch64 | amd64 | x86_64) ;;
+        armhf | armel | armv7l | armv6l | arm)
+            echo "install.sh: this is 32-bit ARM ($arch): the board's dependencies (pygame-ce, msgspec, psutil)" \
+                "publish no wheels for it, and building them on a Pi is not supported." >&2
+            echo "  Install Raspberry Pi OS (64-bit) Bookworm Lite instead (Raspberry Pi Imager: 'Raspberry Pi OS" \
+                "(other)' > 'Raspberry Pi OS Lite (64-bit)'); it runs on a Pi 3B+, 4, 5 and Zero 2 W. A Pi 1, 2 or Zero" \
+                "(first model) cannot run 64-bit and is not supported." >&2
+            exit 3
+            ;;
+        *)
+            echo "install.sh: unsupported architecture '$arch': the board needs 64-bit ARM (arm64) or x86-64" >&2
+            exit 3
+            ;;
+    esac
+    if ! python_facts="$("$PYTHON" -c 'import struct, sys; print("%d.%d" % sys.version_info[:2], 8 * struct.calcsize("P"))' 2>/dev/null)"; then
+        echo "install.sh: no working $PYTHON: install it with: sudo apt-get install python3 python3-venv" >&2
+        exit 3
+    fi
+    read -r version bits <<<"$python_facts"
+    if [ "$bits" != 64 ]; then
+        echo "install.sh: $PYTHON is a ${bits}-bit build: the board's wheels are 64-bit only (see above for 32-bit ARM)" >&2
+        exit 3
+    fi
+    if [ "${version%%.*}" -lt 3 ] || { [ "${version%%.*}" -eq 3 ] && [ "${version#*.}" -lt 11 ]; }; then
+        echo "install.sh: $PYTHON is Python $version; the board needs 3.11 or newer (Bookworm's python3 is 3.11)." >&2
+        echo "  Upgrade the OS to Bookworm, or point PYTHON= at a 3.11+ interpreter: sudo PYTHON=python3.11 $0" >&2
+        exit 3
+    fi
+    say "platform: $arch, Python $version"
+}
+
 install_packages() {
+    if [ -n "$ROOT" ]; then
+        say "--root: not installing packages into $ROOT; the image needs: ${APT_PACKAGES[*]} (and python3-lgpio on a Pi)"
+        return 0
+    fi
     local missing=() package
     for package in "${APT_PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -94,7 +163,9 @@ install_packages() {
         ! dpkg-query -W -f='${Status}' python3-lgpio 2>/dev/null | grep -q "install ok installed"; then
         missing+=(python3-lgpio)
     fi
-    if ((${#missing[@]})); then
+    if ((${#missing[@]} == 0)); then
+        say "packages: all present (${APT_PACKAGES[*]})"
+    else
         say "installing packages: ${missing[*]}"
         run apt-get update -qq
         run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
@@ -102,19 +173,20 @@ install_packages() {
 }
 
 create_user() {
-    local group
+    local group root_option=()
+    [ -z "$ROOT" ] || root_option=(--root "$ROOT")
     for group in "${GROUPS_NEEDED[@]}"; do
         # On a PC some of the Pi's groups (gpio) do not exist, and systemd refuses to start a unit
         # whose SupplementaryGroups= names a missing group.
-        getent group "$group" >/dev/null || run groupadd --system "$group"
+        grep -q "^$group:" "$ROOT/etc/group" 2>/dev/null || run groupadd "${root_option[@]}" --system "$group"
     done
-    if ! id -u "$SERVICE_USER" >/dev/null 2>&1; then
+    if ! grep -q "^$SERVICE_USER:" "$ROOT/etc/passwd" 2>/dev/null; then
         say "creating system user $SERVICE_USER"
-        run useradd --system --user-group --home-dir "$STATE_DIR" --no-create-home \
+        run useradd "${root_option[@]}" --system --user-group --home-dir /var/lib/wallboard --no-create-home \
             --shell /usr/sbin/nologin --comment "Contact-centre wallboard" "$SERVICE_USER"
     fi
     # The unit grants these groups itself; membership also lets `sudo -u wallboard` test the hardware.
-    run usermod --append --groups "$(
+    run usermod "${root_option[@]}" --append --groups "$(
         IFS=,
         echo "${GROUPS_NEEDED[*]}"
     )" "$SERVICE_USER"
@@ -124,8 +196,8 @@ install_code() {
     say "installing the code into $PREFIX"
     run install -d -m 0755 "$PREFIX" "$PREFIX/src"
     # A clean copy of the source (no .git, no development venv), so the install does not depend on the checkout.
-    run tar -C "$SOURCE" --exclude=.git --exclude=.venv --exclude='*.egg-info' --exclude=__pycache__ \
-        -cf "$PREFIX/src.tar" .
+    run tar -C "$SOURCE" --exclude=.git --exclude='.venv*' --exclude='*.egg-info' --exclude=__pycache__ \
+        --exclude=./dist --exclude=./build --exclude='./.*_cache' -cf "$PREFIX/src.tar" .
     run rm -rf "$PREFIX/src"
     run install -d -m 0755 "$PREFIX/src"
     run tar -C "$PREFIX/src" -xf "$PREFIX/src.tar"
@@ -133,10 +205,17 @@ install_code() {
     run rm -rf "$PREFIX/docs"
     run cp -r "$PREFIX/src/docs" "$PREFIX/docs"
     if [ ! -x "$PREFIX/venv/bin/python" ]; then
-        run python3 -m venv --system-site-packages "$PREFIX/venv"
+        run "$PYTHON" -m venv --system-site-packages "$PREFIX/venv"
     fi
     run "$PREFIX/venv/bin/python" -m pip install -q --upgrade pip
-    run "$PREFIX/venv/bin/python" -m pip install -q --upgrade "$PREFIX/src"
+    # Wheels only for the compiled dependencies: a Python they publish no wheels for fails here, clearly,
+    # instead of compiling for hours.
+    if ! run "$PREFIX/venv/bin/python" -m pip install -q --upgrade --only-binary "$BINARY_ONLY" "$PREFIX/src"; then
+        echo "install.sh: pip could not install the board (above). If it says 'No matching distribution' for" \
+            "$BINARY_ONLY, this Python has no wheels for them: use the OS's python3 on Raspberry Pi OS (64-bit)" \
+            "Bookworm, or a Python that pygame-ce, msgspec and psutil publish wheels for." >&2
+        exit 3
+    fi
 }
 
 install_config() {
@@ -166,18 +245,42 @@ install_unit() {
     say "installing the systemd unit and the udev rule"
     write_file "$UNIT" 0644 <"$SOURCE/systemd/wallboard.service"
     write_file "$RULES" 0644 <"$SOURCE/systemd/99-wallboard.rules"
-    run udevadm control --reload
-    run udevadm trigger --subsystem-match=tty --action=add
-    run systemctl daemon-reload
-    run systemctl enable wallboard.service
+    if udev_running; then
+        run udevadm control --reload
+        run udevadm trigger --subsystem-match=tty --action=add
+    else
+        say "note: udev is not running here (an image build in a chroot, a staging --root): the rule is in" \
+            "place and takes effect at the next boot; skipping the udev reload"
+    fi
+    # The board owns tty1 (TTYPath= in the unit): no login prompt behind it. Log in over ssh or on tty2.
+    if systemd_running; then
+        run systemctl daemon-reload
+        run systemctl enable wallboard.service
+        run systemctl disable getty@tty1.service
+    else
+        say "note: systemd is not running here (a chroot or a staging --root): enabling the unit offline"
+        run systemctl --root="${ROOT:-/}" enable wallboard.service
+        if has_getty; then
+            run systemctl --root="${ROOT:-/}" disable getty@tty1.service
+        fi
+    fi
 }
+
+# Does the (staging) root have systemd's getty template at all? (A bare staging root does not.)
+has_getty() { [ -e "$ROOT/lib/systemd/system/getty@.service" ] || [ -e "$ROOT/usr/lib/systemd/system/getty@.service" ]; }
+
+# A live udev and systemd on this machine (not a chroot, not a staging root)?
+udev_running() { [ -z "$ROOT" ] && [ -S /run/udev/control ] && command -v udevadm >/dev/null; }
+systemd_running() { [ -z "$ROOT" ] && [ -d /run/systemd/system ]; }
 
 check_config() {
     if ((dry_run)); then
         echo "+ check $CONF_DIR/board.toml as $SERVICE_USER"
         return 0
     fi
-    if ! runuser -u "$SERVICE_USER" -- "$PREFIX/venv/bin/wallboard" check "$CONF_DIR/board.toml"; then
+    local as_user=(runuser -u "$SERVICE_USER" --)
+    [ -z "$ROOT" ] || as_user=()
+    if ! "${as_user[@]}" "$PREFIX/venv/bin/wallboard" check "$CONF_DIR/board.toml"; then
         say "the config above has problems: fix it, then run: sudo systemctl restart wallboard"
         return 1
     fi
@@ -186,12 +289,16 @@ check_config() {
 do_install() {
     require_root
     check_os
+    check_platform
     install_packages
     create_user
     install_code
     install_config
     install_unit
-    if ((start)) && check_config; then
+    if ((start)) && ! systemd_running; then
+        check_config || true
+        say "installed and enabled; systemd is not running here, so not started (it starts at boot)"
+    elif ((start)) && check_config; then
         run systemctl restart wallboard.service
         say "started; follow it with: journalctl -u wallboard -f"
     else
@@ -201,18 +308,29 @@ do_install() {
 
 do_uninstall() {
     require_root
-    if systemctl list-unit-files wallboard.service >/dev/null 2>&1; then
-        run systemctl disable --now wallboard.service || true
+    if systemd_running; then
+        if systemctl list-unit-files wallboard.service >/dev/null 2>&1; then
+            run systemctl disable --now wallboard.service || true
+        fi
+    elif [ -e "$UNIT" ]; then
+        run systemctl --root="${ROOT:-/}" disable wallboard.service || true
     fi
     run rm -f "$UNIT" "$RULES"
-    run systemctl daemon-reload
-    run udevadm control --reload
+    if systemd_running; then
+        run systemctl daemon-reload
+        run systemctl enable getty@tty1.service || true
+    elif has_getty; then
+        run systemctl --root="${ROOT:-/}" enable getty@tty1.service || true
+    fi
+    if udev_running; then
+        run udevadm control --reload
+    fi
     run rm -rf "$PREFIX"
     if ((purge)); then
         say "purging the config, the cache and the user"
         run rm -rf "$CONF_DIR" "$STATE_DIR" "$DEFAULTS"
-        if id -u "$SERVICE_USER" >/dev/null 2>&1; then
-            run userdel "$SERVICE_USER"
+        if grep -q "^$SERVICE_USER:" "$ROOT/etc/passwd" 2>/dev/null; then
+            if [ -n "$ROOT" ]; then run userdel --root "$ROOT" "$SERVICE_USER"; else run userdel "$SERVICE_USER"; fi
         fi
     else
         say "kept $CONF_DIR, $STATE_DIR and the $SERVICE_USER user (--purge removes them)"

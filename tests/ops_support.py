@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import struct
+import subprocess
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import step_until
+from tests.helpers import step_until, wait_until
 from wallboard.device.core.view import BoardView
 from wallboard.device.loop.board import Board
 from wallboard.device.tools.mqtt_client import ToolClient
@@ -109,3 +113,59 @@ def status_where(
 
     step_until(board, ok, timeout=timeout, what=what)
     return found
+
+
+def status_from_broker(
+    port: int, topic: str, check: Callable[[dict[str, Any]], bool], what: str, timeout: float = 30.0
+) -> dict[str, Any]:
+    """Subscribe to ``topic`` on the broker at ``port`` until a status there passes ``check``; return it.
+
+    For a board running in another process (``wallboard run``), which a test cannot step.
+    """
+    client = ToolClient("127.0.0.1", port)
+    client.connect()
+    inbox = Inbox(client)
+    found: dict[str, Any] = {}
+    try:
+        client.subscribe(topic)
+
+        def ok() -> bool:
+            message = client.next_message(0.2)  # wait a little for traffic, then read all that came
+            if message is not None:
+                inbox.messages.append(message)
+            document = inbox.latest_json(topic)
+            if document is not None and check(document):
+                found.update(document)
+                return True
+            return False
+
+        wait_until(ok, timeout=timeout, what=what)
+    finally:
+        client.close()
+    return found
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A `wallboard run` started, its first online status seen, then stopped with SIGTERM."""
+
+    status: dict[str, Any]
+    returncode: int
+    output: str
+
+
+def run_until_first_status(
+    command: list[str], port: int, topic: str, *, env: dict[str, str], cwd: Path, timeout: float = 30.0
+) -> RunResult:
+    """Start ``command`` (a board), wait for its first online status on ``topic``, stop it with SIGTERM."""
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        status = status_from_broker(port, topic, lambda doc: doc.get("status") == "online",
+                                    what=f"the first status on {topic}", timeout=timeout)  # fmt: skip
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    return RunResult(status, process.returncode, output)

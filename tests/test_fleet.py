@@ -44,7 +44,7 @@ def _status(**changes: Any) -> bytes:
     return json.dumps(document).encode()
 
 
-def test_rows_flag_offline_hot_stale_and_silent_boards() -> None:
+def test_rows_flag_offline_hot_stale_silent_and_dark_boards() -> None:
     """Each problem a board can have shows as its own flag; a healthy board has none."""
     fleet = Fleet(hot_celsius=70)
     fleet.update("wallboard/london/ok/status", _status())
@@ -52,12 +52,17 @@ def test_rows_flag_offline_hot_stale_and_silent_boards() -> None:
     fleet.update("wallboard/london/hot/status", _status(temperature_c=71.5))
     fleet.update("wallboard/paris/stale/status", _status(data={"newest_age_s": 900.0, "stale": True}))
     fleet.update("wallboard/paris/hung/status", _status(published_at=NOW - 200))
+    dark = {"driver": "kmsdrm", "resolution": None, "state": "retrying: no DRM device", "showing": False}
+    fleet.update("wallboard/paris/dark/status", _status(display=dark))
+    fleet.update("wallboard/paris/lit/status", _status(display=dark | {"state": "ok", "showing": True}))
     flags = {(row.site, row.board): row.flags for row in fleet.rows(NOW)}
     assert flags == {
         ("london", "gone"): ("offline",),
         ("london", "hot"): ("hot",),
         ("london", "ok"): (),
+        ("paris", "dark"): ("dark",),
         ("paris", "hung"): ("silent",),
+        ("paris", "lit"): (),
         ("paris", "stale"): ("stale",),
     }
 

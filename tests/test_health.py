@@ -14,6 +14,7 @@ from tests.conftest import board_toml
 from tests.helpers import WriteConfig
 from tests.ops_support import FakeDisplay, Inbox, status_where
 from wallboard.device.config.loader import load_config
+from wallboard.device.core.view import ScreenReport
 from wallboard.device.loop.board import Board
 from wallboard.device.ops.health import HealthPublisher
 from wallboard.device.ops.status import STATUS_SCHEMA
@@ -177,10 +178,14 @@ def test_the_documented_example_has_exactly_the_fields_a_board_sends(tmp_path: P
         def close(self) -> None:
             return None
 
+    class Screen:
+        def screen_report(self) -> ScreenReport:
+            return ScreenReport(driver="kmsdrm", resolution=(1920, 1080), state="ok", frames_drawn=5)
+
     board.outputs.append(Capture())
     board.config_outcome = ConfigOutcome("applied", board.loaded.checksum, 1.0)
     board.step()
-    document = HealthPublisher(board.source, board.topics, board.outputs).document(views[0])
+    document = HealthPublisher(board.source, board.topics, [*board.outputs, Screen()]).document(views[0])
     board.close()
 
     def keys(value: dict[str, object], prefix: str = "") -> set[str]:

@@ -18,6 +18,7 @@ from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
 from wallboard.device.config.loader import load_config
+from wallboard.device.core.view import ScreenReport
 from wallboard.device.loop.board import Board
 from wallboard.device.ops.systemd import SystemdNotifier, SystemdOutput
 
@@ -204,12 +205,18 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=60)
     assert install.returncode == 0, install.stderr
     for step in (
+        "wallboard-install: platform: ",
+        "wallboard-install: packages: ",  # all present, or what it installs
+        "+ usermod --append --groups video,render,input,gpio,dialout,audio wallboard",
         "+ write /etc/systemd/system/wallboard.service",
         "+ write /etc/udev/rules.d/99-wallboard.rules",
-        "+ systemctl enable wallboard.service",
         "+ python3 -m venv --system-site-packages /opt/wallboard/venv",
+        "--only-binary pygame-ce,msgspec,psutil /opt/wallboard/src",
+        "+ check /etc/wallboard/board.toml as wallboard",
     ):
         assert step in install.stdout, step
+    # With systemd running, enabled live; without it (a chroot, this test machine), enabled offline.
+    assert re.search(r"^\+ systemctl (--root=/ )?enable wallboard\.service$", install.stdout, flags=re.MULTILINE)
     uninstall = subprocess.run(["bash", str(INSTALL), "--uninstall", "--dry-run"], capture_output=True, text=True)
     assert uninstall.returncode == 0, uninstall.stderr
     assert "+ rm -rf /opt/wallboard" in uninstall.stdout and "/etc/wallboard" not in uninstall.stdout.split("kept")[0]
@@ -229,3 +236,52 @@ def test_udev_rule_names_the_tower_and_the_pico() -> None:
     assert 'ATTRS{idVendor}=="2e8a"' in bridge and 'SYMLINK+="wallboard-bridge"' in bridge
     for rule in rules:
         assert rule.startswith('SUBSYSTEM=="tty"') and 'GROUP="dialout"' in rule
+
+
+def test_the_unit_waits_for_the_display_and_owns_its_console() -> None:
+    """Ordered after udev's coldplug, waits for a DRM device, holds tty1 (no getty behind it), logs to the journal."""
+    settings = [line for line in UNIT.read_text().splitlines() if line and not line.startswith("#")]
+    after = next(line for line in settings if line.startswith("After=")).split("=", 1)[1].split()
+    assert {"systemd-udev-trigger.service", "getty@tty1.service"} <= set(after)
+    for wanted in (
+        "Conflicts=getty@tty1.service",
+        "TTYPath=/dev/tty1",
+        "StandardInput=tty-fail",
+        "StandardOutput=journal",
+        "StandardError=journal",
+        "TTYReset=yes",
+        "DeviceAllow=/dev/tty1 rw",
+    ):
+        assert wanted in settings, wanted
+    assert any(line.startswith("ExecStartPre=/bin/sh -c ") and "/dev/dri/card*" in line for line in settings)
+
+
+@pytest.mark.parametrize("device_present", [True, False])
+def test_the_drm_wait_exits_zero_with_or_without_a_device(tmp_path: Path, device_present: bool) -> None:
+    """The ExecStartPre wait, run by sh (systemd's $$ unescaped, its folder and 30 s shrunk): exit 0 either way."""
+    (line,) = [line for line in UNIT.read_text().splitlines() if line.startswith("ExecStartPre=/bin/sh -c ")]
+    script = line.removeprefix("ExecStartPre=/bin/sh -c ").strip("'").replace("$$", "$")
+    dri = tmp_path / "dri"
+    dri.mkdir()
+    if device_present:
+        (dri / "card1").touch()
+    script = script.replace("/dev/dri/", f"{dri}/").replace("seq 30", "seq 2")
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert ("no DRM device" in done.stdout) is (not device_present)
+
+
+def test_the_status_line_says_when_the_screen_is_dark(listener: NotifyListener, tmp_path: Path) -> None:
+    """With the screen retrying, `systemctl status` shows it: the STATUS= line ends with the screen's state."""
+
+    class DarkScreen:
+        def screen_report(self) -> ScreenReport:
+            return ScreenReport(driver="kmsdrm", resolution=None, state="retrying: no DRM device", frames_drawn=0)
+
+    board = _offline_board(tmp_path)
+    board.outputs.append(SystemdOutput(SystemdNotifier({"NOTIFY_SOCKET": str(tmp_path / "notify.sock")}),
+                                       screen=DarkScreen()))  # fmt: skip
+    board.step()
+    board.close()
+    status = [line for line in listener.fields() if line.startswith("STATUS=broker")]
+    assert status and status[0].endswith(", screen retrying: no DRM device"), status

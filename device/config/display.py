@@ -80,6 +80,10 @@ class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, k
     """How the board is drawn on its screen."""
 
     size: str = "auto"  # "auto" (the screen's own) or "WIDTHxHEIGHT"
+    # SDL's video driver. "auto": $SDL_VIDEODRIVER if set, a desktop's when one runs, else "kmsdrm".
+    # A named driver is the only one tried: "kmsdrm" that cannot open retries kmsdrm, never offscreen.
+    driver: Literal["auto", "kmsdrm", "x11", "wayland", "offscreen"] = "auto"
+    retry_max: Duration = Duration(30)  # a screen that would not open is retried after 1 s, doubling up to this
     fullscreen: bool = True
     fps: int = 24  # frame rate while something moves (the ticker); a still board draws about once a second
     page_interval: Duration = Duration(15)

@@ -133,7 +133,10 @@ class SoundSettings(_Section, forbid_unknown_fields=True, frozen=True, kw_only=T
 
     enabled: bool = True
     volume: float = 0.8  # 0.0 to 1.0
-    device: str = ""  # an SDL audio device name; empty: the system default
+    # Which speaker: "auto" (the system default), "hdmi" (the TV), "headphones" (the Pi's 3.5 mm jack): the first
+    # SDL output device whose name says so (`wallboard sound --list`). ``device`` names one exactly and wins.
+    output: Literal["auto", "hdmi", "headphones"] = "auto"
+    device: str = ""  # an SDL audio device name, as `wallboard sound --list` prints it; empty: see ``output``
 
 
 class SignalSettings(_Section, forbid_unknown_fields=True, frozen=True, kw_only=True):

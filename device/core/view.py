@@ -2,13 +2,14 @@
 
 Outputs (the display, the signals, the operator outputs in ``device.ops``) get a ``BoardView`` on every
 pass and, when built, only the ports they need: a ``Publisher`` for what they send over MQTT, a
-``DisplayProbe`` to read the screen, ``ReportsHealth`` for what they say in the status. They never get
+``DisplayProbe`` to read the screen, ``ScreenHealth`` to know whether the screen shows anything,
+``ReportsHealth`` for what they say in the status. They never get
 the ``Board``: an output cannot change the state, the rules or the connection. No I/O here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -90,3 +91,44 @@ class ReportsHealth(Protocol):
     """An output (a signal backend, say) that has something to say in the status, as JSON-able values."""
 
     def health_report(self) -> Mapping[str, object]: ...
+
+
+SCREEN_OK = "ok"
+SCREEN_OFFSCREEN = "offscreen"
+
+
+@dataclass(frozen=True)
+class ScreenReport:
+    """Whether the board's screen shows its numbers: the SDL driver, the resolution and the state.
+
+    ``state`` is ``"ok"`` (drawing on a real screen), ``"offscreen"`` (drawing in memory by choice: a
+    preview, the demo without a window, a test) or ``"retrying: <reason>"`` (the screen would not open; the
+    board keeps trying with backoff and shows nothing meanwhile).
+    """
+
+    driver: str
+    resolution: tuple[int, int] | None
+    state: str
+    frames_drawn: int
+
+    @property
+    def showing(self) -> bool:
+        """False while the screen cannot show the board's numbers (the stack light then says blind)."""
+        return self.state in (SCREEN_OK, SCREEN_OFFSCREEN)
+
+
+@runtime_checkable
+class ScreenHealth(Protocol):
+    """The display output as other outputs see it: only whether it shows, never the screen itself."""
+
+    def screen_report(self) -> ScreenReport:
+        """The screen's state on this pass."""
+        ...
+
+
+def find_screen(outputs: Iterable[object]) -> ScreenHealth | None:
+    """The first output that reports on a screen, if the board has one."""
+    for output in outputs:
+        if isinstance(output, ScreenHealth):
+            return output
+    return None

@@ -3,8 +3,9 @@
 The screen first (so a frame is drawn before anything reports ready), the signals, the journal, then the
 operator outputs: the screenshot responder after the display drew, the health status, and systemd last,
 so READY=1 follows a complete first pass. Each output is a ``BoardOutput`` that gets a ``BoardView`` and
-narrow ports (a publisher, the outputs to probe), never the ``Board``. Outputs that need pygame, gpiozero
-or pyserial import them only when built here, so ``wallboard check`` never loads SDL.
+narrow ports (a publisher, the outputs to probe, the screen's health for the signals), never the
+``Board``. Outputs that need pygame, gpiozero or pyserial import them only when built here, so
+``wallboard check`` never loads SDL.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ def build_outputs(board: Board) -> list[BoardOutput]:
     from wallboard.firmware_bridge.factory import build_signals
 
     config = board.config
+    display = DisplayOutput(config)
     outputs: list[BoardOutput] = [
-        DisplayOutput(config),
-        # Signals: stack light, buzzer, chimes and the ack button; they never block a frame.
-        build_signals(config.signals, board.acknowledge),
+        display,
+        # Signals: stack light, buzzer, chimes and the ack button; they never block a frame. They get the
+        # display's health as a port (``ScreenHealth``), so a dark screen shows the blind pattern.
+        build_signals(config.signals, board.acknowledge, screen=display),
         StateLog(),
     ]
     outputs += [
         ScreenshotResponder(board.source, board.topics, outputs),
         HealthPublisher(board.source, board.topics, outputs),
-        SystemdOutput(),
+        SystemdOutput(screen=display),
     ]
     # Benchmarks only (bench/): shown values and tallies to the file $WALLBOARD_FRAME_LOG names, if set.
     if (frame_log := frame_log_from_environment(outputs)) is not None:

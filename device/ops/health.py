@@ -9,7 +9,8 @@ come up and publishes. The broker's copy of the will (``"status": "offline"``)
 is replaced by the next online document.
 
 It must not change the board: it reads the view, the board's counters and the
-machine's figures (``device.ops.sysinfo``) and publishes; nothing else.
+machine's figures (``device.ops.sysinfo``) and publishes; nothing else. The ``display`` section comes from the
+``ScreenHealth`` port: a dark screen is reported, never hidden behind a healthy-looking status.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import msgspec
 
 from wallboard.device.core.state import LinkStatus
-from wallboard.device.core.view import BoardView, Publisher, ReportsHealth
+from wallboard.device.core.view import BoardView, Publisher, ReportsHealth, ScreenReport, find_screen
 from wallboard.device.edge.cache import default_state_dir
 from wallboard.device.ops.screenshot import find_display
 from wallboard.device.ops.status import presence
@@ -48,6 +49,7 @@ class HealthPublisher:
         self._last_key: tuple[object, ...] | None = None
         self.published = 0
         self.last_document: dict[str, object] | None = None
+        self._frames_before: int | None = None  # the screen's frame count at the last document
 
     def render(self, view: BoardView) -> float:
         interval = float(view.config.health.interval)
@@ -128,8 +130,24 @@ class HealthPublisher:
                 "dropped_full": view.handoff.dropped_full,
                 "dropped_older": view.handoff.dropped_older,
             },
+            "display": self._display_section(),
             "outputs": _output_reports(self._outputs),
             "remote_config": None if outcome is None else outcome.as_status(),
+        }
+
+    def _display_section(self) -> dict[str, object] | None:
+        """The screen's driver, resolution, state and the frames it drew since the last document."""
+        screen = find_screen(self._outputs)
+        if screen is None:
+            return None
+        report: ScreenReport = screen.screen_report()
+        before, self._frames_before = self._frames_before, report.frames_drawn
+        return {
+            "driver": report.driver,
+            "resolution": None if report.resolution is None else "{}x{}".format(*report.resolution),
+            "state": report.state,
+            "showing": report.showing,
+            "frames_last_interval": None if before is None else report.frames_drawn - before,
         }
 
     def close(self) -> None:

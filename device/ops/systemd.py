@@ -10,7 +10,8 @@ output list so that ``READY=1`` goes out after the first full pass, i.e. after
 the display drew its first frame. It pings ``WATCHDOG=1`` from the frame loop
 at half of ``$WATCHDOG_USEC``, so a hung loop stops the pings and systemd
 restarts the service; it sends a ``STATUS=`` line when the connection or the
-alarm state changes (shown by ``systemctl status``) and ``STOPPING=1`` on
+alarm state changes (shown by ``systemctl status``; with the screen's state appended while it is not
+showing, read through the ``ScreenHealth`` port) and ``STOPPING=1`` on
 close. It must never raise into the loop: a failed send is logged once.
 """
 
@@ -21,7 +22,7 @@ import os
 import socket
 from collections.abc import Mapping
 
-from wallboard.device.core.view import BoardView
+from wallboard.device.core.view import BoardView, ScreenHealth
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,10 @@ class SystemdNotifier:
 class SystemdOutput:
     """The board's link to systemd: READY after the first pass, WATCHDOG pings, STATUS lines, STOPPING."""
 
-    def __init__(self, notifier: SystemdNotifier | None = None) -> None:
+    def __init__(self, notifier: SystemdNotifier | None = None, *, screen: ScreenHealth | None = None) -> None:
+        """Notify through ``notifier``; ``screen``, if given, puts a dark screen in the STATUS line."""
         self._notifier = notifier if notifier is not None else SystemdNotifier()
+        self._screen = screen
         self._ready = False
         self._next_ping = float("-inf")
         self._status: str | None = None
@@ -79,6 +82,8 @@ class SystemdOutput:
             return 3600.0
         fields = []
         status = _status_line(view)
+        if self._screen is not None and not (report := self._screen.screen_report()).showing:
+            status += f", screen {report.state}"  # e.g. "screen retrying: Could not initialize ..."
         if status != self._status:
             self._status = status
             fields.append(f"STATUS={status}")

@@ -5,7 +5,8 @@
 ``offline`` (the will or a farewell), ``hot`` (the board says so, or above
 ``--hot``), ``stale`` (its newest data is older than its own stale limit) and
 ``silent`` (online, but no status for three intervals: a hung board whose
-TCP link still answers pings). ``watch`` and ``fetch_screenshot`` drive a
+TCP link still answers pings) and ``dark`` (its screen is not showing: the
+display would not open and is being retried). ``watch`` and ``fetch_screenshot`` drive a
 ``ToolClient``; nothing here draws or knows paho.
 """
 
@@ -87,6 +88,8 @@ class Fleet:
                 flags.append("hot")
             if data.get("stale") is True:
                 flags.append("stale")
+            if _table(doc.get("display")).get("showing") is False:
+                flags.append("dark")
             published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
             if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
                 flags.append("silent")

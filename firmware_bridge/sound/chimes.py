@@ -3,8 +3,9 @@
 Each chime is a few decaying sine tones (with a soft second harmonic) written
 as 16-bit mono WAV by the ``wave`` module: a soft falling two-tone for warn,
 an urgent triple for critical, a low two-tone for blind, a rising two-tone for
-clear. ``python -m firmware_bridge.chimes DIR`` writes them as files to listen
-to; the board builds them in memory. Pure: no playback, no pygame.
+clear, and a plain two-note tone for ``wallboard sound --test``.
+``python -m firmware_bridge.chimes DIR`` writes them as files to listen to; the board builds them
+in memory. Pure: no playback, no pygame.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _NOTES: dict[str, tuple[tuple[float, float, float], ...]] = {
     "critical": ((987.77, 0.0, 0.16), (987.77, 0.2, 0.16), (987.77, 0.4, 0.16), (1318.5, 0.6, 0.35)),
     "blind": ((392.0, 0.0, 0.4), (293.66, 0.35, 0.6)),
     "clear": ((523.25, 0.0, 0.35), (783.99, 0.25, 0.55)),
+    # `wallboard sound --test`: an A4 then an A5, for the installer to hear which speaker plays.
+    "test": ((440.0, 0.0, 0.6), (880.0, 0.6, 0.8)),
 }
 CHIMES = tuple(_NOTES)
 

@@ -135,12 +135,39 @@ def open_sound(settings: SoundSettings) -> SoundSink:
         "size": -16,
         "channels": 1,
         "buffer": 1024,
-        "devicename": settings.device or None,
+        "devicename": choose_device(settings),
     }
     try:
         pygame.mixer.init(**init_args)
         return MixerSound(pygame.mixer, settings.volume, init_args=init_args)
     except pygame.error as exc:
-        where = f'"{settings.device}"' if settings.device else "the default audio device"
+        device = init_args["devicename"]
+        where = f'"{device}"' if device else "the default audio device"
         log.warning("no audio (%s: %s): sound cues are off, lamps still work", where, exc)
         return NullSound()
+
+
+def choose_device(settings: SoundSettings) -> str | None:
+    """The SDL device to open: ``device`` if named, else the one ``output`` means, else None (the default).
+
+    An ``output`` that no device matches is logged with the names SDL sees, and the default is used: a
+    chime from the wrong speaker beats none, and the log says how to fix it.
+    """
+    if settings.device:
+        return settings.device
+    if settings.output == "auto":
+        return None
+    from wallboard.firmware_bridge.sound.devices import list_outputs, pick_output
+
+    try:
+        outputs = list_outputs()
+    except RuntimeError as exc:
+        log.warning('sound output "%s": %s; using the default device', settings.output, exc)
+        return None
+    chosen = pick_output(settings.output, outputs.names)
+    if chosen is None:
+        log.warning('sound output "%s": no such device among %s (SDL audio driver %s); using the default device',
+                    settings.output, list(outputs.names), outputs.driver)  # fmt: skip
+    else:
+        log.info('sound output "%s": %s', settings.output, chosen)
+    return chosen
