@@ -16,12 +16,12 @@ decides, ``Board`` applies, the health status reports the outcome.
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from typing import Literal
 
 import msgspec
 
+from wallboard.device.config.bounds import parse_toml_text
 from wallboard.device.config.loader import LoadedConfig, load_config_text
 from wallboard.device.errors import ConfigError
 
@@ -50,7 +50,7 @@ class ConfigOutcome:
 def check_remote_config(text: str, running: LoadedConfig, *, name: str) -> LoadedConfig:
     """Validate ``text`` as a config for the board running ``running``; raise ConfigError with every problem."""
     loaded = load_config_text(text, name=name, base_dir=running.path.parent)
-    raw = tomllib.loads(text)  # parsed again only to see which tables were left out
+    raw = parse_toml_text(text, name)  # parsed again only to see which tables were left out
     config, current = loaded.config, running.config
     problems = []
     ids = (("site", config.site.id, current.site.id), ("board", config.board.id, current.board.id))

@@ -168,9 +168,12 @@ class Board:
         return budget
 
     def _take_remote_config(self, update: RemoteConfig) -> None:
-        outcome, loaded = judge_remote_config(
-            update.text, self.loaded, name=self.ingest.config_topic, received_at=update.received_at
-        )
+        name = self.ingest.config_topic
+        try:
+            outcome, loaded = judge_remote_config(update.text, self.loaded, name=name, received_at=update.received_at)
+        except Exception as exc:  # a config is input: whatever it holds, the board keeps its running config
+            log.exception("remote config on %s could not be judged; the running config stays", name)
+            outcome, loaded = ConfigOutcome("rejected", None, update.received_at, (f"{name}: {exc!r}"[:300],)), None
         if loaded is not None:
             self.reconfigure(loaded)
         self.config_outcome = outcome or self.config_outcome
