@@ -116,16 +116,22 @@ def test_an_unreadable_cache_path_is_moved_aside(tmp_path: Path) -> None:
     cache.close()
 
 
-def test_no_usable_cache_folder_runs_in_memory_with_a_log_line(
+def test_no_usable_cache_folder_degrades_keeps_the_data_and_recovers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """If the cache folder cannot be made at all the board runs from memory and says so."""
+    """If the cache folder cannot be made the cache is degraded, keeps staged data, and recovers once it can."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     config = load_config_text(f'[site]\nid = "s"\n[board]\nid = "b"\n[cache]\ndir = "{blocker}"\n').config
     cache = open_cache(config.cache)
-    assert str(cache.path) == ":memory:"
-    assert "running without one" in caplog.text
+    assert cache.condition.startswith("degraded (cannot open")
+    assert "degraded" in caplog.text
+    cache.stage("q.asa_s", MetricValue(5, 100.0, 100.0))
+    assert not cache.flush(force=True)
+    blocker.unlink()
+    assert cache.flush(force=True) and cache.reopened
+    assert cache.condition == "ok"
+    assert cache.load_values() == {"q.asa_s": MetricValue(5, 100.0, 100.0)}
     cache.close()
 
 

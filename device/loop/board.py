@@ -103,9 +103,14 @@ class Board:
 
     # ------------------------------------------------------------ main thread
 
-    def restore_from_cache(self) -> int:
-        """Put the cached values back into the state with their original times; return how many."""
+    def restore_from_cache(self, *, only_missing: bool = False) -> int:
+        """Put the cached values back into the state with their original times; return how many.
+
+        ``only_missing``: leave metrics the board already holds alone (a cache that opened late).
+        """
         values = self.cache.load_values()
+        if only_missing:
+            values = {key: value for key, value in values.items() if self.state.value(key) is None}
         for key, value in values.items():
             self.state.restore(key, value, self.cache.load_history(key))
         if values:
@@ -145,6 +150,9 @@ class Board:
             self._assessed_version = self.state.version
             self._last_assess = now
         self.cache.flush()
+        if self.cache.reopened:  # the file was locked, full or read-only at start and opens now
+            self.cache.reopened = False
+            self.restore_from_cache(only_missing=True)
         view = BoardView(
             config=self.config,
             state=self.state,
@@ -156,6 +164,7 @@ class Board:
             config_checksum=self.loaded.checksum,
             started_at=self.started_at,
             config_outcome=self.config_outcome,
+            cache_condition=self.cache.condition,
             screenshot_requests=tuple(self._screenshot_requests),
         )
         self._screenshot_requests.clear()
