@@ -92,6 +92,10 @@ class IngestSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=
     queue_capacity: int = 2048
     max_clock_skew: Duration = Duration(300)
     log_interval: Duration = Duration(10)
+    # Metrics of queues no page, rule, [[metric]] or [[topic]] names are held up to this many; beyond it a
+    # new one is rejected (over_limit), so junk topics cannot fill the memory or the cache.
+    max_other_metrics: int = 2048
+    max_announcements: int = 32
 
 
 class TopicMapping(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -481,6 +485,13 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["ingest", "max_payload_bytes"], "expected at least 64"))
     if config.ingest.queue_capacity < 16:
         found.append((["ingest", "queue_capacity"], "expected at least 16"))
+    for name, top in (("max_payload_bytes", 16 * 1024 * 1024), ("queue_capacity", 100_000)):
+        if getattr(config.ingest, name) > top:
+            found.append((["ingest", name], f"expected at most {top}"))
+    if not 0 <= config.ingest.max_other_metrics <= 100_000:
+        found.append((["ingest", "max_other_metrics"], "expected 0 to 100000"))
+    if not 1 <= config.ingest.max_announcements <= 1000:
+        found.append((["ingest", "max_announcements"], "expected 1 to 1000"))
     for index, metric in enumerate(config.metric):
         found += _key_problems(["metric", index, "key"], metric.key)
         if metric.kind is None and metric.key.partition(".")[2] not in QUEUE_FIELDS and "." in metric.key:

@@ -33,12 +33,14 @@ from wallboard.device.edge.ingest import Ingest
 from wallboard.device.edge.mqtt_source import mqtt_source_for
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
 from wallboard.device.ops.status import presence_payload
+from wallboard.device.util.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 # Rules are re-evaluated at least this often even with no new data, so holds
 # expire and values turn stale on time.
 _ASSESS_INTERVAL = 0.5
+_OUTPUT_FAULT_LOG_INTERVAL = 60.0
 
 
 class Board:
@@ -75,6 +77,8 @@ class Board:
         # The last remote config's outcome (for the status), and screenshot requests for the next pass.
         self.config_outcome: ConfigOutcome | None = None
         self._screenshot_requests: deque[ScreenshotRequest] = deque(maxlen=4)
+        # An output that fails on every pass (24 a second) logs one traceback a minute, with a count.
+        self._output_faults = RateLimitedLog(log, _OUTPUT_FAULT_LOG_INTERVAL, clock)
         self._last_assess = float("-inf")
         self._assessed_version = -1
 
@@ -173,7 +177,8 @@ class Board:
             try:
                 budget = min(budget, output.render(view))
             except Exception:
-                log.exception("output %s failed; the board keeps running", type(output).__name__)
+                name = type(output).__name__
+                self._output_faults.warning(name, f"output {name} failed; the board keeps running", exc_info=True)
         return budget
 
     def _take_remote_config(self, update: RemoteConfig) -> None:
