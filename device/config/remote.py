@@ -24,6 +24,7 @@ import msgspec
 from wallboard.device.config.bounds import parse_toml_text
 from wallboard.device.config.loader import LoadedConfig, load_config_text
 from wallboard.device.errors import ConfigError
+from wallboard.device.util.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def judge_remote_config(
     try:
         loaded = check_remote_config(text, running, name=name)
     except ConfigError as exc:
-        problems = tuple(line[:_MAX_PROBLEM_CHARS] for line in exc.problems[:_MAX_PROBLEMS])
+        problems = tuple(printable(line, _MAX_PROBLEM_CHARS) for line in exc.problems[:_MAX_PROBLEMS])
         for line in problems:
             log.error("remote config rejected: %s", line)
         return ConfigOutcome("rejected", None, received_at, problems), None
