@@ -82,6 +82,17 @@ class DisplayOutput:
         log.info("display: %dx%d on SDL driver %s%s", *self.size, pygame.display.get_driver(),
                  " (full screen)" if full else "")  # fmt: skip
 
+    def reconfigure(self, config: BoardConfig) -> None:
+        """Draw by ``config`` from now on (a remote config): pages, widgets, theme, schedule, burn-in, labels.
+
+        The screen mode and the font stay (a remote config may not change them); the next frame is drawn whole.
+        """
+        painter = BoardPainter(config)  # first: if the new config cannot be drawn, the running one stays
+        self.config, self._settings, self.painter = config, config.display, painter
+        self._zone = board_zone(config)
+        self._margin = burn_in_margin(config.display.burn_in, self.size[1])
+        self._second, self._offset, self._target = None, None, None
+
     @staticmethod
     def _init_video() -> str:
         driver = choose_driver()

@@ -189,15 +189,20 @@ class Board:
             log.exception("remote config on %s could not be judged; the running config stays", name)
             outcome, loaded = ConfigOutcome("rejected", None, update.received_at, (f"{name}: {exc!r}"[:300],)), None
         if loaded is not None:
-            self.reconfigure(loaded)
+            previous = self.loaded
+            refused = self.reconfigure(loaded)
+            if refused:  # the whole change is refused: every output goes back to the running config
+                self.reconfigure(previous)
+                outcome = ConfigOutcome("rejected", loaded.checksum, update.received_at, tuple(refused))
         self.config_outcome = outcome or self.config_outcome
 
-    def reconfigure(self, loaded: LoadedConfig) -> None:
+    def reconfigure(self, loaded: LoadedConfig) -> list[str]:
         """Run with ``loaded`` from now on, without a restart; keep it as the last good config.
 
         Ingest and rules are rebuilt (rule holds start again), subscriptions follow the new
         topic mappings, and outputs with a ``reconfigure(config)`` method are told. The MQTT
         connection and the cache stay as they are (``device.config.remote`` refuses changes to them).
+        Returns one line per output that could not take it (then ``loaded`` is not kept as last good).
         """
         self.loaded, self.config = loaded, loaded.config
         self._min_pass_interval = 1.0 / max(1, self.config.display.fps)
@@ -206,15 +211,20 @@ class Board:
         self.rules = RuleEngine(self.config.rule)
         self._assessed_version = -1
         self.source.set_subscriptions(self.ingest.subscriptions())
+        refused: list[str] = []
         for output in self.outputs:
             hook = getattr(output, "reconfigure", None)
             if callable(hook):
                 try:
                     hook(self.config)
-                except Exception:
-                    log.exception("output %s could not take the new config", type(output).__name__)
+                except Exception as exc:
+                    log.exception("output %s could not take config %s", type(output).__name__, loaded.checksum)
+                    refused.append(f"output {type(output).__name__} could not take it: {exc!r}"[:300])
+        if refused:
+            return refused
         self.cache.save_config(loaded.text, loaded.checksum)
         log.info("now running config %s", loaded.checksum)
+        return []
 
     def _stage_changes(self) -> None:
         for key in self.state.take_changed():
