@@ -19,6 +19,9 @@ from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading, Update
 from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
 
+# An announcement sent without ``expires`` is dropped after this long (a ticker left over from yesterday).
+ANNOUNCEMENT_MAX_AGE = 24 * 3600.0
+
 
 class LinkStatus(enum.Enum):
     """The broker connection as the board sees it."""
@@ -125,17 +128,24 @@ class BoardState:
         return True
 
     def _take_announcement(self, update: Announcement) -> bool:
-        """Keep, replace or withdraw an announcement; expired ones go, and at most ``max_announcements`` stay."""
+        """Keep, replace or withdraw an announcement.
+
+        Expired ones go (one without ``expires`` after ``ANNOUNCEMENT_MAX_AGE``), and at most
+        ``max_announcements`` stay: beyond it the oldest is dropped (counted ``over_limit``), so the
+        newest announcement always shows.
+        """
         if not update.text:
             self._announcements.pop(update.id, None)
             return True
+        self._announcements.pop(update.id, None)  # a replaced one counts as new (the newest, last)
         at = update.received_at
-        for ident in [i for i, a in self._announcements.items() if a.expires_at is not None and a.expires_at <= at]:
+        for ident in [i for i, a in self._announcements.items() if _expired(a, at)]:
             del self._announcements[ident]
         limit = self._config.ingest.max_announcements
-        if update.id not in self._announcements and len(self._announcements) >= limit:
-            self._rejections.reject(Reason.OVER_LIMIT, "announce", f"more than {limit} announcements held")
-            return False
+        while len(self._announcements) >= limit:
+            oldest = next(iter(self._announcements))
+            del self._announcements[oldest]
+            self._rejections.reject(Reason.OVER_LIMIT, "announce", f"more than {limit} held; dropped the oldest")
         self._announcements[update.id] = update
         return True
 
@@ -255,13 +265,19 @@ class BoardState:
     def announcements(self, now: float | None = None) -> list[Announcement]:
         """Current ticker texts (expired ones left out), oldest first."""
         at = self._clock() if now is None else now
-        return [a for a in self._announcements.values() if a.expires_at is None or a.expires_at > at]
+        return [a for a in self._announcements.values() if not _expired(a, at)]
 
     def data_age(self, now: float | None = None) -> float | None:
         """Seconds since the newest value arrived (live or restored); None before any data."""
         if self.newest_received_at is None:
             return None
         return max(0.0, (self._clock() if now is None else now) - self.newest_received_at)
+
+
+def _expired(announcement: Announcement, now: float) -> bool:
+    if announcement.expires_at is not None:
+        return announcement.expires_at <= now
+    return now - announcement.received_at > ANNOUNCEMENT_MAX_AGE
 
 
 def named_queues(config: BoardConfig) -> frozenset[str]:
