@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import WriteConfig, run_for
+from tests.helpers import WriteConfig, run_for, wait_until
 from tests.ops_support import Inbox, status_where
 from wallboard.device.config.bounds import MAX_CONFIG_BYTES, estimate_depth
 from wallboard.device.config.loader import load_config, load_config_text
@@ -140,3 +144,72 @@ def _start_and_see_rejection(path: Path, inbox: Inbox) -> None:
         assert status["remote_config"]["problems"][0].startswith("wallboard/lab/b1/config: nested too deeply")
     finally:
         board.close()
+
+
+def test_wallboard_run_survives_a_retained_hostile_config_across_restarts(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    """The real `wallboard run`, started twice with a deep retained config waiting: it runs, reports, exits 0."""
+    mosquitto.publish("wallboard/lab/b1/config", DEEP_ARRAY, retain=True)
+    config = tmp_path / "board.toml"
+    config.write_text(board_toml(mosquitto.port, tmp_path / "state"))
+    watcher = ToolClient("127.0.0.1", mosquitto.port)
+    watcher.connect()
+    watcher.subscribe("wallboard/lab/b1/status")
+    inbox = Inbox(watcher)
+    try:
+        for _ in range(2):
+            _run_until_rejected(config, inbox)
+    finally:
+        watcher.close()
+
+
+def _rejected_since(status: dict[str, Any] | None, started: float) -> bool:
+    if not status or (status.get("started_at") or 0) < started - 1:
+        return False
+    return (status.get("remote_config") or {}).get("result") == "rejected"
+
+
+def _run_until_rejected(config: Path, inbox: Inbox) -> None:
+    """Start `wallboard run`, wait for its status to report the config rejected, stop it; it must exit 0."""
+    started = time.time()
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(config)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until(
+            lambda: _rejected_since(inbox.latest_json("wallboard/lab/b1/status"), started),
+            timeout=30,
+            what="the status reporting the hostile config rejected",
+        )
+        time.sleep(1.0)
+        assert process.poll() is None, "the board ended"
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output and "RecursionError" not in output
+    assert "remote config rejected: wallboard/lab/b1/config: nested too deeply" in output
+
+
+def test_wallboard_run_refuses_a_hostile_file_in_one_line(tmp_path: Path) -> None:
+    """`wallboard run` with a deeply nested file exits 2 with one line naming it, no traceback."""
+    path = tmp_path / "deep.toml"
+    path.write_text(DEEP_DOTTED)
+    result = subprocess.run(
+        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{path}: nested too deeply" in result.stderr
