@@ -186,10 +186,7 @@ class Ingest:
         return Announcement(printable(ident, 64), printable(message, MAX_ANNOUNCEMENT_CHARS), expires_at, now)
 
     def _leaderboard(self, payload: bytes, now: float) -> Leaderboard:
-        try:
-            body = msgspec.json.decode(payload)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Rejected(_decode_reason(exc), "agents payload is not valid JSON") from None
+        body = _json(payload, "agents payload")
         measured_at = now
         if isinstance(body, dict):
             measured_at = self._timestamp(body.get("ts"), now)
@@ -254,11 +251,18 @@ class Ingest:
         return stamp
 
 
-def _json_object(payload: bytes) -> dict[str, Any]:
+def _json(payload: bytes, what: str = "payload") -> Any:
+    """The decoded JSON document, or Rejected: not JSON, a number beyond a double, or nested too deeply."""
     try:
-        body = msgspec.json.decode(payload)
+        return msgspec.json.decode(payload)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise Rejected(_decode_reason(exc), f"not valid JSON: {exc}") from None
+        raise Rejected(_decode_reason(exc), f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:  # msgspec's own guard, e.g. 60,000 nested brackets
+        raise Rejected(Reason.MALFORMED, f"{what} is nested too deeply") from None
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    body = _json(payload)
     if not isinstance(body, dict):
         raise Rejected(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(body).__name__}")
     return body
