@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from wallboard.device.core.state import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache
 from wallboard.device.edge.source import FakeSource
 from wallboard.device.loop.board import Board
+from wallboard.device.ops.health import HealthPublisher
 
 QUEUES = 100
 
@@ -66,6 +68,7 @@ def _seed(cache_dir: Path) -> None:
 def _board(write_config: WriteConfig, cache_dir: Path) -> tuple[Board, FakeSource]:
     source = FakeSource()
     board = Board(load_config(write_config(board_toml(1883, cache_dir))), source=source)
+    board.outputs.append(HealthPublisher(source, board.topics, board.outputs))
     board.start()
     source.link(LinkStatus.UP)
     return board, source
@@ -74,6 +77,12 @@ def _board(write_config: WriteConfig, cache_dir: Path) -> tuple[Board, FakeSourc
 def _deliver(source: FakeSource, round_: int) -> None:
     for queue in range(QUEUES):
         source.deliver(f"cc/lab/queue/q{queue}", json.dumps({"calls_waiting": round_, "ts": time.time()}))
+
+
+def _status(source: FakeSource) -> dict[str, Any]:
+    """The newest status document the board published."""
+    document: dict[str, Any] = json.loads(source.messages_on("wallboard/lab/b1/status")[-1].payload)
+    return document
 
 
 def _recover(board: Board, what: str) -> float:
@@ -106,8 +115,11 @@ def test_a_disk_that_fills_while_running_degrades_the_cache_and_loses_nothing(
         assert board.cache.condition.startswith("degraded (cannot write: database or disk is full")
         for _ in range(20):
             board.step()  # the loop goes on; flushes keep failing without an exception
+        assert _status(source)["cache"].startswith("degraded (cannot write: database or disk is full")
         filler.unlink()
         took = _recover(board, "the cache recovered")
+        board.step()
+        assert _status(source)["cache"] == "ok"
         print(f"\ndisk full while running: recovered {took:.2f}s after space came back")
     finally:
         board.close()
