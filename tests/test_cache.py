@@ -164,3 +164,41 @@ def test_board_restores_cached_values_as_stale_after_restart_with_no_broker(
         assert later.state.link.status is not LinkStatus.UP
     finally:
         later.close()
+
+
+def test_a_database_failing_integrity_check_is_moved_aside(tmp_path: Path) -> None:
+    """A real SQLite file with a damaged page (header intact) fails integrity_check and is moved aside."""
+    path = tmp_path / CACHE_FILE
+    cache = Cache(path, history_points=10)
+    for n in range(2000):
+        cache.stage(f"q{n}.calls_waiting", MetricValue(n, 1000.0 + n, 1000.0 + n))
+    assert cache.flush(force=True)
+    cache.close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    with path.open("r+b") as handle:  # scribble over pages 3 to 5 (b-tree pages); page 1's header stays
+        handle.seek(page_size * 2)
+        handle.write(b"\xff" * page_size * 3)
+    cache = Cache(path)
+    try:
+        assert cache.moved_aside is not None and cache.moved_aside.exists()
+        assert cache.condition == "ok" and cache.load_values() == {}
+    finally:
+        cache.close()
+
+
+def test_restoring_a_cache_full_of_junk_is_bounded(tmp_path: Path, write_config: WriteConfig) -> None:
+    """A cache holding 5,000 metrics of unnamed queues restores at most ingest.max_other_metrics of them."""
+    state_dir = tmp_path / "state"
+    cache = Cache(state_dir / CACHE_FILE)
+    for n in range(5000):
+        cache.stage(f"junk{n}.calls_waiting", MetricValue(1, 1000.0, 1000.0))
+    assert cache.flush(force=True)
+    cache.close()
+    board = Board(load_config(write_config(board_toml(1883, state_dir, "[ingest]\nmax_other_metrics = 100"))))
+    try:
+        assert board.restore_from_cache() == 5000  # read from the file...
+        assert sum(1 for _ in board.state.metrics()) == 100  # ...but only the bound is held
+    finally:
+        board.cache.close()
