@@ -189,7 +189,7 @@ def test_a_database_failing_integrity_check_is_moved_aside(tmp_path: Path) -> No
 
 
 def test_restoring_a_cache_full_of_junk_is_bounded(tmp_path: Path, write_config: WriteConfig) -> None:
-    """A cache holding 5,000 metrics of unnamed queues restores at most ingest.max_other_metrics of them."""
+    """A cache holding 5,000 metrics of unnamed queues restores ingest.max_other_metrics and forgets the rest."""
     state_dir = tmp_path / "state"
     cache = Cache(state_dir / CACHE_FILE)
     for n in range(5000):
@@ -200,5 +200,6 @@ def test_restoring_a_cache_full_of_junk_is_bounded(tmp_path: Path, write_config:
     try:
         assert board.restore_from_cache() == 5000  # read from the file...
         assert sum(1 for _ in board.state.metrics()) == 100  # ...but only the bound is held
+        assert len(board.cache.load_values()) == 100  # and the rest is gone from the file
     finally:
         board.cache.close()

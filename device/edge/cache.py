@@ -304,6 +304,18 @@ class Cache:
                     (*config, time.time()),
                 )
 
+    def forget(self, keys: Iterable[str]) -> None:
+        """Delete ``keys``' values and history (metrics the board no longer holds: junk beyond its bound)."""
+        doomed = json.dumps(sorted(keys))
+        if self._db is None or doomed == "[]":
+            return
+        try:
+            with _Transaction(self._db):
+                self._db.execute("DELETE FROM metric WHERE key IN (SELECT value FROM json_each(?))", (doomed,))
+                self._db.execute("DELETE FROM history WHERE key IN (SELECT value FROM json_each(?))", (doomed,))
+        except (sqlite3.Error, OSError) as exc:
+            self._degrade("cannot write", exc)
+
     def save_config(self, text: str, checksum: str) -> None:
         """Keep ``text`` as the last good config: written at once (it changes rarely), or at the next flush."""
         self._pending_config = (text, checksum)

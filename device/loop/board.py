@@ -117,6 +117,8 @@ class Board:
             values = {key: value for key, value in values.items() if self.state.value(key) is None}
         for key, value in values.items():
             self.state.restore(key, value, self.cache.load_history(key))
+        # Metrics beyond the state's bound (junk queues from before) are dropped from the file too.
+        self.cache.forget(key for key in values if self.state.value(key) is None)
         if values:
             newest = max(v.measured_at for v in values.values())
             log.info(
