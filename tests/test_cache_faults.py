@@ -220,3 +220,26 @@ def test_a_read_only_cache_folder_is_retried_and_recovers(tmp_path: Path, write_
         assert not list(disk.glob("*.bad-*"))
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_bad_file_that_cannot_be_moved_aside_is_retried_not_fatal(tmp_path: Path, write_config: WriteConfig) -> None:
+    """A corrupt cache in a folder that turns read-only: the board keeps running degraded, then moves it aside."""
+    disk = tmp_path / "ro"
+    disk.mkdir()
+    _mount(disk, "size=4m,mode=0755")
+    try:
+        board, source = _board(write_config, disk)
+        try:
+            board.cache.close()  # the file goes bad under the running board, and the folder read-only
+            (disk / CACHE_FILE).write_bytes(b"this is not a database" * 100)
+            board.cache._db = None  # as after a failed write: the next flush reopens it
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            _deliver(source, 3)
+            step_until(board, lambda: "cannot be moved" in board.cache.condition, what="degraded: cannot move")
+            subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+            _recover(board, "moved aside once writable")
+            assert board.cache.moved_aside is not None
+        finally:
+            board.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

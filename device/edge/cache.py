@@ -227,7 +227,10 @@ class Cache:
             return False
         self._last_flush = now
         if self._db is None:
-            self._db = self._open()
+            try:
+                self._db = self._open()
+            except CacheError as exc:  # a bad file that cannot be moved aside (a read-only folder): later
+                self._degrade("cannot open", exc)
             if self._db is None:
                 return False
             self.reopened = True
