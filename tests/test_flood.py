@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import psutil
 import pytest
 
 from tests.conftest import board_toml
-from tests.helpers import WriteConfig
+from tests.helpers import WriteConfig, wait_until
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.core.view import BoardView
@@ -116,3 +117,38 @@ def test_a_flood_of_junk_is_bounded_in_memory_and_in_the_log(
     assert journal.getvalue().count("Traceback") <= 2  # the failing output's first traceback, then one a minute
     assert per_minute < 6_000, f"the log grows by {per_minute:.0f} bytes a minute under the flood"
     assert board.state.value("sales.calls_waiting") is not None  # real data still got through
+
+
+def test_a_pass_that_fails_costs_that_pass_not_the_board(
+    tmp_path: Path, write_config: WriteConfig, journal: io.StringIO
+) -> None:
+    """If a pass raises (a fault no check foresaw), the loop logs it once and goes on; values still arrive."""
+    source = FakeSource()
+    board = Board(load_config(write_config(board_toml(1883, tmp_path / "state"))), source=source)
+    real_assess = board.rules.assess
+    failures = {"left": 3}
+
+    def assess(*args: object) -> object:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("a rule fell over")
+        return real_assess(*args)  # type: ignore[arg-type]
+
+    board.rules.assess = assess  # type: ignore[method-assign,assignment]
+    stop = threading.Event()
+    runner = threading.Thread(target=board.run, args=(stop,))
+    runner.start()
+    try:
+        wait_until(lambda: source.started, what="the board started")
+        source.link(LinkStatus.UP)
+        source.deliver("cc/lab/queue/sales", json.dumps({"calls_waiting": 4, "ts": time.time()}))
+        wait_until(
+            lambda: board.failed_passes == 3 and board.state.value("sales.calls_waiting") is not None,
+            what="three failed passes, and the value shown after them",
+        )
+        time.sleep(0.5)  # passes go on, and now succeed
+        assert runner.is_alive() and board.failed_passes == 3
+    finally:
+        stop.set()
+        runner.join(10)
+    assert journal.getvalue().count("a pass of the board's loop failed") == 1  # then counted, not repeated

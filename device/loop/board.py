@@ -79,6 +79,7 @@ class Board:
         self._screenshot_requests: deque[ScreenshotRequest] = deque(maxlen=4)
         # An output that fails on every pass (24 a second) logs one traceback a minute, with a count.
         self._output_faults = RateLimitedLog(log, _OUTPUT_FAULT_LOG_INTERVAL, clock)
+        self.failed_passes = 0
         self._last_assess = float("-inf")
         self._assessed_version = -1
 
@@ -240,7 +241,7 @@ class Board:
         try:
             while not stop.is_set():
                 began = self._clock()
-                budget = self.step()
+                budget = self._guarded_step()
                 if budget > 0:
                     self.handoff.wait(budget)
                 # Pace passes to the display's frame rate. Under a flood, data would otherwise wake a pass
@@ -253,6 +254,19 @@ class Board:
                     stop.wait(pause)
         finally:
             self.close()
+
+    def _guarded_step(self) -> float:
+        """One pass; a pass that fails (input no check foresaw) costs that pass, not the process.
+
+        The updates it took are gone, so the next pass starts clean. If every pass fails, the outputs are
+        never reached, the systemd watchdog is not pinged, and systemd restarts the board.
+        """
+        try:
+            return self.step()
+        except Exception:
+            self.failed_passes += 1
+            self._output_faults.warning("pass", "a pass of the board's loop failed; going on", exc_info=True)
+            return _ASSESS_INTERVAL
 
     def close(self) -> None:
         """Stop cleanly: outputs to their safe state (last built, first closed), source stopped, cache flushed."""
