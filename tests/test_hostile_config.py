@@ -32,6 +32,11 @@ DEEP_INLINE = HEAD + "x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n"
 HOSTILE = {"dotted": DEEP_DOTTED, "array": DEEP_ARRAY, "inline": DEEP_INLINE}
 
 
+def _wallboard(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "wallboard.device.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+
+
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_deep_config_text_is_refused_in_one_line(kind: str) -> None:
     """Deeply nested text is refused before parsing with one line naming the source, not a RecursionError."""
@@ -92,13 +97,7 @@ def test_wallboard_check_refuses_hostile_files_and_keeps_going(tmp_path: Path) -
         (tmp_path / f"{kind}.toml").write_text(text)
     (tmp_path / "nan.toml").write_text(HEAD + "[[rule]]\nmetric = 'q.asa_s'\nwarn_above = 5\nhold = nan\n")
     (tmp_path / "good.toml").write_text(HEAD)
-    result = subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "check", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
+    result = _wallboard("check", str(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
@@ -203,13 +202,7 @@ def test_wallboard_run_refuses_a_hostile_file_in_one_line(tmp_path: Path) -> Non
     """`wallboard run` with a deeply nested file exits 2 with one line naming it, no traceback."""
     path = tmp_path / "deep.toml"
     path.write_text(DEEP_DOTTED)
-    result = subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
+    result = _wallboard("run", "--config", str(path))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert f"{path}: nested too deeply" in result.stderr
