@@ -6,7 +6,7 @@ from tests.helpers import ManualClock
 from wallboard.device.config.loader import BoardConfig, load_config_text
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.state import ANNOUNCEMENT_MAX_AGE, BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import Announcement, Reading
+from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard, Reading
 from wallboard.device.edge.handoff import CoalescingQueue
 
 NOW = 1_763_800_000.0
@@ -132,6 +132,17 @@ def test_announcements_are_capped_keeping_the_newest_and_age_out_after_a_day() -
     assert state.announcements() == []
     state.apply(Announcement("real", "Fire drill", None, clock.now))
     assert [a.id for a in state.announcements()] == ["real"]
+
+
+def test_a_leaderboard_not_refreshed_for_a_day_is_gone() -> None:
+    """The leaderboard shows until it is a day old without a refresh."""
+    clock = ManualClock(NOW)
+    state, _ = _state(clock)
+    state.apply(Leaderboard((AgentRow("Asha", (("handled", 4.0),)),), NOW, NOW))
+    clock.now = NOW + ANNOUNCEMENT_MAX_AGE
+    assert state.leaderboard is not None
+    clock.now += 1
+    assert state.leaderboard is None
 
 
 def test_metrics_of_unnamed_queues_are_bounded_and_counted() -> None:

@@ -19,7 +19,8 @@ from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading, Update
 from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
 
-# An announcement sent without ``expires`` is dropped after this long (a ticker left over from yesterday).
+# An announcement sent without ``expires``, or a leaderboard not refreshed, is dropped after this long
+# (a ticker or a ranking left over from yesterday).
 ANNOUNCEMENT_MAX_AGE = 24 * 3600.0
 
 
@@ -68,7 +69,7 @@ class BoardState:
         self._history_interval = float(config.cache.history_interval)
         self.link = LinkChange(LinkStatus.CONNECTING, clock())
         self.link_log: deque[LinkChange] = deque([self.link], maxlen=64)
-        self.leaderboard: Leaderboard | None = None
+        self._leaderboard: Leaderboard | None = None
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
         self.newest_received_at: float | None = None
@@ -87,10 +88,10 @@ class BoardState:
             if not self._take_announcement(update):
                 return False
         elif isinstance(update, Leaderboard):
-            if self.leaderboard is not None and update.measured_at < self.leaderboard.measured_at:
+            if self._leaderboard is not None and update.measured_at < self._leaderboard.measured_at:
                 self._rejections.reject(Reason.OUT_OF_ORDER, "agents", "older than the rows shown")
                 return False
-            self.leaderboard = update
+            self._leaderboard = update
         elif isinstance(update, Acknowledge):
             self.acknowledgements += 1
         self.version += 1
@@ -261,6 +262,14 @@ class BoardState:
     def history(self, key: str) -> list[tuple[float, float]]:
         """(measured_at, value) points for a trend line, oldest first."""
         return list(self._history.get(key, ()))
+
+    @property
+    def leaderboard(self) -> Leaderboard | None:
+        """The latest leaderboard (at most 50 rows, cut at the edge); gone once not refreshed for a day."""
+        board = self._leaderboard
+        if board is not None and self._clock() - board.received_at > ANNOUNCEMENT_MAX_AGE:
+            return None
+        return board
 
     def announcements(self, now: float | None = None) -> list[Announcement]:
         """Current ticker texts (expired ones left out), oldest first."""
