@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from wallboard.device import __version__
 from wallboard.device.config.loader import load_config, read_secret
 from wallboard.device.errors import ConfigError
+from wallboard.device.util.text import printable
 
 log = logging.getLogger("wallboard")
 
@@ -30,7 +31,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 print(f"{result.path}: ok")
         else:
             for problem in result.problems:
-                print(problem)
+                print(printable(problem, 1000))  # a value quoted from a file may hold escape sequences
     failed = sum(1 for r in results if not r.ok)
     if not results and not missing:
         print("no config files found")

@@ -109,6 +109,17 @@ class DisplayOutput:
         self._wanted: tuple[ScreenMode, tuple[int, int]] = (ScreenMode.ON, (0, 0))
         self._dim: pygame.Surface | None = None
 
+    def reconfigure(self, config: BoardConfig) -> None:
+        """Draw by ``config`` from now on (a remote config): pages, widgets, theme, schedule, burn-in, labels.
+
+        The screen mode and the font stay (a remote config may not change them); the next frame is drawn whole.
+        """
+        painter = BoardPainter(config)  # first: if the new config cannot be drawn, the running one stays
+        self.config, self._settings, self.painter = config, config.display, painter
+        self._zone = board_zone(config)
+        self._margin = burn_in_margin(config.display.burn_in, self.size[1])
+        self._second, self._offset, self._target = None, None, None
+
     # ------------------------------------------------------------------ opening and retrying
 
     def _try_open(self) -> bool:

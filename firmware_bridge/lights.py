@@ -72,6 +72,9 @@ class StackLight(Protocol):
 class NullStackLight:
     """No lamps at all (the ``null`` backend)."""
 
+    def health_report(self) -> dict[str, object]:
+        return {"device": None, "connected": None}
+
     def show(self, state: LightState) -> None:
         return None
 

@@ -81,6 +81,17 @@ class SignalOutput:
             self.sound.play(decision.chime)
         return min(_IDLE, decision.next_due)
 
+    health_name = "signals"
+
+    def health_report(self) -> dict[str, object]:
+        """The backend and what its lamps, sound and button say (for the status's ``outputs.signals``)."""
+        return {
+            "backend": self.settings.backend,
+            "lamps": _report(self.light),
+            "sound": _report(self.sound),
+            "button": [_report(extra) for extra in self._extras] or None,
+        }
+
     def close(self) -> None:
         """Every output to its safe state: extras (the button) first, then lamps and buzzer off, sound stopped."""
         for part in (*self._extras, self.light, self.sound):
@@ -88,6 +99,12 @@ class SignalOutput:
                 part.close()
             except Exception:
                 log.exception("closing %s failed", type(part).__name__)
+
+
+def _report(part: object) -> dict[str, object]:
+    """What ``part`` says about itself, if it reports (a worker, the mixer), else its kind."""
+    own = getattr(part, "health_report", None)
+    return dict(own()) if callable(own) else {"kind": type(part).__name__}
 
 
 def describe_backend(settings: SignalSettings) -> str:

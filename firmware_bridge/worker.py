@@ -74,6 +74,7 @@ class DriverWorker:
         self._connected = False
         self.connects = 0
         self.failures = 0
+        self.last_problem: str | None = None
         self.safe_on_close: bool | None = None  # set by close(): whether the safe state reached the device
         self._thread = threading.Thread(target=self._run, name=f"signals:{driver.name}", daemon=True)
 
@@ -85,6 +86,20 @@ class DriverWorker:
     def connected(self) -> bool:
         with self._cond:
             return self._connected
+
+    def health_report(self) -> dict[str, object]:
+        """The device, whether it is connected, how often it (re)connected and failed, and the driver's own report."""
+        report: dict[str, object] = {
+            "device": self.driver.name,
+            "connected": self.connected,
+            "connects": self.connects,
+            "failures": self.failures,
+            "last_problem": self.last_problem,
+        }
+        own = getattr(self.driver, "health_report", None)
+        if callable(own):
+            report.update(own())
+        return report
 
     def show(self, state: LightState) -> None:
         """Post ``state`` to the mailbox (replacing any not yet sent) and return at once."""
@@ -136,6 +151,7 @@ class DriverWorker:
             self.driver.connect()
         except Exception as exc:
             self.failures += 1
+            self.last_problem = f"unavailable: {exc}"[:200]
             self._faults.warning("connect", f"{self.driver.name}: unavailable ({exc}); retrying every {self._retry:g}s")
             self.driver.disconnect()
             return False
@@ -150,6 +166,7 @@ class DriverWorker:
 
     def _lost(self, exc: Exception) -> None:
         self.failures += 1
+        self.last_problem = f"lost: {exc}"[:200]
         self._faults.warning("lost", f"{self.driver.name}: lost ({exc}); retrying every {self._retry:g}s")
         with self._cond:
             self._connected = False

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.broker import Mosquitto
+from tests.helpers import run_for, step_until
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.state import LinkStatus
+from wallboard.device.loop.board import Board
 from wallboard.device.tools.mqtt_client import ToolClient
 
 ACL_EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl.example"
@@ -20,20 +24,36 @@ USERS = {
 }
 
 
+SHIPPED_CONF = ACL_EXAMPLE.with_name("wallboard.conf")
+# The fixture gives its own listener and password file; every other directive is the shipped file's.
+_OWN = ("listener", "password_file", "acl_file", "allow_anonymous")
+
+
+def shipped_directives() -> str:
+    """The shipped mosquitto.conf's directives, without the ones the test broker sets itself."""
+    lines = [line.strip() for line in SHIPPED_CONF.read_text().splitlines()]
+    return "".join(f"{line}\n" for line in lines if line and not line.startswith(("#", *_OWN)))
+
+
+def _broker(folder: Path, extra: str) -> Mosquitto:
+    broker = Mosquitto(folder, passwords=USERS, extra_config=f"acl_file {ACL_EXAMPLE}\n{extra}")
+    broker.start()
+    return broker
+
+
 @pytest.fixture
 def acl_broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    """A mosquitto whose password listener uses the shipped ACL example."""
-    broker = Mosquitto(tmp_path / "broker", passwords=USERS, extra_config=f"acl_file {ACL_EXAMPLE}\n")
-    broker.start()
+    """A mosquitto whose password listener uses the shipped ACL example and the shipped wallboard.conf."""
+    broker = _broker(tmp_path / "broker", shipped_directives())
     try:
         yield broker
     finally:
         broker.stop()
 
 
-def _client(broker: Mosquitto, user: str) -> ToolClient:
+def _client(broker: Mosquitto, user: str, client_id: str | None = None) -> ToolClient:
     assert broker.auth_port is not None
-    client = ToolClient("127.0.0.1", broker.auth_port, username=user, password=USERS[user])
+    client = ToolClient("127.0.0.1", broker.auth_port, username=user, password=USERS[user], client_id=client_id)
     client.connect()
     return client
 
@@ -99,3 +119,68 @@ def test_the_monitor_account_sees_status_but_cannot_write_config(acl_broker: Mos
         admin.close()
         floor2.close()
         monitor.close()
+
+
+def test_the_shipped_conf_ties_client_ids_to_usernames() -> None:
+    """The shipped broker config sets use_username_as_clientid (what the takeover tests below rely on)."""
+    assert "use_username_as_clientid true\n" in shipped_directives()
+
+
+def _floor2_board(broker: Mosquitto, folder: Path) -> Board:
+    """floor2's real board, logged in with its own account on the password listener."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "password").write_text(USERS["board-london-floor2"] + "\n")
+    (folder / "board.toml").write_text(
+        f'[site]\nid = "london"\n[board]\nid = "floor2"\n[mqtt]\nhost = "127.0.0.1"\nport = {broker.auth_port}\n'
+        'username = "board-london-floor2"\npassword_file = "password"\nkeepalive = "2s"\n'
+        f'reconnect_min = "1s"\nreconnect_max = "1s"\n[cache]\ndir = "{folder / "state"}"\n'
+    )
+    board = Board(load_config(folder / "board.toml"))
+    board.start()
+    step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="floor2 connected")
+    return board
+
+
+def _steal_floor2s_session(broker: Mosquitto, board: Board, times: int) -> tuple[int, int]:
+    """Connect with floor1's credentials and floor2's client id ``times`` times; (wills seen, floor2 drops)."""
+    watcher = _client(broker, "wallboard-admin")
+    watcher.subscribe("wallboard/london/floor2/status")
+    run_for(board, 0.5)
+    _received(watcher, 0.3)  # the retained online status
+    drops = 0
+    try:
+        for _ in range(times):
+            thief = _client(broker, "board-london-floor1", client_id="wallboard-london-floor2")
+            run_for(board, 0.4)
+            drops += board.state.link.status is not LinkStatus.UP
+            thief.publish("wallboard/london/floor2/status", b'{"status":"online","board":"forged"}', timeout=1)
+            thief.close()
+            step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="floor2 back up")
+        wills = sum(b'"offline"' in payload or b"forged" in payload for _, payload in _received(watcher, 0.5))
+        return wills, drops
+    finally:
+        watcher.close()
+
+
+def test_floor1s_password_cannot_disconnect_or_impersonate_floor2(acl_broker: Mosquitto, tmp_path: Path) -> None:
+    """With the shipped config, floor1's credentials using floor2's client id leave floor2 connected, 5 times of 5."""
+    board = _floor2_board(acl_broker, tmp_path / "floor2")
+    try:
+        wills, drops = _steal_floor2s_session(acl_broker, board, 5)
+    finally:
+        board.close()
+    assert (wills, drops) == (0, 0)
+
+
+def test_without_the_client_id_rule_a_stolen_password_silences_another_board(tmp_path: Path) -> None:
+    """The control: the same ACL without use_username_as_clientid lets floor1's password kick floor2 off."""
+    broker = _broker(tmp_path / "broker", "")
+    try:
+        board = _floor2_board(broker, tmp_path / "floor2")
+        try:
+            wills, drops = _steal_floor2s_session(broker, board, 2)
+        finally:
+            board.close()
+    finally:
+        broker.stop()
+    assert wills >= 1 and drops >= 1

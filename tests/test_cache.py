@@ -116,16 +116,22 @@ def test_an_unreadable_cache_path_is_moved_aside(tmp_path: Path) -> None:
     cache.close()
 
 
-def test_no_usable_cache_folder_runs_in_memory_with_a_log_line(
+def test_no_usable_cache_folder_degrades_keeps_the_data_and_recovers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """If the cache folder cannot be made at all the board runs from memory and says so."""
+    """If the cache folder cannot be made the cache is degraded, keeps staged data, and recovers once it can."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     config = load_config_text(f'[site]\nid = "s"\n[board]\nid = "b"\n[cache]\ndir = "{blocker}"\n').config
     cache = open_cache(config.cache)
-    assert str(cache.path) == ":memory:"
-    assert "running without one" in caplog.text
+    assert cache.condition.startswith("degraded (cannot open")
+    assert "degraded" in caplog.text
+    cache.stage("q.asa_s", MetricValue(5, 100.0, 100.0))
+    assert not cache.flush(force=True)
+    blocker.unlink()
+    assert cache.flush(force=True) and cache.reopened
+    assert cache.condition == "ok"
+    assert cache.load_values() == {"q.asa_s": MetricValue(5, 100.0, 100.0)}
     cache.close()
 
 
@@ -158,3 +164,42 @@ def test_board_restores_cached_values_as_stale_after_restart_with_no_broker(
         assert later.state.link.status is not LinkStatus.UP
     finally:
         later.close()
+
+
+def test_a_database_failing_integrity_check_is_moved_aside(tmp_path: Path) -> None:
+    """A real SQLite file with a damaged page (header intact) fails integrity_check and is moved aside."""
+    path = tmp_path / CACHE_FILE
+    cache = Cache(path, history_points=10)
+    for n in range(2000):
+        cache.stage(f"q{n}.calls_waiting", MetricValue(n, 1000.0 + n, 1000.0 + n))
+    assert cache.flush(force=True)
+    cache.close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    with path.open("r+b") as handle:  # scribble over pages 3 to 5 (b-tree pages); page 1's header stays
+        handle.seek(page_size * 2)
+        handle.write(b"\xff" * page_size * 3)
+    cache = Cache(path)
+    try:
+        assert cache.moved_aside is not None and cache.moved_aside.exists()
+        assert cache.condition == "ok" and cache.load_values() == {}
+    finally:
+        cache.close()
+
+
+def test_restoring_a_cache_full_of_junk_is_bounded(tmp_path: Path, write_config: WriteConfig) -> None:
+    """A cache holding 5,000 metrics of unnamed queues restores ingest.max_other_metrics and forgets the rest."""
+    state_dir = tmp_path / "state"
+    cache = Cache(state_dir / CACHE_FILE)
+    for n in range(5000):
+        cache.stage(f"junk{n}.calls_waiting", MetricValue(1, 1000.0, 1000.0))
+    assert cache.flush(force=True)
+    cache.close()
+    board = Board(load_config(write_config(board_toml(1883, state_dir, "[ingest]\nmax_other_metrics = 100"))))
+    try:
+        assert board.restore_from_cache() == 5000  # read from the file...
+        assert sum(1 for _ in board.state.metrics()) == 100  # ...but only the bound is held
+        assert len(board.cache.load_values()) == 100  # and the rest is gone from the file
+    finally:
+        board.cache.close()

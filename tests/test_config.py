@@ -106,7 +106,7 @@ def test_durations_parse(tmp_path: Path) -> None:
         ("warn_above = 5\nwarn_below = 3", "rule[1]: expected warn_/critical_above or warn_/critical_below"),
         ("warn_above = 10\ncritical_above = 5", "rule[1].critical_above: expected critical_above to be beyond"),
         ("warn_below = 80\ncritical_below = 90", "rule[1].critical_below: expected critical_below to be beyond"),
-        ("warn_above = 1\nhysteresis = -1", "rule[1].hysteresis: expected a number >= 0"),
+        ("warn_above = 1\nhysteresis = -1", "rule[1].hysteresis: expected a number from 0 to 1e9"),
     ],
 )
 def test_rule_consistency(tmp_path: Path, rule: str, expected: str) -> None:

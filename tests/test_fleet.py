@@ -173,3 +173,31 @@ def test_fleet_command_reports_an_unreachable_broker(tmp_path: Path) -> None:
     )
     assert result.returncode == 1 and "cannot reach MQTT broker" in result.stderr
     assert time.monotonic() - started < 15
+
+
+def test_fleet_strips_control_characters_from_wire_text(mosquitto: Mosquitto) -> None:
+    """Escape sequences and newlines in a board's status never reach the admin's terminal, nor forge a row."""
+    hostile = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred"
+    forged = "0.1.0\nevil     forged   yes      9.9.9"
+    mosquitto.publish(
+        "wallboard/london/floor9/status",
+        _status(version=forged, alarm={"state": hostile}, remote_config={"result": "applied\r\x1b[1A"}),
+        retain=True,
+    )
+    result = subprocess.run(
+        [str(WALLBOARD), "fleet", "--broker", f"127.0.0.1:{mosquitto.port}", "--once", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not any(ord(ch) < 32 and ch != "\n" for ch in result.stdout), repr(result.stdout)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, lines  # the header and one board: the newline forged no row
+    assert "0.1.0 evil" in lines[1] and "]0;pwned [2J [31mred" in lines[1]
+    # mosquitto refuses control characters in topic names; a broker that passed them on is handled too.
+    fleet = Fleet()
+    fleet.update("wallboard/lon\x1b[2Jdon/floor\n9/status", _status())
+    (row,) = fleet.rows(NOW)
+    assert (row.site, row.board) == ("lon [2Jdon", "floor 9")

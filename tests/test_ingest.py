@@ -178,3 +178,22 @@ def test_arbitrary_bytes_and_json_never_crash_and_never_change_a_bad_value(topic
     for key, held in state.metrics():
         assert math.isfinite(held.value) and held.value >= 0, (key, held)
         assert _config().kind_of(key) is not None
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"),
+    [
+        ("cc/lab/queue/sales", '{"calls_waiting": 1' + "0" * 400 + "}", "not_finite"),
+        ("cc/lab/queue/sales", '{"ts": 1' + "0" * 400 + ', "calls_waiting": 1}', "bad_timestamp"),
+        ("cc/lab/queue/sales", '{"calls_waiting": 1' + "0" * 5000 + "}", "not_finite"),
+        ("cc/lab/queue/sales", '{"a": ' + "[" * 20_000 + "]" * 20_000 + "}", "malformed"),
+        ("cc/lab/agents", "[" * 20_000 + "]" * 20_000, "malformed"),
+    ],
+)
+def test_huge_integers_and_deep_nesting_are_counted_without_a_traceback(
+    topic: str, payload: str, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """10**400 is not_finite (as a ts: bad_timestamp), 20k nested brackets malformed; never a traceback."""
+    updates, counts = _decode(topic, payload)
+    assert updates == [] and counts == {reason: 1}
+    assert "Traceback" not in caplog.text and "internal error" not in caplog.text

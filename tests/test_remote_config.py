@@ -9,17 +9,23 @@ import pytest
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
+from tests.display_helpers import KPI_PAGE, rgb
 from tests.helpers import WriteConfig, step_until
 from tests.ops_support import Inbox, status_where
 from wallboard.device.config.loader import load_config
 from wallboard.device.config.remote import check_remote_config
 from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.view import BoardView
+from wallboard.device.edge.source import FakeSource
 from wallboard.device.errors import ConfigError
 from wallboard.device.loop.board import Board
 from wallboard.device.ops.health import HealthPublisher
 from wallboard.device.tools.mqtt_client import ToolClient
+from wallboard.display.logic.theme import DARK, LIGHT
+from wallboard.display.screen import DisplayOutput
 
 CONFIG_TOPIC = "wallboard/lab/b1/config"
+SCREEN = '[display]\nsize = "640x360"\nfullscreen = false\n'
 REMOTE = """
 [site]
 id = "lab"
@@ -117,3 +123,100 @@ def test_a_config_received_again_is_unchanged(mosquitto: Mosquitto, board: Board
     status_where(board, inbox, lambda d: (d.get("remote_config") or {}).get("result") == "applied", "applied")
     mosquitto.publish(CONFIG_TOPIC, REMOTE, retain=True)
     status_where(board, inbox, lambda d: (d.get("remote_config") or {}).get("result") == "unchanged", "unchanged")
+
+
+def _fake_board(write_config: WriteConfig, tmp_path: Path, extra: str = "") -> tuple[Board, FakeSource]:
+    source = FakeSource()
+    board = Board(load_config(write_config(board_toml(1883, tmp_path / "state", extra))), source=source)
+    board.start()
+    source.link(LinkStatus.UP)
+    return board, source
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        ('[health]\nsysfs = "/etc"', "health.sysfs: cannot be changed over MQTT: a path on the board's disk"),
+        ('[display]\nfont = "/etc/passwd"', "display.font: cannot be changed over MQTT: a path on the board's disk"),
+        ('[signals]\nbackend = "adafruit-tower"\n[signals.tower]\nport = "/dev/ttyUSB9"', "signals: cannot be"),
+        ('[cache]\ndir = "/tmp/elsewhere"', "cache: cannot be changed over MQTT: a path on the board's disk"),
+        ('[display]\nsize = "800x600"', "display.size: cannot be changed over MQTT: the screen mode is set"),
+    ],
+)
+def test_keys_outside_the_allow_list_are_refused_with_the_reason(
+    write_config: WriteConfig, tmp_path: Path, change: str, refused: str
+) -> None:
+    """Paths, the cache, the screen mode and the signal hardware are refused remotely, naming the key and why."""
+    board, source = _fake_board(write_config, tmp_path)
+    try:
+        before = board.loaded
+        source.deliver(CONFIG_TOPIC, REMOTE + change)
+        board.step()
+        outcome = board.config_outcome
+        assert outcome is not None and outcome.result == "rejected"
+        assert any(refused in problem for problem in outcome.problems), outcome.problems
+        assert board.loaded is before
+    finally:
+        board.close()
+
+
+def test_left_out_fixed_keys_keep_the_running_values(write_config: WriteConfig, tmp_path: Path) -> None:
+    """A remote config without [health] keeps the file's sysfs path, while its allowed keys apply."""
+    board, source = _fake_board(write_config, tmp_path, '[health]\nsysfs = "/srv/fake-sys"')
+    try:
+        source.deliver(CONFIG_TOPIC, REMOTE + '[health]\ninterval = "7s"\n')
+        board.step()
+        assert board.config_outcome is not None and board.config_outcome.result == "applied"
+        assert (board.config.health.sysfs, board.config.health.interval) == ("/srv/fake-sys", 7.0)
+    finally:
+        board.close()
+
+
+def test_a_new_theme_reaches_the_screen(write_config: WriteConfig, tmp_path: Path) -> None:
+    """A remote config switching to the light theme repaints the real (offscreen) screen in it."""
+    board, source = _fake_board(write_config, tmp_path, KPI_PAGE.replace("[display]\n", SCREEN))
+    screen = DisplayOutput(board.config)
+    board.outputs.append(screen)
+    try:
+        board.step()
+        point = (3, screen.size[1] // 2)
+        assert rgb(screen.screen, point) == DARK.background
+        remote = REMOTE + KPI_PAGE.replace("[display]\n", SCREEN + 'theme = "light"\n')
+        source.deliver(CONFIG_TOPIC, remote)
+        board.step()
+        assert board.config_outcome is not None and board.config_outcome.result == "applied"
+        assert screen.config.display.theme == "light"
+        assert rgb(screen.screen, point) == LIGHT.background
+    finally:
+        board.close()
+
+
+class RefusingOutput:
+    """An output that cannot take any new config."""
+
+    def render(self, view: BoardView) -> float:
+        return 1.0
+
+    def reconfigure(self, config: object) -> None:
+        raise ValueError("cannot reopen the device")
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_config_an_output_cannot_take_is_refused_whole(write_config: WriteConfig, tmp_path: Path) -> None:
+    """If one output refuses the new config, nothing of it is applied and the status names the output."""
+    board, source = _fake_board(write_config, tmp_path)
+    board.outputs.append(RefusingOutput())
+    try:
+        before = board.loaded
+        source.deliver(CONFIG_TOPIC, REMOTE)
+        board.step()
+        outcome = board.config_outcome
+        assert outcome is not None and outcome.result == "rejected"
+        assert "output RefusingOutput could not take it" in outcome.problems[0]
+        assert board.loaded is before and board.config.rule == [] and board.ingest.config_topic == CONFIG_TOPIC
+        cached = board.cache.load_config()
+        assert cached is not None and cached.checksum == before.checksum
+    finally:
+        board.close()

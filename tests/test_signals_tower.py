@@ -147,3 +147,23 @@ def test_loop_url_works_as_a_port() -> None:
     finally:
         worker.close()
     assert worker.safe_on_close is True
+
+
+def test_the_status_says_whether_the_tower_is_connected(device: PtyDevice) -> None:
+    """The signals' health report follows the tower: connected, unplugged (with the reason), plugged back."""
+    worker = _worker(device)
+    output = SignalOutput(SignalSettings(backend="adafruit-tower"), worker, RecordingSound(), startup_quiet=0)
+    try:
+        wait_until(lambda: worker.connected)
+        report = output.health_report()
+        lamps = report["lamps"]
+        assert isinstance(lamps, dict) and lamps["connected"] is True and str(device.path) in str(lamps["device"])
+        assert report["backend"] == "adafruit-tower" and report["sound"] == {"kind": "RecordingSound"}
+        device.unplug()
+        output.render(view(Severity.WARN))  # a write to the gone device notices the unplug
+        wait_until(lambda: output.health_report()["lamps"]["connected"] is False)  # type: ignore[index]
+        assert output.health_report()["lamps"]["last_problem"]  # type: ignore[index]
+        device.plug()
+        wait_until(lambda: output.health_report()["lamps"]["connected"] is True)  # type: ignore[index]
+    finally:
+        output.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tests.helpers import ManualClock
 from wallboard.device.config.loader import BoardConfig, load_config_text
 from wallboard.device.core.rejections import RejectionCounter
-from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import Announcement, Reading
+from wallboard.device.core.state import ANNOUNCEMENT_MAX_AGE, BoardState, LinkChange, LinkStatus, MetricValue
+from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard, Reading
 from wallboard.device.edge.handoff import CoalescingQueue
 
 NOW = 1_763_800_000.0
@@ -117,6 +117,48 @@ def test_announcements_expire_and_can_be_withdrawn() -> None:
     assert [a.id for a in state.announcements()] == ["news"]
     state.apply(Announcement("news", "", None, NOW + 62))
     assert state.announcements() == []
+
+
+def test_announcements_are_capped_keeping_the_newest_and_age_out_after_a_day() -> None:
+    """Beyond max_announcements the oldest goes (counted over_limit); one without expires goes after 24 h."""
+    clock = ManualClock(NOW)
+    state, counter = _state(clock)
+    for n in range(40):
+        state.apply(Announcement(f"junk{n}", "buy now", None, NOW + n))
+    held = [a.id for a in state.announcements()]
+    assert len(held) == 32 and held[-1] == "junk39" and "junk0" not in held
+    assert counter.counts() == {"over_limit": 8}
+    clock.now = NOW + ANNOUNCEMENT_MAX_AGE + 40
+    assert state.announcements() == []
+    state.apply(Announcement("real", "Fire drill", None, clock.now))
+    assert [a.id for a in state.announcements()] == ["real"]
+
+
+def test_a_leaderboard_not_refreshed_for_a_day_is_gone() -> None:
+    """The leaderboard shows until it is a day old without a refresh."""
+    clock = ManualClock(NOW)
+    state, _ = _state(clock)
+    state.apply(Leaderboard((AgentRow("Asha", (("handled", 4.0),)),), NOW, NOW))
+    clock.now = NOW + ANNOUNCEMENT_MAX_AGE
+    assert state.leaderboard is not None
+    clock.now += 1
+    assert state.leaderboard is None
+
+
+def test_metrics_of_unnamed_queues_are_bounded_and_counted() -> None:
+    """New metrics of queues the config does not name stop at max_other_metrics; named queues always get in."""
+    config = load_config_text(
+        '[site]\nid = "s"\n[board]\nid = "b"\n[ingest]\nmax_other_metrics = 3\n'
+        '[[rule]]\nmetric = "sales.calls_waiting"\nwarn_above = 5\n'
+    ).config
+    counter = RejectionCounter()
+    state = BoardState(config, counter, clock=ManualClock(NOW))
+    assert all(state.apply(Reading(f"junk{n}.calls_waiting", 1, NOW, NOW)) for n in range(3))
+    assert not state.apply(Reading("junk9.calls_waiting", 1, NOW, NOW))
+    assert state.apply(Reading("junk0.calls_waiting", 2, NOW + 1, NOW + 1))  # one already held still updates
+    assert state.apply(Reading("sales.calls_waiting", 7, NOW, NOW)) and state.apply(Reading("sales.asa_s", 7, NOW, NOW))
+    assert counter.counts() == {"over_limit": 1}
+    assert sum(1 for _ in state.metrics()) == 5
 
 
 def test_handoff_coalesces_to_latest_value_per_metric_and_counts_drops() -> None:

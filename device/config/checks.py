@@ -9,12 +9,11 @@ every file passed.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.loader import load_config, read_toml
 from wallboard.device.errors import ConfigError
 
 
@@ -49,10 +48,9 @@ def board_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], li
 
 def _extends_target(path: Path) -> Path | None:
     try:
-        with path.open("rb") as handle:
-            parent = tomllib.load(handle).get("extends")
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
+        parent = read_toml(path).get("extends")
+    except ConfigError:
+        return None  # reported when the file itself is checked
     return (path.parent / parent).resolve() if isinstance(parent, str) else None
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import math
 import os
 import re
-import tomllib
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
+from wallboard.device.config.bounds import MAX_CONFIG_BYTES, parse_toml_text
 from wallboard.device.config.display import DisplaySettings, display_problems
 from wallboard.device.config.signals import SignalSettings, signal_problems
 from wallboard.device.config.types import Duration, decode_hook
@@ -35,6 +36,8 @@ from wallboard.device.wire.metrics import QUEUE_FIELDS, MetricKind, is_valid_nam
 
 _MAX_EXTENDS_DEPTH = 4
 _MAX_REPORTED = 20
+# The largest alarm level or hysteresis a rule takes (no metric on the wire comes near it).
+MAX_LEVEL = 1e9
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -89,6 +92,10 @@ class IngestSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=
     queue_capacity: int = 2048
     max_clock_skew: Duration = Duration(300)
     log_interval: Duration = Duration(10)
+    # Metrics of queues no page, rule, [[metric]] or [[topic]] names are held up to this many; beyond it a
+    # new one is rejected (over_limit), so junk topics cannot fill the memory or the cache.
+    max_other_metrics: int = 2048
+    max_announcements: int = 32
 
 
 class TopicMapping(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -218,10 +225,7 @@ def load_config(path: str | os.PathLike[str]) -> LoadedConfig:
 
 def load_config_text(text: str, *, name: str = "<remote>", base_dir: Path | None = None) -> LoadedConfig:
     """Validate a config held in memory (TOML), e.g. one received over MQTT; no ``extends``."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{name}: not valid TOML: {exc}"]) from None
+    raw = parse_toml_text(text, name)
     if "extends" in raw:
         raise ConfigError([f"{name}: extends: not allowed in a config sent over the network"])
     layers = [(Path(name), raw)]
@@ -246,7 +250,7 @@ def _read_layers(board_path: Path) -> list[tuple[Path, dict[str, Any]]]:
         if resolved in seen:
             raise ConfigError([f"{current}: extends: a file may not extend itself, directly or not"])
         seen.add(resolved)
-        raw = _read_toml(current)
+        raw = read_toml(current)
         chain.append((current, raw))
         parent = raw.get("extends")
         if parent is None:
@@ -260,16 +264,19 @@ def _read_layers(board_path: Path) -> list[tuple[Path, dict[str, Any]]]:
     return chain
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one TOML file, bounded in size and depth before parsing (``device.config.bounds``)."""
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError([f"{path}: too large (more than {MAX_CONFIG_BYTES} bytes)"])
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot read: {exc}"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return parse_toml_text(text, str(path))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -455,6 +462,9 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["mqtt", "port"], f"expected a port from 1 to 65535, got {mqtt.port}"))
     if mqtt.reconnect_min <= 0 or mqtt.reconnect_max < mqtt.reconnect_min:
         found.append((["mqtt", "reconnect_max"], "expected reconnect_min > 0 and reconnect_max >= reconnect_min"))
+    for name in ("keepalive", "reconnect_min", "reconnect_max"):
+        if float(getattr(mqtt, name)) % 1:
+            found.append((["mqtt", name], "expected whole seconds (the MQTT client reconnects in whole seconds)"))
     if not 2 <= mqtt.keepalive <= 600:
         found.append((["mqtt", "keepalive"], "expected a keepalive from 2s to 10m"))
     if mqtt.password_file is not None and mqtt.username is None:
@@ -475,6 +485,13 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["ingest", "max_payload_bytes"], "expected at least 64"))
     if config.ingest.queue_capacity < 16:
         found.append((["ingest", "queue_capacity"], "expected at least 16"))
+    for name, top in (("max_payload_bytes", 16 * 1024 * 1024), ("queue_capacity", 100_000)):
+        if getattr(config.ingest, name) > top:
+            found.append((["ingest", name], f"expected at most {top}"))
+    if not 0 <= config.ingest.max_other_metrics <= 100_000:
+        found.append((["ingest", "max_other_metrics"], "expected 0 to 100000"))
+    if not 1 <= config.ingest.max_announcements <= 1000:
+        found.append((["ingest", "max_announcements"], "expected 1 to 1000"))
     for index, metric in enumerate(config.metric):
         found += _key_problems(["metric", index, "key"], metric.key)
         if metric.kind is None and metric.key.partition(".")[2] not in QUEUE_FIELDS and "." in metric.key:
@@ -501,6 +518,8 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["cache", "history_points"], "expected 2 to 100000"))
     if config.cache.flush_interval < 0.5:
         found.append((["cache", "flush_interval"], "expected at least 0.5s"))
+    if not 0 < config.health.hot_celsius <= 150:
+        found.append((["health", "hot_celsius"], f"expected 0 to 150, got {config.health.hot_celsius}"))
     if config.health.interval < 1:
         found.append((["health", "interval"], "expected at least 1s"))
     found += display_problems(config.display, config.kind_of)
@@ -534,8 +553,10 @@ def _rule_problems(config: BoardConfig, here: list[str | int], rule: RuleSetting
         return found
     warn, critical = above if has_above else below
     for name, value in zip(("warn", "critical"), (warn, critical), strict=True):
-        if value is not None and value != value:
-            found.append(([*here, f"{name}_{'above' if has_above else 'below'}"], "expected a number, got NaN"))
+        if value is not None and not (math.isfinite(value) and abs(value) <= MAX_LEVEL):
+            found.append(
+                ([*here, f"{name}_{'above' if has_above else 'below'}"], f"expected a number within ±1e9, got {value}")
+            )
     if (
         warn is not None
         and critical is not None
@@ -543,8 +564,8 @@ def _rule_problems(config: BoardConfig, here: list[str | int], rule: RuleSetting
     ):
         side = "above" if has_above else "below"
         found.append(([*here, f"critical_{side}"], f"expected critical_{side} to be beyond warn_{side}"))
-    if rule.hysteresis < 0:
-        found.append(([*here, "hysteresis"], f"expected a number >= 0, got {rule.hysteresis}"))
+    if not (math.isfinite(rule.hysteresis) and 0 <= rule.hysteresis <= MAX_LEVEL):
+        found.append(([*here, "hysteresis"], f"expected a number from 0 to 1e9, got {rule.hysteresis}"))
     return found
 
 

@@ -4,9 +4,14 @@ Kept apart from ``device.config.loader`` so display and signal settings can use 
 same types without importing the loader.
 """
 
+import math
 from typing import Any
 
 from wallboard.device.config.durations import parse_duration
+
+# The longest duration any setting takes: a month. Beyond it a value is a typo (or a hostile
+# config: ``hold = inf`` kept a rule from ever tripping, ``nan`` kept old values from going stale).
+MAX_DURATION_S = 30 * 86400.0
 
 
 class Duration(float):
@@ -18,11 +23,13 @@ def decode_hook(kind: type, value: Any) -> Any:
     if kind is Duration:
         if isinstance(value, bool):
             raise TypeError('expected a duration like "30s"')
-        if isinstance(value, (int, float)):
-            if value < 0:
-                raise ValueError(f"expected a duration >= 0, got {value}")
-            return Duration(value)
         if isinstance(value, str):
-            return Duration(parse_duration(value))
+            value = parse_duration(value)
+        if isinstance(value, (int, float)):
+            if not math.isfinite(value):
+                raise ValueError(f"expected a finite duration, got {value}")
+            if not 0 <= value <= MAX_DURATION_S:
+                raise ValueError(f"expected a duration from 0 to 30 days, got {value:g} s")
+            return Duration(value)
         raise TypeError('expected a duration like "30s"')
     raise NotImplementedError(f"no config type {kind!r}")

@@ -30,6 +30,7 @@ class Reason(enum.Enum):
     BAD_TIMESTAMP = "bad_timestamp"
     UNKNOWN_TOPIC = "unknown_topic"
     OUT_OF_ORDER = "out_of_order"
+    OVER_LIMIT = "over_limit"  # a new metric or announcement beyond the board's bound on held items
 
 
 class RejectionCounter:

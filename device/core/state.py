@@ -19,6 +19,10 @@ from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading, Update
 from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
 
+# An announcement sent without ``expires``, or a leaderboard not refreshed, is dropped after this long
+# (a ticker or a ranking left over from yesterday).
+ANNOUNCEMENT_MAX_AGE = 24 * 3600.0
+
 
 class LinkStatus(enum.Enum):
     """The broker connection as the board sees it."""
@@ -65,12 +69,14 @@ class BoardState:
         self._history_interval = float(config.cache.history_interval)
         self.link = LinkChange(LinkStatus.CONNECTING, clock())
         self.link_log: deque[LinkChange] = deque([self.link], maxlen=64)
-        self.leaderboard: Leaderboard | None = None
+        self._leaderboard: Leaderboard | None = None
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
         self.newest_received_at: float | None = None
         self.version = 0  # bumped on every change an output might draw
         self._changed: set[str] = set()
+        self._named_queues = named_queues(config)
+        self._other_metrics = 0  # held metrics of queues the config does not name
 
     # ----------------------------------------------------------------- writes
 
@@ -79,15 +85,13 @@ class BoardState:
         if isinstance(update, Reading):
             return self._apply_reading(update, derived=False)
         if isinstance(update, Announcement):
-            if update.text:
-                self._announcements[update.id] = update
-            else:
-                self._announcements.pop(update.id, None)
+            if not self._take_announcement(update):
+                return False
         elif isinstance(update, Leaderboard):
-            if self.leaderboard is not None and update.measured_at < self.leaderboard.measured_at:
+            if self._leaderboard is not None and update.measured_at < self._leaderboard.measured_at:
                 self._rejections.reject(Reason.OUT_OF_ORDER, "agents", "older than the rows shown")
                 return False
-            self.leaderboard = update
+            self._leaderboard = update
         elif isinstance(update, Acknowledge):
             self.acknowledgements += 1
         self.version += 1
@@ -108,10 +112,51 @@ class BoardState:
     def use_config(self, config: BoardConfig) -> None:
         """Judge staleness by ``config`` from now on (a remote config was applied); values are kept."""
         self._config = config
+        self._named_queues = named_queues(config)
+        self._other_metrics = sum(1 for key in self._values if not self._is_named(key))
         self.version += 1
 
+    def _is_named(self, key: str) -> bool:
+        return key.partition(".")[0] in self._named_queues
+
+    def _room_for(self, key: str) -> bool:
+        """True if ``key`` is held already, names a queue the config uses, or the bound on others has room."""
+        if key in self._values or self._is_named(key):
+            return True
+        if self._other_metrics >= self._config.ingest.max_other_metrics:
+            return False
+        self._other_metrics += 1
+        return True
+
+    def _take_announcement(self, update: Announcement) -> bool:
+        """Keep, replace or withdraw an announcement.
+
+        Expired ones go (one without ``expires`` after ``ANNOUNCEMENT_MAX_AGE``), and at most
+        ``max_announcements`` stay: beyond it the oldest is dropped (counted ``over_limit``), so the
+        newest announcement always shows.
+        """
+        if not update.text:
+            self._announcements.pop(update.id, None)
+            return True
+        self._announcements.pop(update.id, None)  # a replaced one counts as new (the newest, last)
+        at = update.received_at
+        for ident in [i for i, a in self._announcements.items() if _expired(a, at)]:
+            del self._announcements[ident]
+        limit = self._config.ingest.max_announcements
+        while len(self._announcements) >= limit:
+            oldest = next(iter(self._announcements))
+            del self._announcements[oldest]
+            self._rejections.reject(Reason.OVER_LIMIT, "announce", f"more than {limit} held; dropped the oldest")
+        self._announcements[update.id] = update
+        return True
+
     def restore(self, key: str, value: MetricValue, history: Iterable[tuple[float, float]] = ()) -> None:
-        """Put back a value from the cache with its original times (so old data shows as stale)."""
+        """Put back a value from the cache with its original times (so old data shows as stale).
+
+        A cached metric beyond the bound on unnamed queues' metrics is left in the cache, not restored.
+        """
+        if not self._room_for(key):
+            return
         held = self._values.get(key)
         if held is None or held.measured_at < value.measured_at:
             self._values[key] = value
@@ -122,6 +167,12 @@ class BoardState:
         self.version += 1
 
     def _apply_reading(self, reading: Reading, derived: bool) -> bool:
+        if not self._room_for(reading.metric):
+            if not derived:
+                limit = self._config.ingest.max_other_metrics
+                detail = f"more than {limit} metrics of queues the config does not name"
+                self._rejections.reject(Reason.OVER_LIMIT, reading.metric, detail)
+            return False
         held = self._values.get(reading.metric)
         if held is not None and reading.measured_at < held.measured_at:
             if not derived:
@@ -212,13 +263,42 @@ class BoardState:
         """(measured_at, value) points for a trend line, oldest first."""
         return list(self._history.get(key, ()))
 
+    @property
+    def leaderboard(self) -> Leaderboard | None:
+        """The latest leaderboard (at most 50 rows, cut at the edge); gone once not refreshed for a day."""
+        board = self._leaderboard
+        if board is not None and self._clock() - board.received_at > ANNOUNCEMENT_MAX_AGE:
+            return None
+        return board
+
     def announcements(self, now: float | None = None) -> list[Announcement]:
         """Current ticker texts (expired ones left out), oldest first."""
         at = self._clock() if now is None else now
-        return [a for a in self._announcements.values() if a.expires_at is None or a.expires_at > at]
+        return [a for a in self._announcements.values() if not _expired(a, at)]
 
     def data_age(self, now: float | None = None) -> float | None:
         """Seconds since the newest value arrived (live or restored); None before any data."""
         if self.newest_received_at is None:
             return None
         return max(0.0, (self._clock() if now is None else now) - self.newest_received_at)
+
+
+def _expired(announcement: Announcement, now: float) -> bool:
+    if announcement.expires_at is not None:
+        return announcement.expires_at <= now
+    return now - announcement.received_at > ANNOUNCEMENT_MAX_AGE
+
+
+def named_queues(config: BoardConfig) -> frozenset[str]:
+    """Queues the config names anywhere: in rules, ``[[metric]]``, ``[[topic]]`` mappings or on a page."""
+    keys = [rule.metric for rule in config.rule] + [entry.key for entry in config.metric]
+    for mapping in config.topic:
+        keys += [mapping.metric or "", *mapping.fields.values()]
+    queues = {key.partition(".")[0] for key in keys if key}
+    for page in config.display.page:
+        for widget in page.widget:
+            if widget.metric:
+                queues.add(widget.metric.partition(".")[0])
+            if widget.queue:
+                queues.add(widget.queue)
+    return frozenset(queues)

@@ -45,6 +45,8 @@ class BoardView:
     config_checksum: str = ""
     started_at: float = 0.0
     config_outcome: ConfigOutcome | None = None
+    # The local cache: "ok", or "degraded (<reason>)" while its file cannot be opened or written.
+    cache_condition: str = "ok"
     # Screenshot requests that arrived since the last pass (newest last).
     screenshot_requests: tuple[ScreenshotRequest, ...] = field(default=())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from wallboard.device.core.updates import (
     ScreenshotRequest,
     Update,
 )
+from wallboard.device.util.ratelog import RateLimitedLog
 from wallboard.device.util.text import printable
 from wallboard.device.wire.metrics import MAX_MAGNITUDE, QUEUE_FIELDS, MetricKind, is_valid_name, metric_key
 from wallboard.device.wire.topics import BoardTopics, SiteTopics
@@ -79,6 +81,7 @@ class Ingest:
         self._declared = {entry.key for entry in config.metric}
         self._max_payload = config.ingest.max_payload_bytes
         self._max_skew = float(config.ingest.max_clock_skew)
+        self._faults = RateLimitedLog(log, float(config.ingest.log_interval))
 
     def subscriptions(self) -> list[str]:
         """Topic filters the MQTT source must subscribe to."""
@@ -101,8 +104,8 @@ class Ingest:
             return self._route(topic, payload, now)
         except Rejected as rejected:
             self._rejections.reject(rejected.reason, topic, rejected.detail)
-        except Exception as exc:  # a bug here must cost one message, not the network thread
-            log.exception("ingest failed on topic %r", printable(topic, 120))
+        except Exception as exc:  # a bug here must cost one message, not the network thread (nor the disk)
+            self._faults.warning(type(exc).__name__, f"ingest failed on {printable(topic, 120)!r}", exc_info=True)
             self._rejections.reject(Reason.MALFORMED, topic, f"internal error: {exc!r}")
         return []
 
@@ -183,10 +186,7 @@ class Ingest:
         return Announcement(printable(ident, 64), printable(message, MAX_ANNOUNCEMENT_CHARS), expires_at, now)
 
     def _leaderboard(self, payload: bytes, now: float) -> Leaderboard:
-        try:
-            body = msgspec.json.decode(payload)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Rejected(_decode_reason(exc), "agents payload is not valid JSON") from None
+        body = _json(payload, "agents payload")
         measured_at = now
         if isinstance(body, dict):
             measured_at = self._timestamp(body.get("ts"), now)
@@ -233,8 +233,8 @@ class Ingest:
         if isinstance(raw, bool):
             raise Rejected(Reason.BAD_TIMESTAMP, "ts must be epoch seconds or ISO 8601")
         if isinstance(raw, (int, float)):
-            if not math.isfinite(raw) or raw <= 0:
-                raise Rejected(Reason.BAD_TIMESTAMP, f"ts {raw!r} is not a time")
+            if not _finite(raw) or raw <= 0:
+                raise Rejected(Reason.BAD_TIMESTAMP, f"ts {_shown(raw)} is not a time")
             stamp = raw / 1000.0 if raw > _MILLISECONDS_FROM else float(raw)
         elif isinstance(raw, str):
             try:
@@ -251,11 +251,18 @@ class Ingest:
         return stamp
 
 
-def _json_object(payload: bytes) -> dict[str, Any]:
+def _json(payload: bytes, what: str = "payload") -> Any:
+    """The decoded JSON document, or Rejected: not JSON, a number beyond a double, or nested too deeply."""
     try:
-        body = msgspec.json.decode(payload)
+        return msgspec.json.decode(payload)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise Rejected(_decode_reason(exc), f"not valid JSON: {exc}") from None
+        raise Rejected(_decode_reason(exc), f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:  # msgspec's own guard, e.g. 60,000 nested brackets
+        raise Rejected(Reason.MALFORMED, f"{what} is nested too deeply") from None
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    body = _json(payload)
     if not isinstance(body, dict):
         raise Rejected(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(body).__name__}")
     return body
@@ -266,12 +273,26 @@ def _decode_reason(exc: Exception) -> Reason:
     return Reason.NOT_FINITE if "out of range" in str(exc) else Reason.MALFORMED
 
 
+def _finite(raw: float) -> bool:
+    """True if ``raw`` is a finite double: JSON integers such as 10**400 are not (and would overflow)."""
+    if isinstance(raw, int):
+        return -sys.float_info.max <= raw <= sys.float_info.max
+    return math.isfinite(raw)
+
+
+def _shown(raw: float) -> str:
+    """A number for a log line: an integer too long to print (10**400) is described by its size."""
+    if isinstance(raw, int) and not _finite(raw):
+        return f"an integer of {raw.bit_length()} bits"
+    return repr(raw)
+
+
 def _checked(field: str, raw: Any, kind: MetricKind) -> float:
     """Validate one value against its kind; return it as a number or raise Rejected."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         raise Rejected(Reason.WRONG_TYPE, f"{field}: expected a number, got {type(raw).__name__}")
-    if not math.isfinite(raw):
-        raise Rejected(Reason.NOT_FINITE, f"{field}: {raw!r} is not a finite number")
+    if not _finite(raw):
+        raise Rejected(Reason.NOT_FINITE, f"{field}: {_shown(raw)} is not a finite number")
     if kind is not MetricKind.NUMBER and raw < 0:
         raise Rejected(Reason.NEGATIVE, f"{field}: {raw!r} is negative")
     if kind is MetricKind.COUNT and raw != int(raw):

@@ -33,12 +33,14 @@ from wallboard.device.edge.ingest import Ingest
 from wallboard.device.edge.mqtt_source import mqtt_source_for
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
 from wallboard.device.ops.status import presence_payload
+from wallboard.device.util.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 # Rules are re-evaluated at least this often even with no new data, so holds
 # expire and values turn stale on time.
 _ASSESS_INTERVAL = 0.5
+_OUTPUT_FAULT_LOG_INTERVAL = 60.0
 
 
 class Board:
@@ -75,6 +77,9 @@ class Board:
         # The last remote config's outcome (for the status), and screenshot requests for the next pass.
         self.config_outcome: ConfigOutcome | None = None
         self._screenshot_requests: deque[ScreenshotRequest] = deque(maxlen=4)
+        # An output that fails on every pass (24 a second) logs one traceback a minute, with a count.
+        self._output_faults = RateLimitedLog(log, _OUTPUT_FAULT_LOG_INTERVAL, clock)
+        self.failed_passes = 0
         self._last_assess = float("-inf")
         self._assessed_version = -1
 
@@ -103,11 +108,18 @@ class Board:
 
     # ------------------------------------------------------------ main thread
 
-    def restore_from_cache(self) -> int:
-        """Put the cached values back into the state with their original times; return how many."""
+    def restore_from_cache(self, *, only_missing: bool = False) -> int:
+        """Put the cached values back into the state with their original times; return how many.
+
+        ``only_missing``: leave metrics the board already holds alone (a cache that opened late).
+        """
         values = self.cache.load_values()
+        if only_missing:
+            values = {key: value for key, value in values.items() if self.state.value(key) is None}
         for key, value in values.items():
             self.state.restore(key, value, self.cache.load_history(key))
+        # Metrics beyond the state's bound (junk queues from before) are dropped from the file too.
+        self.cache.forget(key for key in values if self.state.value(key) is None)
         if values:
             newest = max(v.measured_at for v in values.values())
             log.info(
@@ -145,6 +157,9 @@ class Board:
             self._assessed_version = self.state.version
             self._last_assess = now
         self.cache.flush()
+        if self.cache.reopened:  # the file was locked, full or read-only at start and opens now
+            self.cache.reopened = False
+            self.restore_from_cache(only_missing=True)
         view = BoardView(
             config=self.config,
             state=self.state,
@@ -156,6 +171,7 @@ class Board:
             config_checksum=self.loaded.checksum,
             started_at=self.started_at,
             config_outcome=self.config_outcome,
+            cache_condition=self.cache.condition,
             screenshot_requests=tuple(self._screenshot_requests),
         )
         self._screenshot_requests.clear()
@@ -164,23 +180,32 @@ class Board:
             try:
                 budget = min(budget, output.render(view))
             except Exception:
-                log.exception("output %s failed; the board keeps running", type(output).__name__)
+                name = type(output).__name__
+                self._output_faults.warning(name, f"output {name} failed; the board keeps running", exc_info=True)
         return budget
 
     def _take_remote_config(self, update: RemoteConfig) -> None:
-        outcome, loaded = judge_remote_config(
-            update.text, self.loaded, name=self.ingest.config_topic, received_at=update.received_at
-        )
+        name = self.ingest.config_topic
+        try:
+            outcome, loaded = judge_remote_config(update.text, self.loaded, name=name, received_at=update.received_at)
+        except Exception as exc:  # a config is input: whatever it holds, the board keeps its running config
+            log.exception("remote config on %s could not be judged; the running config stays", name)
+            outcome, loaded = ConfigOutcome("rejected", None, update.received_at, (f"{name}: {exc!r}"[:300],)), None
         if loaded is not None:
-            self.reconfigure(loaded)
+            previous = self.loaded
+            refused = self.reconfigure(loaded)
+            if refused:  # the whole change is refused: every output goes back to the running config
+                self.reconfigure(previous)
+                outcome = ConfigOutcome("rejected", loaded.checksum, update.received_at, tuple(refused))
         self.config_outcome = outcome or self.config_outcome
 
-    def reconfigure(self, loaded: LoadedConfig) -> None:
+    def reconfigure(self, loaded: LoadedConfig) -> list[str]:
         """Run with ``loaded`` from now on, without a restart; keep it as the last good config.
 
         Ingest and rules are rebuilt (rule holds start again), subscriptions follow the new
         topic mappings, and outputs with a ``reconfigure(config)`` method are told. The MQTT
         connection and the cache stay as they are (``device.config.remote`` refuses changes to them).
+        Returns one line per output that could not take it (then ``loaded`` is not kept as last good).
         """
         self.loaded, self.config = loaded, loaded.config
         self._min_pass_interval = 1.0 / max(1, self.config.display.fps)
@@ -189,15 +214,20 @@ class Board:
         self.rules = RuleEngine(self.config.rule)
         self._assessed_version = -1
         self.source.set_subscriptions(self.ingest.subscriptions())
+        refused: list[str] = []
         for output in self.outputs:
             hook = getattr(output, "reconfigure", None)
             if callable(hook):
                 try:
                     hook(self.config)
-                except Exception:
-                    log.exception("output %s could not take the new config", type(output).__name__)
+                except Exception as exc:
+                    log.exception("output %s could not take config %s", type(output).__name__, loaded.checksum)
+                    refused.append(f"output {type(output).__name__} could not take it: {exc!r}"[:300])
+        if refused:
+            return refused
         self.cache.save_config(loaded.text, loaded.checksum)
         log.info("now running config %s", loaded.checksum)
+        return []
 
     def _stage_changes(self) -> None:
         for key in self.state.take_changed():
@@ -211,7 +241,7 @@ class Board:
         try:
             while not stop.is_set():
                 began = self._clock()
-                budget = self.step()
+                budget = self._guarded_step()
                 if budget > 0:
                     self.handoff.wait(budget)
                 # Pace passes to the display's frame rate. Under a flood, data would otherwise wake a pass
@@ -224,6 +254,19 @@ class Board:
                     stop.wait(pause)
         finally:
             self.close()
+
+    def _guarded_step(self) -> float:
+        """One pass; a pass that fails (input no check foresaw) costs that pass, not the process.
+
+        The updates it took are gone, so the next pass starts clean. If every pass fails, the outputs are
+        never reached, the systemd watchdog is not pinged, and systemd restarts the board.
+        """
+        try:
+            return self.step()
+        except Exception:
+            self.failed_passes += 1
+            self._output_faults.warning("pass", "a pass of the board's loop failed; going on", exc_info=True)
+            return _ASSESS_INTERVAL
 
     def close(self) -> None:
         """Stop cleanly: outputs to their safe state (last built, first closed), source stopped, cache flushed."""

@@ -54,7 +54,14 @@ class HealthPublisher:
     def render(self, view: BoardView) -> float:
         interval = float(view.config.health.interval)
         link = view.state.link.status
-        key = (view.assessment.board, view.assessment.blind, link, view.config_outcome, view.config_checksum)
+        key = (
+            view.assessment.board,
+            view.assessment.blind,
+            link,
+            view.config_outcome,
+            view.config_checksum,
+            view.cache_condition,
+        )
         if link is not LinkStatus.UP:
             self._last_key = None  # publish as soon as the link is back; paho would only queue it now
             return interval
@@ -131,6 +138,7 @@ class HealthPublisher:
                 "dropped_older": view.handoff.dropped_older,
             },
             "display": self._display_section(),
+            "cache": view.cache_condition,
             "outputs": _output_reports(self._outputs),
             "remote_config": None if outcome is None else outcome.as_status(),
         }

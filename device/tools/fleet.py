@@ -5,8 +5,9 @@
 ``offline`` (the will or a farewell), ``hot`` (the board says so, or above
 ``--hot``), ``stale`` (its newest data is older than its own stale limit) and
 ``silent`` (online, but no status for three intervals: a hung board whose
-TCP link still answers pings) and ``dark`` (its screen is not showing: the
-display would not open and is being retried). ``watch`` and ``fetch_screenshot`` drive a
+TCP link still answers pings), ``dark`` (its screen is not showing: the
+display would not open and is being retried) and ``cache`` (its cache is
+degraded: data will not survive a restart until it recovers). ``watch`` and ``fetch_screenshot`` drive a
 ``ToolClient``; nothing here draws or knows paho.
 """
 
@@ -21,11 +22,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wallboard.device.tools.mqtt_client import ToolClient
+from wallboard.device.util.text import printable
 from wallboard.device.wire.topics import BoardTopics, parse_status_topic, status_filter
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A status is "silent" when none came for this many intervals.
 _SILENT_INTERVALS = 3
+# Text that came over the wire is shown at most this long, control characters removed (no terminal injection).
+_MAX_CELL = 40
 
 
 @dataclass(frozen=True)
@@ -90,13 +94,15 @@ class Fleet:
                 flags.append("stale")
             if _table(doc.get("display")).get("showing") is False:
                 flags.append("dark")
+            if str(doc.get("cache", "ok")).startswith("degraded"):
+                flags.append("cache")
             published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
             if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
                 flags.append("silent")
         remote = _table(doc.get("remote_config"))
         return BoardRow(
-            site=site,
-            board=board,
+            site=printable(site, _MAX_CELL),
+            board=printable(board, _MAX_CELL),
             online=online,
             version=_text(doc.get("version")),
             uptime_s=_number(doc.get("uptime_s")) if online else None,
@@ -117,7 +123,8 @@ def _number(value: Any) -> float | None:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    """A string field from a board's status, with control characters (escape sequences, newlines) removed."""
+    return printable(value, _MAX_CELL) if isinstance(value, str) else None
 
 
 # ------------------------------------------------------------------- output
@@ -225,7 +232,7 @@ def fetch_screenshot(
             break
         topic, payload = message
         if topic == topics.screenshot_error:
-            return f"the board answered: {payload.decode('utf-8', errors='replace')}"
+            return f"the board answered: {printable(payload.decode('utf-8', errors='replace'), 300)}"
         if topic == topics.screenshot_png:
             if not payload.startswith(PNG_SIGNATURE):
                 return "the board sent something that is not a PNG"

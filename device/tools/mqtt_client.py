@@ -17,6 +17,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from wallboard.device.util.text import printable
+
 log = logging.getLogger(__name__)
 
 _MAX_WAITING = 10_000
@@ -95,4 +97,4 @@ class ToolClient:
         try:
             self._messages.put_nowait((message.topic, bytes(message.payload)))
         except queue.Full:
-            log.warning("dropping a message on %s: the tool is not keeping up", message.topic)
+            log.warning("dropping a message on %s: the tool is not keeping up", printable(message.topic, 120))

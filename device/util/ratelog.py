@@ -28,8 +28,11 @@ class RateLimitedLog:
         self._held_back: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def warning(self, key: str, message: str) -> bool:
-        """Log ``message`` unless ``key`` was logged within the interval; True if it was logged."""
+    def warning(self, key: str, message: str, *, exc_info: bool = False) -> bool:
+        """Log ``message`` unless ``key`` was logged within the interval; True if it was logged.
+
+        ``exc_info``: add the exception being handled (its traceback) to the line that is logged.
+        """
         now = self._clock()
         with self._lock:
             last = self._last.get(key)
@@ -39,5 +42,5 @@ class RateLimitedLog:
             self._last[key] = now
             held = self._held_back.pop(key, 0)
         suffix = f" ({held} more like this since the last line)" if held else ""
-        self._logger.warning("%s%s", message, suffix)
+        self._logger.warning("%s%s", message, suffix, exc_info=exc_info)
         return True

@@ -17,7 +17,15 @@ from collections.abc import Callable
 
 from wallboard.device.config.signals import BridgeSettings
 from wallboard.device.util.ratelog import RateLimitedLog
-from wallboard.firmware_bridge.drivers.bridge_codec import BridgeFrameError, Reply, decode, encode, set_args
+from wallboard.device.util.text import printable
+from wallboard.firmware_bridge.drivers.bridge_codec import (
+    PROTOCOL_VERSION,
+    BridgeFrameError,
+    Reply,
+    decode,
+    encode,
+    set_args,
+)
 from wallboard.firmware_bridge.drivers.serial_link import SerialLink, open_link
 from wallboard.firmware_bridge.lights import LightState
 
@@ -50,6 +58,9 @@ class BridgeLink:
         self._next_heartbeat = 0.0
         self._bad_frames = RateLimitedLog(log, 60.0, clock)
         self.firmware: str | None = None
+        self.protocol: str | None = None  # the protocol version the firmware speaks (docs/bridge-protocol.md)
+        self.refused: str | None = None  # why a bridge that answered was not used (an unknown protocol)
+        self._last_reply: float | None = None
         self.naks = 0
         self.name = f"bridge on {settings.port}"
 
@@ -70,7 +81,25 @@ class BridgeLink:
                 raise OSError("no answer to VER? (is this port the wallboard bridge?)")
             time.sleep(_POLL)
             self._receive()
-        log.info("%s: firmware %s", self.name, self.firmware)
+        if self.protocol != str(PROTOCOL_VERSION):
+            self.refused = (
+                f"firmware {self.firmware} speaks protocol {self.protocol or 'unknown'}, this board speaks "
+                f"{PROTOCOL_VERSION}: flash the firmware from firmware_bridge/firmware"
+            )
+            raise OSError(self.refused)
+        self.refused = None
+        log.info("%s: firmware %s, protocol %s", self.name, self.firmware, self.protocol)
+
+    def health_report(self) -> dict[str, object]:
+        """The bridge's firmware and protocol, why it was refused, NAKs, and how long since it last answered."""
+        age = None if self._last_reply is None else round(self._clock() - self._last_reply, 1)
+        return {
+            "firmware": self.firmware,
+            "protocol": self.protocol,
+            "refused": self.refused,
+            "naks": self.naks,
+            "last_reply_age_s": age,
+        }
 
     def send(self, state: LightState, *, full: bool) -> None:
         self._state = state
@@ -135,6 +164,7 @@ class BridgeLink:
         if reply.verb not in ("ACK", "NAK", "VER"):
             self._bad_frames.warning("verb", f"{self.name}: ignored an unexpected {reply.verb!r} frame")
             return
+        self._last_reply = self._clock()  # an answer to the heartbeat (or any frame): the bridge is alive
         if reply.seq is not None:
             sent = self._pending.pop(reply.seq, None)
         elif self._pending:
@@ -142,8 +172,9 @@ class BridgeLink:
             sent = self._pending.pop(min(self._pending, key=lambda seq: self._pending[seq][0]))
         else:
             sent = None
-        if reply.verb == "VER":
-            self.firmware = " ".join(reply.args) or "unknown"
+        if reply.verb == "VER":  # VER <firmware> <protocol>
+            self.firmware = printable(reply.args[0], 20) if reply.args else "unknown"
+            self.protocol = printable(reply.args[1], 8) if len(reply.args) > 1 else None
         elif reply.verb == "NAK":
             self.naks += 1
             reason = " ".join(reply.args)

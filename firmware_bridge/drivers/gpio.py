@@ -109,7 +109,12 @@ class AckButton:
         bounce = self._bounce if self._bounce > 0 else None
         self._button = Button(settings.pin, pull_up=settings.pull_up, bounce_time=bounce, pin_factory=pin_factory)
         self._button.when_pressed = self._pressed
+        self._pin = settings.pin
         log.info("acknowledge button on GPIO%d", settings.pin)
+
+    def health_report(self) -> dict[str, object]:
+        """The button's pin and how often it was pressed."""
+        return {"button": f"GPIO{self._pin}", "presses": self.presses}
 
     def _pressed(self) -> None:
         # Runs on gpiozero's event thread. Debounced here too: not every pin driver honours bounce_time.

@@ -43,6 +43,13 @@ class SoundSink(Protocol):
 class NullSound:
     """No sound at all: sound disabled, or no audio device."""
 
+    def __init__(self, reason: str = "off") -> None:
+        self.reason = reason
+
+    def health_report(self) -> dict[str, object]:
+        """Why there is no sound."""
+        return {"audio": self.reason}
+
     def play(self, chime: str) -> None:
         return None
 
@@ -80,6 +87,10 @@ class MixerSound:
     @property
     def device_open(self) -> bool:
         return bool(self._sounds)
+
+    def health_report(self) -> dict[str, object]:
+        """Whether the audio device is open (it is released while quiet), and chimes played."""
+        return {"audio": "open" if self._sounds else "released while quiet", "plays": self.plays}
 
     def _load(self) -> None:
         self._sounds = {}
@@ -127,7 +138,7 @@ def open_sound(settings: SoundSettings) -> SoundSink:
     """The mixer if sound is enabled and an audio device opens; otherwise the null sink, saying why once."""
     if not settings.enabled:
         log.info("sound cues are off in the config")
-        return NullSound()
+        return NullSound("off in the config")
     import pygame.mixer
 
     init_args: dict[str, Any] = {
@@ -144,7 +155,7 @@ def open_sound(settings: SoundSettings) -> SoundSink:
         device = init_args["devicename"]
         where = f'"{device}"' if device else "the default audio device"
         log.warning("no audio (%s: %s): sound cues are off, lamps still work", where, exc)
-        return NullSound()
+        return NullSound(f"no audio device ({where}: {exc})"[:200])
 
 
 def choose_device(settings: SoundSettings) -> str | None:
