@@ -8,6 +8,7 @@ redraws it only when that changes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,12 +71,23 @@ def metric_state(frame: Frame, key: str) -> TileState:
     severity = frame.view.assessment.severity_of(key)
     if severity is None:
         return TileState.NEUTRAL
+    pending = frame.view.assessment.pending_of(key)
+    if severity is Severity.NORMAL and pending is not None:
+        return TileState.PENDING_CRITICAL if pending.level is Severity.CRITICAL else TileState.PENDING_WARN
     return {
         Severity.NORMAL: TileState.NORMAL,
         Severity.WARN: TileState.WARN,
         Severity.CRITICAL: TileState.CRITICAL,
         Severity.UNKNOWN: TileState.STALE,
     }[severity]
+
+
+def pending_note(frame: Frame, key: str) -> str:
+    """ "warning in 12 s" while ``key`` is beyond a level whose hold runs; "" otherwise."""
+    pending = frame.view.assessment.pending_of(key)
+    if pending is None or frame.offline or frame.view.state.is_stale(key, frame.view.wall_now):
+        return ""
+    return f"{pending.level.label} in {math.ceil(pending.seconds_left)} s"
 
 
 def metric_label(frame: Frame, settings: WidgetSettings) -> str:

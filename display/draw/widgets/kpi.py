@@ -1,7 +1,9 @@
 """The KPI tile: one metric as a huge number with its label, coloured and marked by severity.
 
 Stale or offline values are greyed and say how old they are; a missing value
-says so. The marker line repeats the severity in words and a shape, so the
+says so. A value beyond a level whose hold still runs is framed in that level's
+colour and counts down ("▲ WARNING IN 12 s"): never a green OK, not yet an
+alarm. The marker line repeats the severity in words and a shape, so the
 tile reads without colour. Reads board state only.
 """
 
@@ -12,7 +14,16 @@ from collections.abc import Hashable
 import pygame
 
 from wallboard.device.config.display import WidgetSettings
-from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_label, metric_state, shrink
+from wallboard.display.draw.widgets.base import (
+    Frame,
+    corner,
+    draw_text,
+    fill,
+    metric_label,
+    metric_state,
+    pending_note,
+    shrink,
+)
 from wallboard.display.logic.formatting import format_age, format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
@@ -32,6 +43,11 @@ class KpiTile:
         style = frame.theme.tile(state)
         value = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
         marker = style.marker
+        note = pending_note(frame, self.metric)
+        if state in (TileState.PENDING_WARN, TileState.PENDING_CRITICAL):
+            marker = f"{marker} {note.rpartition(' in ')[2]}"  # "▲ WARNING IN 12 s": seen, not yet signalled
+        elif note:
+            marker = f"{marker} \u00b7 {note}"  # "▲ WARNING · critical in 8 s"
         if state is TileState.STALE:
             age = frame.view.state.age(self.metric, frame.view.wall_now) or 0.0
             marker = f"{'OFFLINE' if frame.offline else 'STALE'} \u00b7 {format_age(age)}"
@@ -53,7 +69,8 @@ class KpiTile:
         fill(surface, box, style.background, corner(box))
         if style.border:
             width = max(3, short * style.border // 1000)
-            pygame.draw.rect(surface, style.text, pygame.Rect(box), width=width, border_radius=corner(box))
+            edge = style.edge or style.text
+            pygame.draw.rect(surface, edge, pygame.Rect(box), width=width, border_radius=corner(box))
         pad = max(4, round(short * 0.07))
         inner = shrink(box, pad)
         ix, iy, iw, ih = inner

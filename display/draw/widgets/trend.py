@@ -21,6 +21,8 @@ _LINE = {
     TileState.NORMAL: (102, 222, 102),
     TileState.WARN: (255, 179, 0),
     TileState.CRITICAL: (255, 70, 70),
+    TileState.PENDING_WARN: (255, 179, 0),
+    TileState.PENDING_CRITICAL: (255, 70, 70),
     TileState.STALE: (130, 130, 130),
     TileState.MISSING: (130, 130, 130),
 }
