@@ -86,5 +86,5 @@ def test_warn_heading_for_critical_says_so_beside_the_warning(config) -> None:  
     engine.assess(view.state, view.wall_now, 40.0)  # critical's hold starts
     assessment = engine.assess(view.state, view.wall_now, 50.0)
     assert assessment.severity_of("sales.service_level_pct") is Severity.WARN
-    surface, painter = paint(config, replace(view, assessment=assessment), SIZE)
+    _surface, painter = paint(config, replace(view, assessment=assessment), SIZE)
     assert "\u25b2 WARNING \u00b7 critical in 20 s" in painter.placed[0].words
