@@ -39,6 +39,9 @@ class WidgetSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw
     rows: int = 5  # leaderboard: how many agents
     stat: str = "handled"  # leaderboard: the figure to rank by
     window: Duration = Duration(3600)  # trend: how far back the line goes
+    # Older data than this is greyed with its age. Default: the metric's stale_after (kpi, trend, agents),
+    # default_stale_after (leaderboard), never (ticker: announcements expire; clock: the system clock).
+    stale_after: Duration | None = None
 
 
 class PageSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -224,6 +227,10 @@ def _widget_problems(
             found.append(([*path, "queue"], f'expected letters, digits, "_" or "-", got "{widget.queue}"'))
     if widget.type == "leaderboard" and not 1 <= widget.rows <= 20:
         found.append(([*path, "rows"], f"expected 1 to 20, got {widget.rows}"))
+    if widget.stale_after is not None and widget.stale_after <= 0:
+        found.append(([*path, "stale_after"], "expected more than 0s"))
+    if widget.type == "clock" and widget.stale_after is not None:
+        found.append(([*path, "stale_after"], 'not used by a "clock" widget (it shows the system clock)'))
     if widget.type == "trend" and widget.window < 60:
         found.append(([*path, "window"], "expected at least 1m"))
     return found

@@ -71,7 +71,7 @@ class BoardPainter:
         self.widgets: list[list[Widget]] = [[build_widget(w, display) for w in page.widget] for page in self.pages]
         self.rotation = PageRotation(self.pages, float(display.page_interval), display.pin_critical)
         self.zone = board_zone(config)
-        self.strip = StatusStrip(config.board.name or config.board.id)
+        self.strip = StatusStrip(config.board.name or config.board.id, [w for p in self.pages for w in p.widget])
         self.banner = OfflineBanner()
         self.placed: dict[int, PlacedWidget] = {}  # by slot on the page shown
         self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown

@@ -48,6 +48,7 @@ class Theme:
     strip: Colour
     strip_text: Colour
     live: Colour
+    partly_stale: Colour  # the strip's marker while some of the data shown is stale: never the live green
     banner: Colour
     banner_text: Colour
     ticker: Colour
@@ -85,6 +86,7 @@ DARK = Theme(
     strip=(24, 28, 36),
     strip_text=(225, 230, 235),
     live=(102, 222, 102),
+    partly_stale=(255, 200, 60),
     banner=(106, 27, 154),
     banner_text=WHITE,
     ticker=(13, 71, 161),
@@ -102,6 +104,7 @@ LIGHT = Theme(
     strip=(245, 247, 250),
     strip_text=(20, 24, 30),
     live=(20, 120, 40),
+    partly_stale=(150, 90, 0),
     banner=(106, 27, 154),
     banner_text=WHITE,
     ticker=(13, 71, 161),

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 import pygame
 
 from wallboard.device.config.display import WidgetSettings
-from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_state, shrink
+from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_state, shrink, stale_note
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
 
@@ -42,7 +42,7 @@ class AgentStatesBar:
         return tuple(counts), grey
 
     def key(self, frame: Frame, box: Box) -> Hashable:
-        return (box, self._counts(frame), self.settings.label)
+        return (box, self._counts(frame), self.settings.label, stale_note(frame, self.settings))
 
     def moving(self, frame: Frame) -> bool:
         return False
@@ -53,8 +53,9 @@ class AgentStatesBar:
         fill(surface, box, theme.panel, corner(box))
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.05)))
         title = self.settings.label or f"Agents \u00b7 {self.queue}"
+        note = stale_note(frame, self.settings)
         if grey:
-            title += " (not live)"
+            title += f" \u00b7 {note or 'NOT LIVE'}"
         title_h = round(h * 0.2)
         draw_text(surface, frame, title, (x, y, w, title_h), theme.panel_text)
         bar_y, bar_h = y + title_h + h // 40, round(h * 0.42)

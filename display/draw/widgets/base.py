@@ -20,6 +20,8 @@ from wallboard.device.config.display import WidgetSettings
 from wallboard.device.core.rules import Severity
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.fonts import Colour, FontBook
+from wallboard.display.logic.formatting import format_age
+from wallboard.display.logic.freshness import widget_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import Theme, TileState
 
@@ -88,6 +90,14 @@ def pending_note(frame: Frame, key: str) -> str:
     if pending is None or frame.offline or frame.view.state.is_stale(key, frame.view.wall_now):
         return ""
     return f"{pending.level.label} in {math.ceil(pending.seconds_left)} s"
+
+
+def stale_note(frame: Frame, settings: WidgetSettings) -> str:
+    """ "STALE · 3h old" (or "OFFLINE · ...") while the widget's data is not live; "" while it is or has none."""
+    data = widget_age(frame.view, settings)
+    if data.age is None or not (data.stale or frame.offline):
+        return ""
+    return f"{'OFFLINE' if frame.offline else 'STALE'} \u00b7 {format_age(data.age)}"
 
 
 def metric_label(frame: Frame, settings: WidgetSettings) -> str:

@@ -1,7 +1,8 @@
 """The trend line: a metric's recent history (restored from the cache at start) as a sparkline.
 
 The line takes the tile's severity colour, or grey when the metric is stale
-or the board offline. Reads board state only.
+or the board offline, and the title then says how old the data is instead of
+the window. Reads board state only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ from collections.abc import Hashable
 import pygame
 
 from wallboard.device.config.display import WidgetSettings
-from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_label, metric_state, shrink
+from wallboard.display.draw.widgets.base import (
+    Frame,
+    corner,
+    draw_text,
+    fill,
+    metric_label,
+    metric_state,
+    shrink,
+    stale_note,
+)
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
@@ -39,7 +49,7 @@ class TrendLine:
     def key(self, frame: Frame, box: Box) -> Hashable:
         state = frame.view.state
         return (box, metric_state(frame, self.metric), state.last_history_point(self.metric),
-                int(frame.view.wall_now // 60))  # fmt: skip
+                int(frame.view.wall_now // 60), stale_note(frame, self.settings))  # fmt: skip
 
     def moving(self, frame: Frame) -> bool:
         return False
@@ -54,8 +64,9 @@ class TrendLine:
         head_h = round(h * 0.22)
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
-        draw_text(surface, frame, f"{metric_label(frame, self.settings)} \u00b7 {span}", (x, y, w * 2 // 3, head_h),
-                  theme.panel_text, align="left")  # fmt: skip
+        note = stale_note(frame, self.settings)
+        title = f"{metric_label(frame, self.settings)} \u00b7 {note or span}"
+        draw_text(surface, frame, title, (x, y, w * 2 // 3, head_h), theme.panel_text, align="left")
         value_colour = _LINE[tile_state] if tile_state is not TileState.NEUTRAL else theme.panel_text
         draw_text(surface, frame, shown, (x + w * 2 // 3, y, w // 3, head_h), value_colour, align="right")
         chart = (x, y + head_h + h // 20, w, h - head_h - h // 20)
