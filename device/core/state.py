@@ -98,8 +98,11 @@ class BoardState:
         return sum(1 for update in updates if self.apply(update))
 
     def set_link(self, change: LinkChange) -> None:
-        """Record a connection change (from the MQTT source)."""
+        """Record a connection change (from the MQTT source); a new cause while down keeps the time it went down."""
         if change.status is self.link.status:
+            if change.detail and change.detail != self.link.detail:
+                self.link = LinkChange(change.status, self.link.at, change.detail)
+                self.version += 1
             return
         self.link = change
         self.link_log.append(change)

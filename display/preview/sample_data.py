@@ -4,6 +4,7 @@ The format (see config/sample-data.json)::
 
     {"link": "up",                       # "up", "down" or "connecting"
      "down_for_s": 120,                  # with "down": how long ago the link dropped
+     "link_detail": "connection refused by 10.0.0.5:1883 (nothing listening on that port?)",  # with "down": why
      "metrics": {"sales.calls_waiting": 7,                       # a value measured just now
                  "sales.service_level_pct": {"value": 78.5, "age_s": 400}},  # an old one
      "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
@@ -70,7 +71,7 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
         state.apply(Announcement(str(index), str(text), None, said_at))
     link = str(sample.get("link", "up"))
     status = {"up": LinkStatus.UP, "down": LinkStatus.DOWN, "connecting": LinkStatus.CONNECTING}[link]
-    state.set_link(LinkChange(status, now - float(sample.get("down_for_s", 0.0))))
+    state.set_link(LinkChange(status, now - float(sample.get("down_for_s", 0.0)), str(sample.get("link_detail", ""))))
     engine = RuleEngine(config.rule)
     engine.assess(state, now, 0.0)
     # Every hold has long passed, unless the sample says how long the values have been held.

@@ -75,7 +75,7 @@ class StatusStrip:
 
 
 class OfflineBanner:
-    """The unmistakable banner while the link is down: "OFFLINE - last data 10:42"."""
+    """The unmistakable banner while the link is down: "OFFLINE - last data 10:42", and why, with since when."""
 
     def _texts(self, frame: Frame) -> tuple[str, str]:
         state = frame.view.state
@@ -89,10 +89,13 @@ class OfflineBanner:
             same_day = last.date() == frame.local.date()
             headline += f" \u2014 last data {last.strftime('%H:%M' if same_day else '%d %b %H:%M')}"
         since = datetime.fromtimestamp(link.at, zone).strftime("%H:%M")
-        detail = f"Numbers are NOT live \u00b7 no connection to the broker since {since}"
         if link.status is LinkStatus.CONNECTING:
-            detail = "Numbers are NOT live \u00b7 connecting to the broker\u2026"
-        return headline, detail
+            return headline, "Numbers are NOT live \u00b7 connecting to the broker\u2026"
+        if link.detail and link.detail != "disconnected":
+            # The cause in IT's words (refused, host not found, TLS, not authorised, timed out); the headline
+            # already says since when, so the line is all cause and stays as large as it can.
+            return headline, f"Broker: {link.detail}"
+        return headline, f"Numbers are NOT live \u00b7 no connection to the broker since {since}"
 
     def key(self, frame: Frame, box: Box) -> Hashable:
         return (box, self._texts(frame))
