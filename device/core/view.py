@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.config.remote import ConfigOutcome
+from wallboard.device.core.late import LateSummary
 from wallboard.device.core.rules import Assessment
 from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import ScreenshotRequest
@@ -46,6 +47,8 @@ class BoardView:
     config_outcome: ConfigOutcome | None = None
     # Screenshot requests that arrived since the last pass (newest last).
     screenshot_requests: tuple[ScreenshotRequest, ...] = field(default=())
+    # Values that arrived already older than their stale_after, and the last one explained.
+    late: LateSummary = field(default_factory=lambda: LateSummary(0, ""))
 
 
 class BoardOutput(Protocol):

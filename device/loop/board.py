@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from wallboard.device.config.loader import LoadedConfig
 from wallboard.device.config.remote import ConfigOutcome, judge_remote_config
+from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import Assessment, RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange
@@ -61,7 +62,8 @@ class Board:
         self._clock = clock
         self._min_pass_interval = 1.0 / max(1, config.display.fps)
         self.rejections = RejectionCounter(float(config.ingest.log_interval))
-        self.ingest = Ingest(config, self.rejections, clock=wall_clock)
+        self.late = LateArrivals(float(config.ingest.log_interval))  # values that arrive already stale
+        self.ingest = Ingest(config, self.rejections, clock=wall_clock, late=self.late)
         self.topics = self.ingest.topics
         self.handoff = CoalescingQueue(config.ingest.queue_capacity)
         self.state = BoardState(config, self.rejections, clock=wall_clock)
@@ -157,6 +159,7 @@ class Board:
             started_at=self.started_at,
             config_outcome=self.config_outcome,
             screenshot_requests=tuple(self._screenshot_requests),
+            late=self.late.summary(),
         )
         self._screenshot_requests.clear()
         budget = _ASSESS_INTERVAL
@@ -184,7 +187,7 @@ class Board:
         """
         self.loaded, self.config = loaded, loaded.config
         self._min_pass_interval = 1.0 / max(1, self.config.display.fps)
-        self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock)
+        self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock, late=self.late)
         self.state.use_config(self.config)
         self.rules = RuleEngine(self.config.rule)
         self._assessed_version = -1

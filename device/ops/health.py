@@ -114,6 +114,8 @@ class HealthPublisher:
                 "stale": age is None or age > float(config.default_stale_after) or metrics == stale_metrics,
                 "metrics": metrics,
                 "stale_metrics": stale_metrics,
+                "arrived_stale": view.late.count,
+                "arrived_stale_last": view.late.last,
             },
             "alarm": {
                 "state": view.assessment.board.label,
