@@ -89,6 +89,15 @@ class DisplayProbe(Protocol):
 
 
 @runtime_checkable
+class ExplainsScreen(Protocol):
+    """A display that can say in words what its current frame shows: the screen's text twin (docs/screen-twin.md)."""
+
+    def explain(self) -> Mapping[str, object] | None:
+        """The twin of the frame on screen now, as JSON-able values; None before the first frame."""
+        ...
+
+
+@runtime_checkable
 class ReportsHealth(Protocol):
     """An output (a signal backend, say) that has something to say in the status, as JSON-able values."""
 

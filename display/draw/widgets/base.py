@@ -39,6 +39,7 @@ class Frame:
     scale: float  # screen height / 1080
     drawn: list[Box] = field(default_factory=list)  # boxes of text drawn, for overflow checks
     texts: list[str] = field(default_factory=list)  # the strings drawn, for tests and checks
+    sizes: list[int] = field(default_factory=list)  # the font size each string was drawn at (cap heights)
     # The key this widget last painted in this box, while those pixels are still on the surface (else None):
     # a widget may then repaint only what moved (the ticker repaints the band its text scrolls in).
     previous: Hashable = None
@@ -145,6 +146,7 @@ def draw_text(
     placed = (tx, ty, tw, th)
     frame.drawn.append(placed)
     frame.texts.append(text)
+    frame.sizes.append(size)
     return placed
 
 

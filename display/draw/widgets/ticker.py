@@ -165,3 +165,4 @@ class Ticker:
         if visible_right > visible_left:
             frame.drawn.append((visible_left, max(y, ty), visible_right - visible_left, min(th, h)))
             frame.texts.append(text)
+            frame.sizes.append(Ticker._size(box))
