@@ -49,16 +49,16 @@ def connect_failure_cause(exc: BaseException | None, host: str, port: int) -> st
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = exc.verify_message or exc.reason or "verification failed"
         if "mismatch" in reason.lower():
-            return f"TLS failure: the broker's certificate is not for {host} ({reason})"
+            return f"TLS failure: certificate is not for {host} ({reason})"
         if "expired" in reason.lower():
-            return f"TLS failure: the broker's certificate has expired ({reason})"
-        return f"TLS failure: certificate not trusted: {reason} (wrong mqtt.tls.ca_file?)"
+            return f"TLS failure: certificate expired ({reason})"
+        return f"TLS failure: certificate not trusted ({reason}; wrong mqtt.tls.ca_file?)"
     if isinstance(exc, ssl.SSLError):
         reason = (exc.reason or str(exc)).replace("_", " ").lower()
         if "wrong version number" in reason or "record layer failure" in reason:
             return f"TLS failure: {address} does not speak TLS (a plain MQTT port?)"
         if "certificate" in reason or "alert" in reason:
-            return f"TLS failure: the broker rejected the handshake: {reason} (client certificate?)"
+            return f"TLS failure: handshake rejected by the broker ({reason}; client certificate?)"
         return f"TLS failure: {reason}"
     if isinstance(exc, TimeoutError):
         return f"timed out connecting to {address} (firewall, or the wrong address?)"

@@ -128,6 +128,13 @@ class FontBook:
             )
         return found
 
+    def size_for_cap(self, cap: int, bold: bool = True) -> int:
+        """The smallest font size whose capitals are at least ``cap`` pixels tall."""
+        size = max(_MIN_SIZE, int(cap))
+        while self.cap_height(size, bold) < cap and size < 4 * cap + 8:
+            size += 1
+        return size
+
     def measure(self, content: str, size: int, bold: bool = True) -> tuple[int, int]:
         """Width and height of ``content`` at ``size``."""
         width, height = self.font(size, bold).size(content)

@@ -24,6 +24,7 @@ from wallboard.display.draw.fonts import FontBook
 from wallboard.display.draw.widgets import Frame, Widget, build_widget
 from wallboard.display.draw.widgets.chrome import OfflineBanner, StatusStrip
 from wallboard.display.logic.layout import Box, ScreenLayout, cell_box, screen_layout
+from wallboard.display.logic.legibility import min_cap_px
 from wallboard.display.logic.pages import PageRotation, board_pages
 from wallboard.display.logic.theme import THEMES
 
@@ -112,6 +113,7 @@ class BoardPainter:
             offline=offline,
             phase=view.now if phase is None else phase,
             scale=height / 1080,
+            min_cap=min_cap_px(height),
         )
         result = PaintResult(page=index)
         self.page_shown, self.last_frame = index, frame

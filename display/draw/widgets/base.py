@@ -9,7 +9,7 @@ redraws it only when that changes.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -37,6 +37,7 @@ class Frame:
     offline: bool  # the broker link is not up: nothing may look live
     phase: float  # seconds on a steady clock, for motion (the ticker)
     scale: float  # screen height / 1080
+    min_cap: int = 0  # the smallest legible cap height on this screen, in pixels (display.logic.legibility)
     drawn: list[Box] = field(default_factory=list)  # boxes of text drawn, for overflow checks
     texts: list[str] = field(default_factory=list)  # the strings drawn, for tests and checks
     sizes: list[int] = field(default_factory=list)  # the font size each string was drawn at (cap heights)
@@ -98,6 +99,8 @@ def stale_note(frame: Frame, settings: WidgetSettings) -> str:
     data = widget_age(frame.view, settings)
     if data.age is None or not (data.stale or frame.offline):
         return ""
+    if frame.offline and data.age < 60:
+        return "OFFLINE"  # "0s old" would read as live
     return f"{'OFFLINE' if frame.offline else 'STALE'} \u00b7 {format_age(data.age)}"
 
 
@@ -148,6 +151,19 @@ def draw_text(
     frame.texts.append(text)
     frame.sizes.append(size)
     return placed
+
+
+def legible_line(frame: Frame) -> int:
+    """The height of a line of text whose capitals are just legible from 10 m on this screen."""
+    return frame.fonts.measure("Hg", frame.fonts.size_for_cap(frame.min_cap))[1]
+
+
+def legible_choice(frame: Frame, candidates: Sequence[str], width: int, height: int, bold: bool = True) -> str:
+    """The first of ``candidates`` (longest first) that fits ``width`` x ``height`` at a legible size, else the last."""
+    for text in candidates:
+        if frame.fonts.cap_height(frame.fonts.fit(text, width, height, bold)) >= frame.min_cap:
+            return text
+    return candidates[-1]
 
 
 def fill(surface: pygame.Surface, box: Box, colour: Colour, radius: int = 0) -> None:

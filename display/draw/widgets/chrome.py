@@ -14,7 +14,7 @@ import pygame
 
 from wallboard.device.config.display import WidgetSettings
 from wallboard.device.core.state import LinkStatus
-from wallboard.display.draw.widgets.base import Frame, draw_text, fill, shrink
+from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_line, shrink
 from wallboard.display.logic.formatting import format_since
 from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness
 from wallboard.display.logic.layout import Box
@@ -27,13 +27,13 @@ def liveness_text(freshness: Freshness, age: float | None) -> str:
         case Liveness.LIVE:
             return f"\u25cf LIVE \u00b7 {since}"
         case Liveness.PARTLY_STALE:
-            return f"\u25d0 {freshness.stale} OF {freshness.total} STALE \u00b7 {since}"
+            return f"\u25d0 {freshness.stale} OF {freshness.total} STALE"
         case Liveness.ALL_STALE:
             return f"\u25cb ALL STALE \u00b7 {since}"
         case Liveness.NO_DATA:
             return "\u25cb NO DATA YET"
         case Liveness.CONNECTING:
-            return f"\u25cb CONNECTING \u00b7 {since}"
+            return "\u25cb CONNECTING"
     return f"\u25cb OFFLINE \u00b7 {since}"
 
 
@@ -51,7 +51,7 @@ class StatusStrip:
     def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, Liveness]:
         freshness = board_freshness(frame.view, self.widgets)
         connection = liveness_text(freshness, frame.view.state.data_age(frame.view.wall_now))
-        left = self.board_name + (f"  \u00b7  {page_label}" if page_label else "")
+        left = self.board_name + (f" \u00b7 {page_label}" if page_label else "")
         return left, frame.local.strftime("%H:%M"), connection, freshness.liveness
 
     def key(self, frame: Frame, box: Box, page_label: str) -> Hashable:
@@ -65,12 +65,12 @@ class StatusStrip:
         x += h // 2
         w -= h
         cap = round(h * 0.95)
-        draw_text(surface, frame, left, (x, y, w * 4 // 10, h), theme.strip_text, align="left", max_size=cap)
-        draw_text(surface, frame, clock, (x + w * 43 // 100, y, w * 14 // 100, h), theme.strip_text, max_size=cap)
+        draw_text(surface, frame, left, (x, y, w * 45 // 100, h), theme.strip_text, align="left", max_size=cap)
+        draw_text(surface, frame, clock, (x + w * 46 // 100, y, w * 10 // 100, h), theme.strip_text, max_size=cap)
         colour = {Liveness.LIVE: theme.live, Liveness.PARTLY_STALE: theme.partly_stale}.get(liveness, theme.banner_text)
         if liveness not in (Liveness.LIVE, Liveness.PARTLY_STALE):
-            fill(surface, (x + w * 6 // 10, box[1], w * 4 // 10 + h // 2, box[3]), theme.banner)
-        draw_text(surface, frame, connection, (x + w * 6 // 10, y, w * 4 // 10, h), colour, align="right",
+            fill(surface, (x + w * 57 // 100, box[1], w * 43 // 100 + h // 2, box[3]), theme.banner)
+        draw_text(surface, frame, connection, (x + w * 57 // 100, y, w * 43 // 100, h), colour, align="right",
                   max_size=cap)  # fmt: skip
 
 
@@ -94,7 +94,8 @@ class OfflineBanner:
         if link.detail and link.detail != "disconnected":
             # The cause in IT's words (refused, host not found, TLS, not authorised, timed out); the headline
             # already says since when, so the line is all cause and stays as large as it can.
-            return headline, f"Broker: {link.detail}"
+            # The hint in brackets stays in the log and the status: the screen keeps the cause at a legible size.
+            return headline, f"Broker: {link.detail.split(' (')[0]}"
         return headline, f"Numbers are NOT live \u00b7 no connection to the broker since {since}"
 
     def key(self, frame: Frame, box: Box) -> Hashable:
@@ -118,5 +119,6 @@ class OfflineBanner:
                 pygame.draw.polygon(surface, theme.banner_text, points)
         inner = shrink((x, y + stripe, w, h - 2 * stripe), max(2, h // 16))
         ix, iy, iw, ih = inner
-        draw_text(surface, frame, headline, (ix, iy, iw, ih * 64 // 100), theme.banner_text)
-        draw_text(surface, frame, detail, (ix, iy + ih * 66 // 100, iw, ih * 34 // 100), theme.banner_text)
+        detail_h = max(ih * 43 // 100, legible_line(frame))
+        draw_text(surface, frame, headline, (ix, iy, iw, ih - detail_h - ih // 50), theme.banner_text)
+        draw_text(surface, frame, detail, (ix, iy + ih - detail_h, iw, detail_h), theme.banner_text)

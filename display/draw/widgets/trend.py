@@ -64,8 +64,7 @@ class TrendLine:
         head_h = round(h * 0.22)
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
-        note = stale_note(frame, self.settings)
-        title = f"{metric_label(frame, self.settings)} \u00b7 {note or span}"
+        title = f"{metric_label(frame, self.settings)} \u00b7 {span}"
         draw_text(surface, frame, title, (x, y, w * 2 // 3, head_h), theme.panel_text, align="left")
         value_colour = _LINE[tile_state] if tile_state is not TileState.NEUTRAL else theme.panel_text
         draw_text(surface, frame, shown, (x + w * 2 // 3, y, w // 3, head_h), value_colour, align="right")
@@ -73,7 +72,7 @@ class TrendLine:
         since = frame.view.wall_now - float(self.settings.window)
         points = [(t, v) for t, v in frame.view.state.history(self.metric) if t >= since]
         if len(points) < 2:
-            draw_text(surface, frame, "collecting history\u2026", chart, theme.muted, max_size=max(10, chart[3] // 5))
+            draw_text(surface, frame, "collecting history\u2026", chart, theme.muted, max_size=max(10, chart[3] // 4))
             return
         low = min(v for _, v in points)
         high = max(v for _, v in points)
@@ -87,3 +86,9 @@ class TrendLine:
         ]  # fmt: skip
         width = max(3, round(6 * frame.scale))
         pygame.draw.lines(surface, _LINE[tile_state], False, line, width)
+        note = stale_note(frame, self.settings)
+        if note:
+            # Over the greyed line, as large as a tile's marker: the history stopped this long ago.
+            band = (cx, cy + ch // 3, cw, ch // 3)
+            fill(surface, shrink(band, -max(2, ch // 40)), frame.theme.tile(TileState.STALE).background)
+            draw_text(surface, frame, note, band, frame.theme.tile(TileState.STALE).text)
