@@ -86,7 +86,7 @@ class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, k
     fullscreen: bool = True
     fps: int = 24  # frame rate while something moves (the ticker); a still board draws about once a second
     page_interval: Duration = Duration(15)
-    pin_critical: bool = True  # do not rotate away from a page showing a critical widget
+    pin_critical: bool = True  # a page showing a critical widget stays 3 intervals; the others still get theirs
     theme: Literal["dark", "light"] = "dark"
     font: str = ""  # a .ttf file; default DejaVu Sans Bold, else pygame's own font
     status_strip: bool = True
