@@ -14,7 +14,7 @@ import pygame
 
 from wallboard.device.config.display import WidgetSettings
 from wallboard.device.core.state import LinkStatus
-from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_line, shrink
+from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_choice, legible_line, shrink
 from wallboard.display.logic.formatting import format_since
 from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness
 from wallboard.display.logic.layout import Box
@@ -65,6 +65,7 @@ class StatusStrip:
         x += h // 2
         w -= h
         cap = round(h * 0.95)
+        left = legible_choice(frame, [left, left.split(" (")[0], self.board_name], w * 45 // 100, h)
         draw_text(surface, frame, left, (x, y, w * 45 // 100, h), theme.strip_text, align="left", max_size=cap)
         draw_text(surface, frame, clock, (x + w * 46 // 100, y, w * 10 // 100, h), theme.strip_text, max_size=cap)
         colour = {Liveness.LIVE: theme.live, Liveness.PARTLY_STALE: theme.partly_stale}.get(liveness, theme.banner_text)

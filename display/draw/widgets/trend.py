@@ -17,6 +17,8 @@ from wallboard.display.draw.widgets.base import (
     corner,
     draw_text,
     fill,
+    legible_choice,
+    legible_line,
     metric_label,
     metric_state,
     shrink,
@@ -61,14 +63,25 @@ class TrendLine:
         tile_state = metric_state(frame, self.metric)
         held = frame.view.state.value(self.metric)
         shown = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
-        head_h = round(h * 0.22)
+        head_h = max(round(h * 0.22), legible_line(frame))
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
-        title = f"{metric_label(frame, self.settings)} \u00b7 {span}"
-        draw_text(surface, frame, title, (x, y, w * 2 // 3, head_h), theme.panel_text, align="left")
+        label = metric_label(frame, self.settings)
         value_colour = _LINE[tile_state] if tile_state is not TileState.NEUTRAL else theme.panel_text
-        draw_text(surface, frame, shown, (x + w * 2 // 3, y, w // 3, head_h), value_colour, align="right")
-        chart = (x, y + head_h + h // 20, w, h - head_h - h // 20)
+        # Title and value on one line where both are legible from 10 m; in a narrow cell, on two.
+        value_w = min(w // 2, frame.fonts.measure(shown, frame.fonts.fit(shown, w, head_h))[0] + 8)
+        title_w = w - value_w - w // 30
+        title = legible_choice(frame, [f"{label} \u00b7 {span}", label], title_w, head_h)
+        if frame.fonts.cap_height(frame.fonts.fit(title, title_w, head_h)) >= frame.min_cap:
+            draw_text(surface, frame, title, (x, y, title_w, head_h), theme.panel_text, align="left")
+            draw_text(surface, frame, shown, (x + w - value_w, y, value_w, head_h), value_colour, align="right")
+            top = y + head_h
+        else:
+            title = legible_choice(frame, [f"{label} \u00b7 {span}", label], w, head_h)
+            draw_text(surface, frame, title, (x, y, w, head_h), theme.panel_text, align="left")
+            draw_text(surface, frame, shown, (x, y + head_h, w, head_h), value_colour, align="right")
+            top = y + 2 * head_h
+        chart = (x, top + h // 20, w, max(4, y + h - top - h // 20))
         since = frame.view.wall_now - float(self.settings.window)
         points = [(t, v) for t, v in frame.view.state.history(self.metric) if t >= since]
         if len(points) < 2:
