@@ -16,8 +16,10 @@ from tests.display_helpers import config_from, paint, view_of
 from tests.helpers import WriteConfig, step_until
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.view import BoardView
 from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
 from wallboard.device.loop.board import Board
+from wallboard.device.ops.health import HealthPublisher
 from wallboard.display.logic.legibility import min_cap_px
 
 
@@ -30,7 +32,9 @@ def _board_with(tmp_path: Path, write_config: WriteConfig, port: int, mqtt_extra
 
 
 def _cause_of(board: Board, expected: str, caplog: pytest.LogCaptureFixture) -> str:
-    """Start ``board``, wait until its link is down with ``expected`` in the cause; return the cause."""
+    """Start ``board``, wait until its link is down with ``expected`` in the cause; check the log and status."""
+    views: list[BoardView] = []
+    board.outputs.append(_Capture(views))
     board.start()
     try:
         step_until(
@@ -40,10 +44,28 @@ def _cause_of(board: Board, expected: str, caplog: pytest.LogCaptureFixture) -> 
             what=f"link down with {expected!r}",
         )
         cause = board.state.link.detail
+        board.step()
+        status = HealthPublisher(board.source, board.topics, []).document(views[-1])
+        assert status["connection"]["detail"] == cause  # type: ignore[index]
+        assert status["connection"]["last_failure"]["cause"] == cause  # type: ignore[index]
         assert any(expected in record.getMessage() for record in caplog.records), "the cause is logged"
         return cause
     finally:
         board.close()
+
+
+class _Capture:
+    """An output that keeps the views it is given."""
+
+    def __init__(self, views: list[BoardView]) -> None:
+        self.views = views
+
+    def render(self, view: BoardView) -> float:
+        self.views.append(view)
+        return 1.0
+
+    def close(self) -> None:
+        return None
 
 
 @pytest.fixture
@@ -82,7 +104,7 @@ def test_wrong_password_is_not_authorised_and_never_protocol_error(
         extra = f'username = "board-b1"\npassword_file = "{secret}"\n'
         board = _board_with(tmp_path, write_config, broker.auth_port or 0, extra)
         cause = _cause_of(board, "not authorised", caplog_warn)
-        assert cause.startswith("not authorised: wrong user name or password")
+        assert cause.startswith("not authorised: user or password refused")
         assert not any("Protocol error" in record.getMessage() for record in caplog_warn.records)
     finally:
         broker.stop()
@@ -155,6 +177,7 @@ def test_refusal_codes_map_to_causes() -> None:
         "host not found: broker.example (check mqtt.host and DNS)",
         "TLS failure: certificate not trusted (unable to get local issuer certificate; wrong mqtt.tls.ca_file?)",
         "not authorised: bad user name or password (mqtt.username, mqtt.password_file)",
+        refusal_cause(0x87, "Not authorized"),
         "timed out connecting to 10.0.0.5:8883 (firewall, or the wrong address?)",
     ],
 )

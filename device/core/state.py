@@ -102,6 +102,7 @@ class BoardState:
         if change.status is self.link.status:
             if change.detail and change.detail != self.link.detail:
                 self.link = LinkChange(change.status, self.link.at, change.detail)
+                self.link_log.append(change)
                 self.version += 1
             return
         self.link = change

@@ -4,6 +4,9 @@ Turns the exception paho's connect raised (a socket or TLS error) or the
 broker's CONNACK reason code into one short cause, such as
 ``connection refused by 10.0.0.5:1883 (nothing listening on that port?)``. It
 names the broker's address and the likely fix; it never includes a password.
+The part before `` (`` is what the offline banner shows, so it stays short
+enough to read from across the floor; the hint in brackets goes to the log and
+the status.
 Pure: no paho, no sockets.
 """
 
@@ -20,8 +23,8 @@ _REFUSALS: dict[int, str] = {
     0x85: "refused: client id not accepted (mqtt.client_id)",
     0x86: "not authorised: bad user name or password (mqtt.username, mqtt.password_file)",
     # mosquitto answers a wrong password with 0x87, not 0x86: the cause names both possibilities.
-    0x87: "not authorised: wrong user name or password, or this user is not allowed (mqtt.username, "
-    "mqtt.password_file)",
+    0x87: "not authorised: user or password refused (a wrong password, or a user the broker does not allow; "
+    "mqtt.username, mqtt.password_file)",
     0x88: "refused: the broker is unavailable",
     0x89: "refused: the broker is busy",
     0x8A: "refused: this client is banned by the broker",
