@@ -127,8 +127,8 @@ def test_stale_trend_is_grey_and_says_its_age_over_the_line(floor1: BoardConfig)
     assert count_colour(surface, trend.cell, (102, 222, 102)) == 0
 
 
-def test_widget_stale_after_must_be_positive_and_is_refused_on_a_clock(tmp_path: Path) -> None:
-    """`stale_after = "0s"` on a leaderboard and any stale_after on a clock are config errors naming the key."""
+def test_widget_stale_after_must_be_positive(tmp_path: Path) -> None:
+    """`stale_after = "0s"` on a leaderboard is a config error naming the key; "1m" on a clock is fine."""
     from tests.conftest import board_toml
     from wallboard.device.config.loader import load_config
     from wallboard.device.errors import ConfigError
@@ -144,4 +144,35 @@ widget = [{ type = "leaderboard", stale_after = "0s", at = [1, 1] },
         load_config(path)
     text = "\n".join(caught.value.problems)
     assert "display.page[1].widget[1].stale_after: expected more than 0s" in text
-    assert 'display.page[1].widget[2].stale_after: not used by a "clock" widget' in text
+    assert "widget[2]" not in text
+
+
+def test_clock_greys_once_the_system_clock_has_been_unsynchronised_for_its_stale_after(floor1: BoardConfig) -> None:
+    """Kernel says unsynchronised for 3 h (no NTP since boot): the clock is grey and says "NOT SYNCED · 3h"."""
+    sample = {**_fresh_sample(), "clock_unsynced_s": 3 * 3600}
+    surface, painter = paint(floor1, view_of(floor1, sample), SIZE, page=1)
+    clock = next(p for p in painter.placed.values() if p.kind == "clock")
+    assert clock.words[1] in ("CLOCK NOT SYNCED \u00b7 3h", "NOT SYNCED \u00b7 3h")
+    assert count_colour(surface, clock.cell, STALE.background) > 1000
+    _, fresh = paint(floor1, view_of(floor1, {**_fresh_sample(), "clock_unsynced_s": 60}), SIZE, page=1)
+    clock = next(p for p in fresh.placed.values() if p.kind == "clock")
+    assert "SYNCED" not in clock.words[1]  # a minute after boot: NTP may still answer (stale_after 10m)
+
+
+def test_clock_watch_asks_the_kernel_at_most_once_a_minute_and_remembers_since_when() -> None:
+    """A fake kernel answer: unsynchronised at t=0 (since then), still so at 30 s (not asked), synchronised later."""
+    from wallboard.device.edge.timesync import ClockWatch, kernel_clock_synchronised
+
+    answers = [False, False, True]
+    asked: list[bool] = []
+
+    def ask() -> bool:
+        asked.append(answers[len(asked)])
+        return asked[-1]
+
+    watch = ClockWatch(ask, interval=60.0)
+    assert watch.check(1000.0, 0.0) and watch.unsynchronised_since == 1000.0
+    assert not watch.check(1030.0, 30.0) and len(asked) == 1
+    assert not watch.check(1060.0, 60.0) and watch.unsynchronised_since == 1000.0
+    assert watch.check(1120.0, 120.0) and watch.synchronised is True and watch.unsynchronised_since is None
+    assert kernel_clock_synchronised() in (True, False)  # Linux answers through adjtimex(2)

@@ -40,7 +40,8 @@ class WidgetSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw
     stat: str = "handled"  # leaderboard: the figure to rank by
     window: Duration = Duration(3600)  # trend: how far back the line goes
     # Older data than this is greyed with its age. Default: the metric's stale_after (kpi, trend, agents),
-    # default_stale_after (leaderboard), never (ticker: announcements expire; clock: the system clock).
+    # default_stale_after (leaderboard), never (ticker: announcements expire); clock: how long the system
+    # clock may be unsynchronised (no NTP) before it is greyed, default 10m.
     stale_after: Duration | None = None
 
 
@@ -229,8 +230,6 @@ def _widget_problems(
         found.append(([*path, "rows"], f"expected 1 to 20, got {widget.rows}"))
     if widget.stale_after is not None and widget.stale_after <= 0:
         found.append(([*path, "stale_after"], "expected more than 0s"))
-    if widget.type == "clock" and widget.stale_after is not None:
-        found.append(([*path, "stale_after"], 'not used by a "clock" widget (it shows the system clock)'))
     if widget.type == "trend" and widget.window < 60:
         found.append(([*path, "window"], "expected at least 1m"))
     return found

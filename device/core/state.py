@@ -69,6 +69,9 @@ class BoardState:
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
         self.newest_received_at: float | None = None
+        # The system clock as the kernel sees it: synchronised (True), not (False, since when), or unknown (None).
+        self.clock_synchronised: bool | None = None
+        self.clock_unsynchronised_since: float | None = None
         self.version = 0  # bumped on every change an output might draw
         self._changed: set[str] = set()
 
@@ -108,6 +111,12 @@ class BoardState:
         self.link = change
         self.link_log.append(change)
         self.version += 1
+
+    def set_clock_sync(self, synchronised: bool | None, unsynchronised_since: float | None) -> None:
+        """Record whether the system clock is synchronised (the clock widget greys while it is not)."""
+        if (synchronised, unsynchronised_since) != (self.clock_synchronised, self.clock_unsynchronised_since):
+            self.clock_synchronised, self.clock_unsynchronised_since = synchronised, unsynchronised_since
+            self.version += 1
 
     def use_config(self, config: BoardConfig) -> None:
         """Judge staleness by ``config`` from now on (a remote config was applied); values are kept."""

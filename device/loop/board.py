@@ -33,6 +33,7 @@ from wallboard.device.edge.handoff import CoalescingQueue
 from wallboard.device.edge.ingest import Ingest
 from wallboard.device.edge.mqtt_source import mqtt_source_for
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
+from wallboard.device.edge.timesync import ClockWatch
 from wallboard.device.ops.status import presence_payload
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Board:
         self.cache = cache if cache is not None else open_cache(config.cache)
         self.source = source if source is not None else mqtt_source_for(loaded, clock=wall_clock)
         self._links: deque[LinkChange] = deque(maxlen=256)
+        self.clock_watch = ClockWatch()  # is the system clock synchronised? (the clock widget says if not)
         self.started_at = wall_clock()
         self.assessment = Assessment()
         # The last remote config's outcome (for the status), and screenshot requests for the next pass.
@@ -134,6 +136,8 @@ class Board:
         wall_now, now = self._wall_clock(), self._clock()
         while self._links:
             self.state.set_link(self._links.popleft())
+        if self.clock_watch.check(wall_now, now):
+            self.state.set_clock_sync(self.clock_watch.synchronised, self.clock_watch.unsynchronised_since)
         updates = self.handoff.drain()
         self.state.apply_all(u for u in updates if not isinstance(u, (RemoteConfig, ScreenshotRequest)))
         for update in updates:

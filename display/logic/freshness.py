@@ -4,10 +4,12 @@ Every widget fed by data has an age: a KPI tile or trend line its metric's, the
 agent-states bar its oldest count's, the leaderboard its rows', the ticker its
 newest announcement's. A widget's ``stale_after`` overrides the default: the
 metric's own ``stale_after`` for metric widgets, ``default_stale_after`` for the
-leaderboard, and none for the ticker (announcements carry their own expiry) and
-the clock (the system clock, kept by NTP). The board's freshness counts every
-data source shown on any page, so the status strip can say "3 of 12 stale"
-rather than "LIVE". Reads a board view; changes nothing.
+leaderboard, and none for the ticker (announcements carry their own expiry).
+The clock's source is the system clock: it goes stale once the kernel has said
+for 10 minutes that it is not synchronised (no NTP). The board's freshness
+counts every data source shown on any page (the clock aside), so the status
+strip can say "3 of 12 stale" rather than "LIVE". Reads a board view; changes
+nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from wallboard.device.core.view import BoardView
 AGENT_FIELDS = ("agents_available", "agents_on_call", "agents_wrap", "agents_away")
 LEADERBOARD = "leaderboard"  # source names for the widgets not fed by one metric
 TICKER = "ticker"
+CLOCK = "clock"  # the system clock: its "age" is how long it has been unsynchronised
+CLOCK_STALE_AFTER = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ NO_DATA = DataAge(None, False, None)
 
 
 def widget_sources(settings: WidgetSettings) -> tuple[str, ...]:
-    """The data a widget shows: metric keys, or LEADERBOARD / TICKER; none for the clock."""
+    """The data a widget shows: metric keys, or LEADERBOARD / TICKER / CLOCK."""
     if settings.type in ("kpi", "trend") and settings.metric is not None:
         return (settings.metric,)
     if settings.type == "agents" and settings.queue is not None:
@@ -47,6 +51,8 @@ def widget_sources(settings: WidgetSettings) -> tuple[str, ...]:
         return (LEADERBOARD,)
     if settings.type == "ticker":
         return (TICKER,)
+    if settings.type == "clock":
+        return (CLOCK,)
     return ()
 
 
@@ -60,6 +66,13 @@ def source_age(view: BoardView, source: str, stale_after: float | None = None) -
         limit = float(view.config.default_stale_after) if stale_after is None else stale_after
         age = max(0.0, now - board.measured_at)
         return DataAge(age, age > limit, limit)
+    if source == CLOCK:
+        if state.clock_synchronised is None:
+            return NO_DATA  # cannot tell: never claimed either way
+        limit = CLOCK_STALE_AFTER if stale_after is None else stale_after
+        since = state.clock_unsynchronised_since
+        unsynced = 0.0 if state.clock_synchronised or since is None else max(0.0, now - since)
+        return DataAge(unsynced, unsynced > limit, limit)
     if source == TICKER:
         said = [a.received_at for a in state.announcements(now)]
         if not said:
@@ -109,6 +122,8 @@ def board_freshness(view: BoardView, widgets: Iterable[WidgetSettings]) -> Fresh
     limits: dict[str, float | None] = {}
     for settings in widgets:
         for source in widget_sources(settings):
+            if source == CLOCK:
+                continue  # the system clock is not data on screen; the clock widget says its own state
             limit = None if settings.stale_after is None else float(settings.stale_after)
             # The strictest limit any widget applies to a source decides.
             held = limits.get(source)

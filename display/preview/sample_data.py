@@ -12,7 +12,8 @@ The format (see config/sample-data.json)::
      "agents_age_s": 0,                  # how long ago the leaderboard rows were measured
      "announcements": ["Fire drill at 14:00"],
      "announcements_age_s": 0,           # how long ago the ticker texts arrived
-     "held_for_s": 12}                   # optional: how long the values have been as they are
+     "held_for_s": 12,                   # optional: how long the values have been as they are
+     "clock_unsynced_s": 3600}           # optional: the system clock has not been synchronised for this long
 
 Rules are applied as if every value had been held past its hold time, so an
 alarm sample shows its alarm; with ``held_for_s`` a hold longer than that is
@@ -69,6 +70,8 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
     said_at = now - float(sample.get("announcements_age_s", 0.0))
     for index, text in enumerate(sample.get("announcements", [])):
         state.apply(Announcement(str(index), str(text), None, said_at))
+    if "clock_unsynced_s" in sample:
+        state.set_clock_sync(False, now - float(sample["clock_unsynced_s"]))
     link = str(sample.get("link", "up"))
     status = {"up": LinkStatus.UP, "down": LinkStatus.DOWN, "connecting": LinkStatus.CONNECTING}[link]
     state.set_link(LinkChange(status, now - float(sample.get("down_for_s", 0.0)), str(sample.get("link_detail", ""))))
