@@ -12,7 +12,7 @@ import pytest
 
 from tests.broker import Mosquitto, free_port, make_tls_files
 from tests.conftest import board_toml
-from tests.display_helpers import config_from, paint, view_of
+from tests.display_helpers import config_from, count_colour, paint, view_of
 from tests.helpers import WriteConfig, step_until
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
@@ -21,6 +21,7 @@ from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_
 from wallboard.device.loop.board import Board
 from wallboard.device.ops.health import HealthPublisher
 from wallboard.display.logic.legibility import min_cap_px
+from wallboard.display.logic.theme import DARK
 
 
 def _board_with(tmp_path: Path, write_config: WriteConfig, port: int, mqtt_extra: str = "", host: str = "") -> Board:
@@ -187,8 +188,9 @@ def test_each_cause_is_on_the_offline_banner(cause: str) -> None:
     view = view_of(
         config, {"link": "down", "down_for_s": 300, "link_detail": cause, "metrics": {"sales.calls_waiting": 4}}
     )
-    _, painter = paint(config, view, (1920, 1080))
+    surface, painter = paint(config, view, (1920, 1080))
     banner = painter.chrome["banner"]
+    assert count_colour(surface, banner.cell, DARK.banner) > 20_000  # the purple banner, by pixel
     line = banner.words.index(f"Broker: {cause.split(' (')[0]}")
     assert painter.fonts.cap_height(banner.sizes[line]) >= min_cap_px(1080)
     for x, y, w, h in banner.text:

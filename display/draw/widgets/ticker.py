@@ -49,16 +49,25 @@ class Ticker:
         self._strip_top = 0  # the strip's first row within the text's line
         self._view: object = None  # the view and state version ``_joined`` was last checked against
         self._version = -1
+        self._note_key: tuple[int, int, bool] | None = None
+        self._note_text = ""
 
     def _text(self, frame: Frame) -> str:
         """The announcements as scrolled, led by "STALE · 9h old" while they are not live."""
         joined = self._announced(frame)
-        note = stale_note(frame, self.settings) if joined else ""
+        note = self._stale_note(frame) if joined else ""
         return f"{note}{_SEPARATOR}{joined}" if note else joined
+
+    def _stale_note(self, frame: Frame) -> str:
+        """``stale_note`` worked out once per state version and whole second, not on each of 24 frames."""
+        key = (frame.view.state.version, int(frame.view.wall_now), frame.offline)
+        if key != self._note_key:
+            self._note_key, self._note_text = key, stale_note(frame, self.settings)
+        return self._note_text
 
     def _colours(self, frame: Frame) -> tuple[Colour, Colour]:
         """(background, text): the ticker's own, or the stale grey while its text is not live."""
-        if self._announced(frame) and stale_note(frame, self.settings):
+        if self._announced(frame) and self._stale_note(frame):
             style = frame.theme.tile(TileState.STALE)
             return style.background, style.text
         return frame.theme.ticker, frame.theme.ticker_text
