@@ -7,6 +7,7 @@ pygame or hardware libraries import them only when chosen.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -71,11 +72,11 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     try:
         size = parse_size(args.size) or (1920, 1080)
-        out = render_preview(loaded.config, args.data, args.out, size, page=args.page)
+        out = render_preview(loaded.config, args.data, args.out, size, page=args.page, explain=args.explain)
     except ValueError as exc:
         log.error("%s", exc)
         return 2
-    print(f"wrote {out} ({size[0]}x{size[1]}, page {args.page})")
+    print(f"wrote {out} ({size[0]}x{size[1]}, page {args.page})" + (f" and {args.explain}" if args.explain else ""))
     return 0
 
 
@@ -112,7 +113,7 @@ def _cmd_sound(args: argparse.Namespace) -> int:
 def _cmd_fleet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wallboard.device.tools.fleet import fetch_screenshot, watch
+    from wallboard.device.tools.fleet import describe_twin, fetch_screenshot, watch
     from wallboard.device.tools.mqtt_client import ToolClient
 
     host, _, port = args.broker.rpartition(":")
@@ -138,6 +139,11 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
                 log.error("%s", error)
                 return 1
             print(f"wrote {args.out}")
+            twin_path = Path(args.out).with_suffix(".json")
+            if twin_path.exists():
+                print(f"wrote {twin_path}: what the screen says")
+                for line in describe_twin(json.loads(twin_path.read_text(encoding="utf-8"))):
+                    print(f"  {line}")
             return 0
         return watch(
             client,
@@ -174,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--out", required=True, help="the PNG to write")
     preview.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
     preview.add_argument("--page", type=int, default=1, help="which page, from 1 (default 1)")
+    preview.add_argument("--explain", default=None, metavar="FILE",
+                         help="also write the screen's text twin (JSON: what each widget says) to FILE")  # fmt: skip
     preview.set_defaults(handler=_cmd_preview)
 
     simulate = commands.add_parser("simulate", help="publish a simulated contact centre to a broker")

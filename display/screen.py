@@ -30,6 +30,7 @@ import pygame
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.view import SCREEN_OFFSCREEN, SCREEN_OK, BoardView, ScreenReport
 from wallboard.display.draw.painter import BoardPainter, board_zone
+from wallboard.display.draw.twin import screen_twin
 from wallboard.display.logic.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ class DisplayOutput:
         self._offset: tuple[int, int] | None = None
         self._target: pygame.Surface | None = None
         self._mode: ScreenMode | None = None
+        self._last_view: BoardView | None = None  # what the last paint drew, for the text twin
+        self._painted_size = self.size
         self._second: int | None = None  # the whole second the schedule and burn-in shift were worked out for
         self._wanted: tuple[ScreenMode, tuple[int, int]] = (ScreenMode.ON, (0, 0))
         self._dim: pygame.Surface | None = None
@@ -221,6 +224,7 @@ class DisplayOutput:
             self._target = self.screen.subsurface(area)
         target = self._target
         result = self.painter.paint(view, target)
+        self._last_view, self._painted_size = view, target.get_size()
         if result.dirty:
             origin = target.get_abs_offset()
             rects = [rect.move(origin) for rect in result.dirty]
@@ -266,6 +270,14 @@ class DisplayOutput:
                 signal.raise_signal(signal.SIGTERM)
             elif event.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):
                 self._force_redraw()
+
+    def explain(self) -> dict[str, object] | None:
+        """The text twin of the frame on screen now (what each widget says); None before the first frame."""
+        if self._last_view is None:
+            return None
+        twin = screen_twin(self.painter, self._last_view, self._painted_size)
+        twin["screen"] = (self._mode or ScreenMode.ON).value  # "blank": the twin is of the last frame shown
+        return twin
 
     def snapshot_png(self, max_width: int = 960, max_bytes: int = 256_000) -> bytes:
         """The current frame as a PNG, scaled to at most ``max_width`` wide and ``max_bytes`` long."""

@@ -78,10 +78,21 @@ def test_pages_rotate_on_the_interval() -> None:
     assert rotation.current(30.0, calm) == 0
 
 
-def test_page_with_a_critical_widget_is_pinned() -> None:
-    """A page showing a critical metric stays up past its interval; it turns once the alarm clears."""
+def test_page_with_a_critical_widget_is_shown_longer_but_not_always() -> None:
+    """A critical page stays up 3 intervals, the other page still gets its interval, then the alarm comes back."""
+    rotation = PageRotation(_pages(), 15.0, pin_critical=True)
+    alarm = Assessment({"sales.service_level_pct": Severity.CRITICAL}, Severity.CRITICAL)
+    shown = [rotation.current(float(t), alarm) for t in range(0, 121, 5)]
+    assert shown[:9] == [0] * 9  # 0 to 40 s: the alarm page
+    assert shown[9:12] == [1, 1, 1]  # 45 to 55 s: the other page, one interval
+    assert shown[12:21] == [0] * 9  # 60 to 100 s: the alarm again
+    assert shown.count(0) / len(shown) >= 0.7
+
+
+def test_a_page_turns_at_its_interval_once_the_alarm_clears() -> None:
+    """The alarm page clears at 20 s: it turns at once, as a calm page would."""
     rotation = PageRotation(_pages(), 15.0, pin_critical=True)
     alarm = Assessment({"sales.service_level_pct": Severity.CRITICAL}, Severity.CRITICAL)
     rotation.current(0.0, alarm)
-    assert rotation.current(60.0, alarm) == 0
-    assert rotation.current(61.0, Assessment({"sales.service_level_pct": Severity.WARN})) == 1
+    assert rotation.current(20.0, alarm) == 0
+    assert rotation.current(21.0, Assessment({"sales.service_level_pct": Severity.WARN})) == 1

@@ -39,6 +39,10 @@ class WidgetSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw
     rows: int = 5  # leaderboard: how many agents
     stat: str = "handled"  # leaderboard: the figure to rank by
     window: Duration = Duration(3600)  # trend: how far back the line goes
+    # Older data than this is greyed with its age. Default: the metric's stale_after (kpi, trend, agents),
+    # default_stale_after (leaderboard), never (ticker: announcements expire); clock: how long the system
+    # clock may be unsynchronised (no NTP) before it is greyed, default 10m.
+    stale_after: Duration | None = None
 
 
 class PageSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -87,7 +91,7 @@ class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, k
     fullscreen: bool = True
     fps: int = 24  # frame rate while something moves (the ticker); a still board draws about once a second
     page_interval: Duration = Duration(15)
-    pin_critical: bool = True  # do not rotate away from a page showing a critical widget
+    pin_critical: bool = True  # a page showing a critical widget stays 3 intervals; the others still get theirs
     theme: Literal["dark", "light"] = "dark"
     font: str = ""  # a .ttf file; default DejaVu Sans Bold, else pygame's own font
     status_strip: bool = True
@@ -228,6 +232,8 @@ def _widget_problems(
             found.append(([*path, "queue"], f'expected letters, digits, "_" or "-", got "{widget.queue}"'))
     if widget.type == "leaderboard" and not 1 <= widget.rows <= 20:
         found.append(([*path, "rows"], f"expected 1 to 20, got {widget.rows}"))
+    if widget.stale_after is not None and widget.stale_after <= 0:
+        found.append(([*path, "stale_after"], "expected more than 0s"))
     if widget.type == "trend" and widget.window < 60:
         found.append(([*path, "window"], "expected at least 1m"))
     return found

@@ -72,6 +72,14 @@ class RuleTracker:
                 break
         return self.level
 
+    def pending(self, now: float) -> Pending | None:
+        """The worst level above the one reached whose trip condition holds but whose hold has not run out."""
+        for level in reversed(_LEVELS):
+            since = self._beyond_since[level]
+            if level > self.level and since is not None:
+                return Pending(level, max(0.0, self._hold - (now - since)))
+        return None
+
     def _is_beyond(self, value: float, level: Severity) -> bool:
         trip = self._trip[level]
         return trip is not None and self._sign * (value - trip) >= 0
@@ -85,6 +93,14 @@ class RuleTracker:
         return self._sign * (value - (trip - self._sign * self._hysteresis)) > 0
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A level a value is beyond but has not yet held for the rule's ``hold``: shown, not yet signalled."""
+
+    level: Severity
+    seconds_left: float
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The rules' verdict at one moment: per metric, and for the whole board."""
@@ -92,10 +108,16 @@ class Assessment:
     metrics: dict[str, Severity] = field(default_factory=dict)
     board: Severity = Severity.NORMAL
     blind: bool = False  # the board cannot see: broker down, or no fresh data at all
+    # Per metric, the worst level its value is beyond while that level's hold runs (lamps wait; the screen says).
+    pending: dict[str, Pending] = field(default_factory=dict)
 
     def severity_of(self, key: str) -> Severity | None:
         """The worst severity of the rules on ``key``; None if no rule watches it."""
         return self.metrics.get(key)
+
+    def pending_of(self, key: str) -> Pending | None:
+        """The level ``key`` is heading for and the seconds its hold has left; None if nothing is pending."""
+        return self.pending.get(key)
 
 
 class RuleEngine:
@@ -107,13 +129,26 @@ class RuleEngine:
     def assess(self, state: BoardState, wall_now: float, now: float) -> Assessment:
         """Evaluate all rules: ``wall_now`` decides staleness, ``now`` (monotonic) times the holds."""
         severities: dict[str, Severity] = {}
+        pending: dict[str, Pending] = {}
         for tracker in self._trackers:
             key = tracker.settings.metric
             result = tracker.evaluate(state.fresh_value(key, wall_now), now)
             severities[key] = max(result, severities.get(key, Severity.NORMAL))
+            heading = tracker.pending(now)
+            if heading is not None and (key not in pending or _sooner_or_worse(heading, pending[key])):
+                pending[key] = heading
         board = max(severities.values(), default=Severity.NORMAL)
         any_fresh = any(not state.is_stale(key, wall_now) for key, _ in state.metrics())
         blind = state.link.status is not LinkStatus.UP or not any_fresh
         if blind:
             board = max(board, Severity.UNKNOWN)
-        return Assessment(severities, board, blind)
+        for key in [key for key, heading in pending.items() if heading.level <= severities[key]]:
+            del pending[key]  # another rule on the metric already reached that level
+        return Assessment(severities, board, blind, pending)
+
+
+def _sooner_or_worse(candidate: Pending, held: Pending) -> bool:
+    """True if ``candidate`` heads for a worse level than ``held``, or for the same level sooner."""
+    if candidate.level != held.level:
+        return candidate.level > held.level
+    return candidate.seconds_left < held.seconds_left

@@ -73,6 +73,9 @@ class BoardState:
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
         self.newest_received_at: float | None = None
+        # The system clock as the kernel sees it: synchronised (True), not (False, since when), or unknown (None).
+        self.clock_synchronised: bool | None = None
+        self.clock_unsynchronised_since: float | None = None
         self.version = 0  # bumped on every change an output might draw
         self._changed: set[str] = set()
         self._named_queues = named_queues(config)
@@ -102,12 +105,22 @@ class BoardState:
         return sum(1 for update in updates if self.apply(update))
 
     def set_link(self, change: LinkChange) -> None:
-        """Record a connection change (from the MQTT source)."""
+        """Record a connection change (from the MQTT source); a new cause while down keeps the time it went down."""
         if change.status is self.link.status:
+            if change.detail and change.detail != self.link.detail:
+                self.link = LinkChange(change.status, self.link.at, change.detail)
+                self.link_log.append(change)
+                self.version += 1
             return
         self.link = change
         self.link_log.append(change)
         self.version += 1
+
+    def set_clock_sync(self, synchronised: bool | None, unsynchronised_since: float | None) -> None:
+        """Record whether the system clock is synchronised (the clock widget greys while it is not)."""
+        if (synchronised, unsynchronised_since) != (self.clock_synchronised, self.clock_unsynchronised_since):
+            self.clock_synchronised, self.clock_unsynchronised_since = synchronised, unsynchronised_since
+            self.version += 1
 
     def use_config(self, config: BoardConfig) -> None:
         """Judge staleness by ``config`` from now on (a remote config was applied); values are kept."""

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.config.remote import ConfigOutcome
+from wallboard.device.core.late import LateSummary
 from wallboard.device.core.rules import Assessment
 from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import ScreenshotRequest
@@ -49,6 +50,8 @@ class BoardView:
     cache_condition: str = "ok"
     # Screenshot requests that arrived since the last pass (newest last).
     screenshot_requests: tuple[ScreenshotRequest, ...] = field(default=())
+    # Values that arrived already older than their stale_after, and the last one explained.
+    late: LateSummary = field(default_factory=lambda: LateSummary(0, ""))
 
 
 class BoardOutput(Protocol):
@@ -85,6 +88,15 @@ class DisplayProbe(Protocol):
 
     def snapshot_png(self, max_width: int = 960, max_bytes: int = 256_000) -> bytes:
         """The frame on screen now as PNG, at most ``max_width`` wide and ``max_bytes`` long."""
+        ...
+
+
+@runtime_checkable
+class ExplainsScreen(Protocol):
+    """A display that can say in words what its current frame shows: the screen's text twin (docs/screen-twin.md)."""
+
+    def explain(self) -> Mapping[str, object] | None:
+        """The twin of the frame on screen now, as JSON-able values; None before the first frame."""
         ...
 
 

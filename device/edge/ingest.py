@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import (
     Acknowledge,
@@ -64,9 +65,11 @@ class Ingest:
         config: BoardConfig,
         rejections: RejectionCounter,
         clock: Callable[[], float] = time.time,
+        late: LateArrivals | None = None,
     ) -> None:
         self._config = config
         self._rejections = rejections
+        self._late = late if late is not None else LateArrivals(float(config.ingest.log_interval))
         self._clock = clock
         site = SiteTopics(config.mqtt.topic_prefix, config.site.id)
         self.topics = board = BoardTopics(config.site.id, config.board.id)
@@ -101,13 +104,25 @@ class Ingest:
         try:
             if len(payload) > self._max_payload:
                 raise Rejected(Reason.TOO_LARGE, f"{len(payload)} bytes, limit {self._max_payload}")
-            return self._route(topic, payload, now)
+            updates = self._route(topic, payload, now)
+            self._note_late(updates)
+            return updates
         except Rejected as rejected:
             self._rejections.reject(rejected.reason, topic, rejected.detail)
         except Exception as exc:  # a bug here must cost one message, not the network thread (nor the disk)
             self._faults.warning(type(exc).__name__, f"ingest failed on {printable(topic, 120)!r}", exc_info=True)
             self._rejections.reject(Reason.MALFORMED, topic, f"internal error: {exc!r}")
         return []
+
+    def _note_late(self, updates: list[Update]) -> None:
+        """Count and explain values that arrive older than their stale_after (accepted, but shown stale)."""
+        for update in updates:
+            if isinstance(update, Reading):
+                limit = self._config.stale_after(update.metric)
+                self._late.note(update.metric, update.measured_at, update.received_at, limit)
+            elif isinstance(update, Leaderboard):
+                limit = float(self._config.default_stale_after)
+                self._late.note("agents", update.measured_at, update.received_at, limit)
 
     # ------------------------------------------------------------------ routes
 

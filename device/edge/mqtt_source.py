@@ -10,6 +10,7 @@ leaves this module: callers see ``(topic, payload)`` and ``LinkChange``.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from paho.mqtt.properties import Properties
 
 from wallboard.device.config.loader import LoadedConfig, MqttSettings, read_secret, resolve_path
 from wallboard.device.core.state import LinkChange, LinkStatus
+from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
 from wallboard.device.util.ratelog import RateLimitedLog
 
@@ -84,6 +86,8 @@ class MqttSource(MessageSource):
         self._client.on_message = self._guarded(self._handle_message)
         self._client.on_connect_fail = self._guarded(self._handle_connect_fail)
         self._started = False
+        self._refused: str | None = None  # the cause of the last failed connect, until one succeeds
+        self.last_cause = ""  # the last connect failure's cause, for the status
 
     @property
     def address(self) -> str:
@@ -168,9 +172,9 @@ class MqttSource(MessageSource):
 
     def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
-            log.error("broker %s refused the connection: %s", self.address, reason)
-            self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), f"refused: {reason}"))
+            self._fail(refusal_cause(int(reason.value), str(reason)))
             return
+        self._refused = None
         self.connects += 1
         if self._subscriptions:
             client.subscribe([(topic, 1) for topic in self._subscriptions])
@@ -180,14 +184,23 @@ class MqttSource(MessageSource):
             self._handlers.on_connected()
 
     def _handle_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if self._refused is not None:
+            return  # the broker refused the connect and closed it: the refusal is the cause, not "Protocol error"
         detail = "disconnected" if not reason.is_failure else f"lost: {reason}"
         if self._started:
             log.warning("MQTT link to %s %s; retrying with backoff", self.address, detail)
         self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), detail))
 
     def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self._errors.warning("connect_fail", f"cannot reach MQTT broker {self.address}; retrying with backoff")
-        self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), "unreachable"))
+        # paho calls this inside its `except OSError:` around the connect, so the error is still at hand.
+        self._fail(connect_failure_cause(sys.exc_info()[1], self._settings.host, self._settings.port))
+
+    def _fail(self, cause: str) -> None:
+        """Say why the connect failed: in the log (a new cause at once, a repeat at a bounded rate) and the link."""
+        self._refused = cause
+        self.last_cause = cause
+        self._errors.warning(f"connect_fail:{cause}", f"MQTT broker {self.address}: {cause}; retrying with backoff")
+        self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), cause))
 
     def _handle_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._handlers.on_message(message.topic, bytes(message.payload))

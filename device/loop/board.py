@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from wallboard.device.config.loader import LoadedConfig
 from wallboard.device.config.remote import ConfigOutcome, judge_remote_config
+from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import Assessment, RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange
@@ -32,6 +33,7 @@ from wallboard.device.edge.handoff import CoalescingQueue
 from wallboard.device.edge.ingest import Ingest
 from wallboard.device.edge.mqtt_source import mqtt_source_for
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
+from wallboard.device.edge.timesync import ClockWatch
 from wallboard.device.ops.status import presence_payload
 from wallboard.device.util.ratelog import RateLimitedLog
 
@@ -63,7 +65,8 @@ class Board:
         self._clock = clock
         self._min_pass_interval = 1.0 / max(1, config.display.fps)
         self.rejections = RejectionCounter(float(config.ingest.log_interval))
-        self.ingest = Ingest(config, self.rejections, clock=wall_clock)
+        self.late = LateArrivals(float(config.ingest.log_interval))  # values that arrive already stale
+        self.ingest = Ingest(config, self.rejections, clock=wall_clock, late=self.late)
         self.topics = self.ingest.topics
         self.handoff = CoalescingQueue(config.ingest.queue_capacity)
         self.state = BoardState(config, self.rejections, clock=wall_clock)
@@ -72,6 +75,7 @@ class Board:
         self.cache = cache if cache is not None else open_cache(config.cache)
         self.source = source if source is not None else mqtt_source_for(loaded, clock=wall_clock)
         self._links: deque[LinkChange] = deque(maxlen=256)
+        self.clock_watch = ClockWatch()  # is the system clock synchronised? (the clock widget says if not)
         self.started_at = wall_clock()
         self.assessment = Assessment()
         # The last remote config's outcome (for the status), and screenshot requests for the next pass.
@@ -144,6 +148,8 @@ class Board:
         wall_now, now = self._wall_clock(), self._clock()
         while self._links:
             self.state.set_link(self._links.popleft())
+        if self.clock_watch.check(wall_now, now):
+            self.state.set_clock_sync(self.clock_watch.synchronised, self.clock_watch.unsynchronised_since)
         updates = self.handoff.drain()
         self.state.apply_all(u for u in updates if not isinstance(u, (RemoteConfig, ScreenshotRequest)))
         for update in updates:
@@ -173,6 +179,7 @@ class Board:
             config_outcome=self.config_outcome,
             cache_condition=self.cache.condition,
             screenshot_requests=tuple(self._screenshot_requests),
+            late=self.late.summary(),
         )
         self._screenshot_requests.clear()
         budget = _ASSESS_INTERVAL
@@ -209,7 +216,7 @@ class Board:
         """
         self.loaded, self.config = loaded, loaded.config
         self._min_pass_interval = 1.0 / max(1, self.config.display.fps)
-        self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock)
+        self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock, late=self.late)
         self.state.use_config(self.config)
         self.rules = RuleEngine(self.config.rule)
         self._assessed_version = -1

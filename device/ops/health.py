@@ -22,7 +22,7 @@ from pathlib import Path
 
 import msgspec
 
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.state import LinkChange, LinkStatus
 from wallboard.device.core.view import BoardView, Publisher, ReportsHealth, ScreenReport, find_screen
 from wallboard.device.edge.cache import default_state_dir
 from wallboard.device.ops.screenshot import find_display
@@ -117,12 +117,15 @@ class HealthPublisher:
                 "since": round(state.link.at, 3),
                 "detail": state.link.detail,
                 "broker": self._publisher.address,
+                "last_failure": _last_failure(state.link_log),
             },
             "data": {
                 "newest_age_s": None if age is None else round(age, 1),
                 "stale": age is None or age > float(config.default_stale_after) or metrics == stale_metrics,
                 "metrics": metrics,
                 "stale_metrics": stale_metrics,
+                "arrived_stale": view.late.count,
+                "arrived_stale_last": view.late.last,
             },
             "alarm": {
                 "state": view.assessment.board.label,
@@ -160,6 +163,14 @@ class HealthPublisher:
 
     def close(self) -> None:
         return None  # Board publishes the offline status as it disconnects
+
+
+def _last_failure(changes: Iterable[LinkChange]) -> dict[str, object] | None:
+    """The last time the link went down and why (refused, host not found, TLS, not authorised, timed out)."""
+    downs = [change for change in changes if change.status is LinkStatus.DOWN and change.detail]
+    if not downs:
+        return None
+    return {"at": round(downs[-1].at, 3), "cause": downs[-1].detail}
 
 
 def _output_reports(outputs: Iterable[object]) -> dict[str, object]:

@@ -4,7 +4,9 @@ The request arrives through ingest as a ``ScreenshotRequest`` and waits in
 the board's view; this output answers it on the main thread,
 after the display drew the current frame (it comes after the display in the
 output list), by publishing the display's ``snapshot_png`` on
-``.../screenshot/png`` (not retained: a picture of the past is not a status).
+``.../screenshot/png`` (not retained: a picture of the past is not a status),
+followed by the screen's text twin (what each widget says, docs/screen-twin.md)
+on ``.../screenshot/text``.
 Without a display, or if the snapshot fails, a JSON error goes to
 ``.../screenshot/error`` instead, so a waiting client need not time out.
 
@@ -20,7 +22,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from wallboard.device.core.updates import ScreenshotRequest
-from wallboard.device.core.view import BoardView, DisplayProbe, Publisher
+from wallboard.device.core.view import BoardView, DisplayProbe, ExplainsScreen, Publisher
 from wallboard.device.wire.topics import BoardTopics
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class ScreenshotResponder:
         self._outputs = outputs
         self.png_topic = topics.screenshot_png
         self.error_topic = topics.screenshot_error
+        self.text_topic = topics.screenshot_text
         self._pending: ScreenshotRequest | None = None
         self._last_answer = float("-inf")
         self.answered = 0
@@ -72,10 +75,24 @@ class ScreenshotResponder:
             self._fail(f"snapshot failed: {exc}")
             return 60.0
         self._publisher.publish(self.png_topic, png, retain=False, qos=1)
+        self._publish_twin(display)
         self.answered += 1
         self.last_error = None
         log.info("published a screenshot (%d bytes, max width %d)", len(png), request.max_width)
         return 60.0
+
+    def _publish_twin(self, display: object) -> None:
+        """The screen's text twin beside the PNG, so IT can read the board as well as look at it."""
+        if not isinstance(display, ExplainsScreen):
+            return
+        try:
+            twin = display.explain()
+        except Exception:  # the picture went out; a failed twin costs only itself
+            log.exception("screen text twin failed")
+            return
+        if twin is not None:
+            payload = json.dumps(twin, separators=(",", ":"), ensure_ascii=False).encode()
+            self._publisher.publish(self.text_topic, payload, retain=False, qos=1)
 
     def _fail(self, reason: str) -> None:
         self.last_error = reason

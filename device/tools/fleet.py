@@ -218,10 +218,14 @@ def watch(
 def fetch_screenshot(
     client: ToolClient, site: str, board: str, out_path: Path, *, max_width: int = 960, timeout: float = 10.0
 ) -> str | None:
-    """Ask one board for a screenshot and write the PNG to ``out_path``; return an error text, or None."""
+    """Ask one board for a screenshot and write the PNG to ``out_path``; return an error text, or None.
+
+    The screen's text twin that follows the PNG is written beside it (``board.json`` for ``board.png``).
+    """
     topics = BoardTopics(site, board)
     client.subscribe(topics.screenshot_png)
     client.subscribe(topics.screenshot_error)
+    client.subscribe(topics.screenshot_text)
     time.sleep(0.2)  # let the subscriptions land before asking: the answer is not retained
     if not client.publish(topics.screenshot, json.dumps({"max_width": max_width}).encode()):
         return "the broker did not accept the request (check the ACL allows this user to write it)"
@@ -237,5 +241,41 @@ def fetch_screenshot(
             if not payload.startswith(PNG_SIGNATURE):
                 return "the board sent something that is not a PNG"
             out_path.write_bytes(payload)
+            _fetch_twin(client, topics.screenshot_text, out_path.with_suffix(".json"), min(2.0, left))
             return None
     return f"no answer from {site}/{board} within {timeout:.0f}s (is it online? does it have a display?)"
+
+
+def _fetch_twin(client: ToolClient, topic: str, out_path: Path, timeout: float) -> None:
+    """Write the text twin that follows a screenshot to ``out_path``, if it comes within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        message = client.next_message(left)
+        if message is not None and message[0] == topic:
+            out_path.write_bytes(message[1])
+            return
+
+
+def describe_twin(twin: dict[str, Any]) -> list[str]:
+    """The screen's text twin as lines for a person: the page and liveness, then each widget's words and facts."""
+    page = twin.get("page") or {}
+    live = twin.get("live") or {}
+    lines = [
+        f"page {page.get('number')}/{page.get('of')} {page.get('name') or ''}".rstrip()
+        + f" \u00b7 {live.get('state')} ({live.get('stale')} of {live.get('sources')} stale)"
+        + f" \u00b7 alarm {twin.get('alarm')} \u00b7 link {(twin.get('link') or {}).get('state')}"
+    ]
+    banner = twin.get("banner")
+    if banner:
+        lines.append("banner: " + " / ".join(str(t.get("text")) for t in banner.get("texts", [])))
+    for widget in twin.get("widgets", []):
+        words = " | ".join(str(t.get("text")) for t in widget.get("texts", []))
+        facts = []
+        if widget.get("pending"):
+            pending = widget["pending"]
+            facts.append(f"pending {pending.get('level')} in {pending.get('seconds_left')} s")
+        if widget.get("stale"):
+            facts.append(f"STALE, {widget.get('age_s')} s old")
+        suffix = f"  [{'; '.join(facts)}]" if facts else ""
+        lines.append(f"{widget.get('slot')}. {widget.get('type')}: {words}{suffix}")
+    return lines

@@ -14,6 +14,7 @@ One board's own topics (its status and what operators send it)::
     wallboard/<site>/<board>/screenshot      ask for a PNG of the screen
     wallboard/<site>/<board>/screenshot/png  the answer
     wallboard/<site>/<board>/screenshot/error  or why there is none
+    wallboard/<site>/<board>/screenshot/text  the screen's text twin (JSON), sent with every PNG
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class BoardTopics:
     @property
     def screenshot_error(self) -> str:
         return f"{self.screenshot}/error"
+
+    @property
+    def screenshot_text(self) -> str:
+        return f"{self.screenshot}/text"
 
 
 def status_filter(site: str) -> str:

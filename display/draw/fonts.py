@@ -69,6 +69,7 @@ class FontBook:
         self._texts: OrderedDict[tuple[str, int, bool, Colour], pygame.Surface] = OrderedDict()
         self._text_bytes = 0
         self._fits: dict[tuple[str, int, int, bool], int] = {}
+        self._caps: dict[tuple[int, bool], int] = {}
         self.renders = 0  # how many strings were actually rendered (cache misses)
 
     def font(self, size: int, bold: bool = True) -> pygame.font.Font:
@@ -115,6 +116,24 @@ class FontBook:
     def text_bytes(self) -> int:
         """Bytes the cached strings are counted as (their pixels plus a small overhead each)."""
         return self._text_bytes
+
+    def cap_height(self, size: int, bold: bool = True) -> int:
+        """Pixels from the baseline to the top of a capital "H" at ``size``: how big text reads from afar."""
+        size = _step(size)
+        key = (size, bold)
+        found = self._caps.get(key)
+        if found is None:
+            found = self._caps[key] = int(
+                self.font(size, bold).render("H", True, (255, 255, 255)).get_bounding_rect().height
+            )
+        return found
+
+    def size_for_cap(self, cap: int, bold: bool = True) -> int:
+        """The smallest font size whose capitals are at least ``cap`` pixels tall."""
+        size = max(_MIN_SIZE, int(cap))
+        while self.cap_height(size, bold) < cap and size < 4 * cap + 8:
+            size += 1
+        return size
 
     def measure(self, content: str, size: int, bold: bool = True) -> tuple[int, int]:
         """Width and height of ``content`` at ``size``."""

@@ -24,6 +24,7 @@ from wallboard.display.draw.fonts import FontBook
 from wallboard.display.draw.widgets import Frame, Widget, build_widget
 from wallboard.display.draw.widgets.chrome import OfflineBanner, StatusStrip
 from wallboard.display.logic.layout import Box, ScreenLayout, cell_box, screen_layout
+from wallboard.display.logic.legibility import min_cap_px
 from wallboard.display.logic.pages import PageRotation, board_pages
 from wallboard.display.logic.theme import THEMES
 
@@ -56,6 +57,7 @@ class PlacedWidget:
     cell: Box
     text: list[Box]
     words: list[str]
+    sizes: list[int] = field(default_factory=list)  # font size of each of ``words``
 
 
 class BoardPainter:
@@ -71,7 +73,7 @@ class BoardPainter:
         self.widgets: list[list[Widget]] = [[build_widget(w, display) for w in page.widget] for page in self.pages]
         self.rotation = PageRotation(self.pages, float(display.page_interval), display.pin_critical)
         self.zone = board_zone(config)
-        self.strip = StatusStrip(config.board.name or config.board.id)
+        self.strip = StatusStrip(config.board.name or config.board.id, [w for p in self.pages for w in p.widget])
         self.banner = OfflineBanner()
         self.placed: dict[int, PlacedWidget] = {}  # by slot on the page shown
         self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown
@@ -82,6 +84,8 @@ class BoardPainter:
         self._inputs: Hashable = None
         self._moving: list[int] = []
         self.painted = 0  # widgets, strip and banner drawn (for tests and benchmarks)
+        self.page_shown = 0  # the page (from 0) of the last paint
+        self.last_frame: Frame | None = None  # what the last paint's widgets read (for the text twin)
 
     def invalidate(self) -> None:
         """Forget what is on the surface: the next paint redraws everything."""
@@ -109,8 +113,10 @@ class BoardPainter:
             offline=offline,
             phase=view.now if phase is None else phase,
             scale=height / 1080,
+            min_cap=min_cap_px(height),
         )
         result = PaintResult(page=index)
+        self.page_shown, self.last_frame = index, frame
         layout = screen_layout(width, height, strip=self.config.display.status_strip, banner=offline)
         layout_key = (width, height, offline, index)
         if layout_key != self._layout_key:
@@ -163,10 +169,10 @@ class BoardPainter:
         if previous == key:
             return
         self._keys[slot] = key
-        frame.drawn, frame.texts, frame.previous, frame.repainted = [], [], previous, None
+        frame.drawn, frame.texts, frame.sizes, frame.previous, frame.repainted = [], [], [], previous, None
         self._draw_clipped(surface, box, partial(widget.draw, surface, box, frame))
         self.painted += 1
-        self.placed[slot] = PlacedWidget(kind, box, frame.drawn, frame.texts)
+        self.placed[slot] = PlacedWidget(kind, box, frame.drawn, frame.texts, frame.sizes)
         result.dirty.append(pygame.Rect(box if frame.repainted is None else frame.repainted))
         frame.previous = frame.repainted = None
 
@@ -178,20 +184,20 @@ class BoardPainter:
             key = self.strip.key(frame, strip_box, label)
             if self._keys.get("strip") != key:
                 self._keys["strip"] = key
-                frame.drawn, frame.texts = [], []
+                frame.drawn, frame.texts, frame.sizes = [], [], []
                 self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label))
                 self.painted += 1
-                self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts)
+                self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts, frame.sizes)
                 result.dirty.append(pygame.Rect(strip_box))
         if layout.banner is not None:
             banner_box = layout.banner
             key = self.banner.key(frame, banner_box)
             if self._keys.get("banner") != key:
                 self._keys["banner"] = key
-                frame.drawn, frame.texts = [], []
+                frame.drawn, frame.texts, frame.sizes = [], [], []
                 self._draw_clipped(surface, banner_box, lambda: self.banner.draw(surface, banner_box, frame))
                 self.painted += 1
-                self.chrome["banner"] = PlacedWidget("banner", banner_box, frame.drawn, frame.texts)
+                self.chrome["banner"] = PlacedWidget("banner", banner_box, frame.drawn, frame.texts, frame.sizes)
                 result.dirty.append(pygame.Rect(banner_box))
 
     @staticmethod

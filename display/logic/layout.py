@@ -30,12 +30,12 @@ def screen_layout(width: int, height: int, *, strip: bool, banner: bool) -> Scre
     y = 0
     strip_box: Box | None = None
     if strip:
-        strip_h = max(28, round(height * 0.065))
+        strip_h = max(28, round(height * 0.075))  # its words at the legible minimum (display.logic.legibility)
         strip_box = (0, 0, width, strip_h)
         y = strip_h
     banner_box: Box | None = None
     if banner:
-        banner_h = max(48, round(height * 0.16))
+        banner_h = max(48, round(height * 0.18))
         banner_box = (0, y, width, banner_h)
         y += banner_h
     grid = (gap, y + gap, width - 2 * gap, height - y - 2 * gap)

@@ -38,8 +38,13 @@ def page_is_critical(page: PageSettings, assessment: Assessment) -> bool:
     return any(w.metric is not None and assessment.severity_of(w.metric) is Severity.CRITICAL for w in page.widget)
 
 
+# A page showing a critical widget stays up this many intervals before the others get one interval each:
+# the alarm is on screen most of the time, and the floor still sees the rest of the board.
+PIN_INTERVALS = 3
+
+
 class PageRotation:
-    """Turns pages every ``interval`` seconds, except while the page shown is pinned by a critical widget."""
+    """Turns pages every ``interval`` seconds; a page with a critical widget stays ``PIN_INTERVALS`` times as long."""
 
     def __init__(self, pages: list[PageSettings], interval: float, pin_critical: bool) -> None:
         self.pages = pages
@@ -52,9 +57,8 @@ class PageRotation:
         """The index of the page to show at monotonic time ``now``."""
         if self._shown_since is None:
             self._shown_since = now
-        if len(self.pages) > 1 and now - self._shown_since >= self.interval:
-            if self.pin_critical and page_is_critical(self.pages[self.index], assessment):
-                return self.index  # hold the alarm on screen; rotate once it clears
+        pinned = self.pin_critical and page_is_critical(self.pages[self.index], assessment)
+        if len(self.pages) > 1 and now - self._shown_since >= self.interval * (PIN_INTERVALS if pinned else 1):
             self.index = (self.index + 1) % len(self.pages)
             self._shown_since = now
         return self.index

@@ -21,6 +21,8 @@ class TileState(Enum):
     NORMAL = "normal"
     WARN = "warn"
     CRITICAL = "critical"
+    PENDING_WARN = "pending_warn"  # beyond the warn level, its hold still running: not OK, not yet an alarm
+    PENDING_CRITICAL = "pending_critical"  # beyond the critical level, its hold still running
     STALE = "stale"  # value older than stale_after, or the board is offline
     MISSING = "missing"  # no value at all
 
@@ -34,6 +36,7 @@ class TileStyle:
     text: Colour
     marker: str
     border: int  # border width as a fraction of 1000 of the tile's short side; 0: none
+    edge: Colour | None = None  # the border's colour; None: the text colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class Theme:
     strip: Colour
     strip_text: Colour
     live: Colour
+    partly_stale: Colour  # the strip's marker while some of the data shown is stale: never the live green
     banner: Colour
     banner_text: Colour
     ticker: Colour
@@ -66,6 +70,11 @@ _TILES_DARK = {
     TileState.NORMAL: TileStyle((27, 94, 32), WHITE, (215, 240, 215), "\u2713 OK", 0),
     TileState.WARN: TileStyle((255, 179, 0), BLACK, (40, 30, 0), "\u25b2 WARNING", 25),
     TileState.CRITICAL: TileStyle((198, 20, 20), WHITE, WHITE, "\u2716 CRITICAL", 45),
+    # Pending: a dark slate tile (never the OK green) framed in the coming level's colour; the marker says when.
+    TileState.PENDING_WARN: TileStyle((38, 50, 56), WHITE, (255, 200, 60), "\u25b2 WARNING IN", 45, (255, 179, 0)),
+    TileState.PENDING_CRITICAL: TileStyle(
+        (38, 50, 56), WHITE, (255, 130, 130), "\u2716 CRITICAL IN", 45, (235, 40, 40)
+    ),
     TileState.STALE: TileStyle((66, 66, 66), (150, 150, 150), (205, 205, 205), "STALE", 0),
     TileState.MISSING: TileStyle((50, 50, 50), (130, 130, 130), (190, 190, 190), "NO DATA", 0),
 }
@@ -75,6 +84,7 @@ DARK = Theme(
     strip=(24, 28, 36),
     strip_text=(225, 230, 235),
     live=(102, 222, 102),
+    partly_stale=(255, 200, 60),
     banner=(106, 27, 154),
     banner_text=WHITE,
     ticker=(13, 71, 161),
@@ -91,6 +101,7 @@ LIGHT = Theme(
     strip=(245, 247, 250),
     strip_text=(20, 24, 30),
     live=(20, 120, 40),
+    partly_stale=(150, 90, 0),
     banner=(106, 27, 154),
     banner_text=WHITE,
     ticker=(13, 71, 161),

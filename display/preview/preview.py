@@ -6,6 +6,7 @@ driver, so what IT checks before a rollout is what the TV will show.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,12 +14,17 @@ import pygame
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.display.draw.painter import BoardPainter, render_board
+from wallboard.display.draw.twin import screen_twin
 from wallboard.display.preview.sample_data import load_sample, sample_view
 
 
 def render_preview(config: BoardConfig, sample_path: str | Path, out: str | Path, size: tuple[int, int],
-                   page: int = 1, wall_now: float | None = None) -> Path:  # fmt: skip
-    """Render page ``page`` (from 1) of ``config`` with the sample data to ``out`` (PNG); return its path."""
+                   page: int = 1, wall_now: float | None = None,
+                   explain: str | Path | None = None) -> Path:  # fmt: skip
+    """Render page ``page`` (from 1) of ``config`` with the sample data to ``out`` (PNG); return its path.
+
+    With ``explain``, the screen's text twin (docs/screen-twin.md) is written there as JSON too.
+    """
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     view = sample_view(config, load_sample(sample_path), wall_now)
     pygame.font.init()
@@ -29,4 +35,8 @@ def render_preview(config: BoardConfig, sample_path: str | Path, out: str | Path
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     pygame.image.save(surface, str(target))
+    if explain is not None:
+        twin = Path(explain)
+        twin.parent.mkdir(parents=True, exist_ok=True)
+        twin.write_text(json.dumps(screen_twin(painter, view, size), indent=1, ensure_ascii=False) + "\n")
     return target

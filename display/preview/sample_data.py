@@ -4,14 +4,20 @@ The format (see config/sample-data.json)::
 
     {"link": "up",                       # "up", "down" or "connecting"
      "down_for_s": 120,                  # with "down": how long ago the link dropped
+     "link_detail": "connection refused by 10.0.0.5:1883 (nothing listening on that port?)",  # with "down": why
      "metrics": {"sales.calls_waiting": 7,                       # a value measured just now
                  "sales.service_level_pct": {"value": 78.5, "age_s": 400}},  # an old one
      "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
      "agents": [{"name": "Asha", "handled": 42}],
-     "announcements": ["Fire drill at 14:00"]}
+     "agents_age_s": 0,                  # how long ago the leaderboard rows were measured
+     "announcements": ["Fire drill at 14:00"],
+     "announcements_age_s": 0,           # how long ago the ticker texts arrived
+     "held_for_s": 12,                   # optional: how long the values have been as they are
+     "clock_unsynced_s": 3600}           # optional: the system clock has not been synchronised for this long
 
 Rules are applied as if every value had been held past its hold time, so an
-alarm sample shows its alarm. No pygame, no broker, no cache: everything
+alarm sample shows its alarm; with ``held_for_s`` a hold longer than that is
+still running, so the sample shows the pending level. No pygame, no broker, no cache: everything
 lives in memory.
 """
 
@@ -59,15 +65,20 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
         for row in sample.get("agents", [])
     )
     if rows:
-        state.apply(Leaderboard(rows, now, now))
+        rows_at = now - float(sample.get("agents_age_s", 0.0))
+        state.apply(Leaderboard(rows, rows_at, rows_at))
+    said_at = now - float(sample.get("announcements_age_s", 0.0))
     for index, text in enumerate(sample.get("announcements", [])):
-        state.apply(Announcement(str(index), str(text), None, now))
+        state.apply(Announcement(str(index), str(text), None, said_at))
+    if "clock_unsynced_s" in sample:
+        state.set_clock_sync(False, now - float(sample["clock_unsynced_s"]))
     link = str(sample.get("link", "up"))
     status = {"up": LinkStatus.UP, "down": LinkStatus.DOWN, "connecting": LinkStatus.CONNECTING}[link]
-    state.set_link(LinkChange(status, now - float(sample.get("down_for_s", 0.0))))
+    state.set_link(LinkChange(status, now - float(sample.get("down_for_s", 0.0)), str(sample.get("link_detail", ""))))
     engine = RuleEngine(config.rule)
     engine.assess(state, now, 0.0)
-    assessment = engine.assess(state, now, 1e9)  # every hold has long passed
+    # Every hold has long passed, unless the sample says how long the values have been held.
+    assessment = engine.assess(state, now, float(sample.get("held_for_s", 1e9)))
     return BoardView(config, state, assessment, now, 1e9, {}, HandoffStats(0, 0, 0, 0))
 
 

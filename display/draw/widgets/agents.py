@@ -1,18 +1,32 @@
 """The agent states bar: available, on call, wrap and away as proportional segments with counts.
 
 A legend under the bar names each state with its count, so the bar reads
-without colour. Greyed when the counts are stale or the board is offline.
+without colour; it is laid out (2 x 2 or one column, full or short names) so
+its words are legible from 10 m, and a count is written in its segment only
+where it is legible too. Greyed when the counts are stale or the board is offline.
 Reads board state only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 import pygame
 
 from wallboard.device.config.display import WidgetSettings
-from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_state, shrink
+from wallboard.display.draw.fonts import Colour
+from wallboard.display.draw.widgets.base import (
+    Frame,
+    corner,
+    draw_text,
+    fill,
+    legible_choice,
+    legible_line,
+    metric_state,
+    shrink,
+    stale_note,
+)
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
 
@@ -22,6 +36,8 @@ STATES = (
     ("agents_wrap", "Wrap"),
     ("agents_away", "Away"),
 )
+LONG_NAMES = tuple(name for _, name in STATES)
+SHORT_NAMES = ("Free", "Talk", "Wrap", "Away")  # where the full names would be too small to read from 10 m
 
 
 class AgentStatesBar:
@@ -42,7 +58,7 @@ class AgentStatesBar:
         return tuple(counts), grey
 
     def key(self, frame: Frame, box: Box) -> Hashable:
-        return (box, self._counts(frame), self.settings.label)
+        return (box, self._counts(frame), self.settings.label, stale_note(frame, self.settings))
 
     def moving(self, frame: Frame) -> bool:
         return False
@@ -52,40 +68,82 @@ class AgentStatesBar:
         theme = frame.theme
         fill(surface, box, theme.panel, corner(box))
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.05)))
-        title = self.settings.label or f"Agents \u00b7 {self.queue}"
-        if grey:
-            title += " (not live)"
-        title_h = round(h * 0.2)
-        draw_text(surface, frame, title, (x, y, w, title_h), theme.panel_text)
-        bar_y, bar_h = y + title_h + h // 40, round(h * 0.42)
-        total = sum(counts)
+        base = self.settings.label or f"Agents \u00b7 {self.queue}"
+        note = stale_note(frame, self.settings) or "NOT LIVE"
+        title_h = max(round(h * 0.2), legible_line(frame))
+        titles = [f"{base} \u00b7 {note}", note] if grey else [base]
+        draw_text(surface, frame, legible_choice(frame, titles, w, title_h), (x, y, w, title_h), theme.panel_text)
+        legend = self._legend(frame, counts, w, h)
+        gap = h // 30
+        bar_y = y + title_h + gap
+        bar_h = max(4, h - title_h - legend.height - 2 * gap)
         colours = [theme.tile(TileState.STALE).background if grey else c for c in theme.agent_states]
         text_colour = theme.tile(TileState.STALE).value if grey else (255, 255, 255)
+        self._bar(surface, frame, counts, (x, bar_y, w, bar_h), colours, text_colour, grey)
+        legend_y = bar_y + bar_h + gap
+        swatch = min(legend.row_h, legend.cell_w) * 2 // 5
+        for index, text in enumerate(legend.texts):
+            cx = x + (index % legend.columns) * legend.cell_w
+            cy = legend_y + (index // legend.columns) * legend.row_h
+            fill(surface, (cx, cy + (legend.row_h - swatch) // 2, swatch, swatch), colours[index])
+            text_box = (cx + swatch + swatch // 2, cy, legend.text_w, legend.row_h)
+            draw_text(surface, frame, text, text_box, theme.panel_text, align="left", max_size=legend.size)
+
+    def _bar(self, surface: pygame.Surface, frame: Frame, counts: tuple[int, ...], bar: Box,
+             colours: list[Colour], text_colour: Colour, grey: bool) -> None:  # fmt: skip
+        """Proportional segments; a count is written in its segment only where it is legible (the legend has all)."""
+        x, bar_y, w, bar_h = bar
+        total = sum(counts)
         if total == 0:
-            fill(surface, (x, bar_y, w, bar_h), theme.tile(TileState.MISSING).background)
-            draw_text(surface, frame, "no agent data", (x, bar_y, w, bar_h), text_colour)
-        else:
-            left = x
-            for index, count in enumerate(counts):
-                right = x + round(w * sum(counts[: index + 1]) / total)
-                if right > left:
-                    segment = (left, bar_y, right - left, bar_h)
-                    fill(surface, segment, colours[index])
-                    if grey:
-                        pygame.draw.rect(surface, theme.panel, pygame.Rect(segment), width=max(1, h // 120))
-                    draw_text(surface, frame, str(count), shrink(segment, max(2, bar_h // 10)), text_colour)
-                left = right
-        # A 2 x 2 legend naming each state with its count: the bar must read without colour.
-        legend_y = bar_y + bar_h + h // 30
-        legend_h = (y + h - legend_y) // 2
-        cell_w = w // 2
-        texts = [f"{name} {counts[index]}" for index, (_, name) in enumerate(STATES)]
-        swatch = min(legend_h, cell_w) * 3 // 5
-        text_w = cell_w - swatch - swatch // 2 - cell_w // 12
-        size = min(frame.fonts.fit(text, text_w, legend_h * 4 // 5) for text in texts)
-        for index, text in enumerate(texts):
-            cx = x + (index % 2) * cell_w
-            cy = legend_y + (index // 2) * legend_h
-            fill(surface, (cx, cy + (legend_h - swatch) // 2, swatch, swatch), colours[index])
-            text_box = (cx + swatch + swatch // 2, cy, text_w, legend_h)
-            draw_text(surface, frame, text, text_box, theme.panel_text, align="left", max_size=size)
+            fill(surface, bar, frame.theme.tile(TileState.MISSING).background)
+            if frame.fonts.cap_height(frame.fonts.fit("no agent data", w, bar_h)) >= frame.min_cap:
+                draw_text(surface, frame, "no agent data", bar, text_colour)
+            return
+        left = x
+        for index, count in enumerate(counts):
+            right = x + round(w * sum(counts[: index + 1]) / total)
+            if right > left:
+                segment = (left, bar_y, right - left, bar_h)
+                fill(surface, segment, colours[index])
+                if grey:
+                    pygame.draw.rect(surface, frame.theme.panel, pygame.Rect(segment), width=max(1, bar_h // 40))
+                inner = shrink(segment, max(2, bar_h // 10))
+                if frame.fonts.cap_height(frame.fonts.fit(str(count), inner[2], inner[3])) >= frame.min_cap:
+                    draw_text(surface, frame, str(count), inner, text_colour)
+            left = right
+
+    @staticmethod
+    def _legend(frame: Frame, counts: tuple[int, ...], w: int, h: int) -> Legend:
+        """The legend naming each state with its count (the bar must read without colour), at a legible size.
+
+        Tried in order: 2 x 2 with full names, 2 x 2 with short ones, one column with full names, then short;
+        the first whose words are legible from 10 m wins, else the one with the largest words.
+        """
+        options: list[Legend] = []
+        line = legible_line(frame)
+        for columns, share in ((2, 0.45), (1, 0.62)):
+            rows = len(STATES) // columns
+            row_h, cell_w = max(round(h * share) // rows, line * 21 // 20), w // columns
+            swatch = min(row_h, cell_w) * 2 // 5
+            text_w = cell_w - swatch - swatch // 2 - (cell_w // 20 if columns > 1 else 0)
+            for names in (LONG_NAMES, SHORT_NAMES):
+                texts = tuple(f"{name} {count}" for name, count in zip(names, counts, strict=True))
+                size = min(frame.fonts.fit(text, text_w, row_h) for text in texts)
+                option = Legend(texts, columns, rows * row_h, row_h, cell_w, text_w, size)
+                if frame.fonts.cap_height(size) >= frame.min_cap:
+                    return option
+                options.append(option)
+        return max(options, key=lambda option: option.size)
+
+
+@dataclass(frozen=True, slots=True)
+class Legend:
+    """Where and how big the legend's words go."""
+
+    texts: tuple[str, ...]
+    columns: int
+    height: int
+    row_h: int
+    cell_w: int
+    text_w: int
+    size: int

@@ -8,7 +8,8 @@ redraws it only when that changes.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -19,6 +20,8 @@ from wallboard.device.config.display import WidgetSettings
 from wallboard.device.core.rules import Severity
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.fonts import Colour, FontBook
+from wallboard.display.logic.formatting import format_age
+from wallboard.display.logic.freshness import widget_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import Theme, TileState
 
@@ -34,8 +37,10 @@ class Frame:
     offline: bool  # the broker link is not up: nothing may look live
     phase: float  # seconds on a steady clock, for motion (the ticker)
     scale: float  # screen height / 1080
+    min_cap: int = 0  # the smallest legible cap height on this screen, in pixels (display.logic.legibility)
     drawn: list[Box] = field(default_factory=list)  # boxes of text drawn, for overflow checks
     texts: list[str] = field(default_factory=list)  # the strings drawn, for tests and checks
+    sizes: list[int] = field(default_factory=list)  # the font size each string was drawn at (cap heights)
     # The key this widget last painted in this box, while those pixels are still on the surface (else None):
     # a widget may then repaint only what moved (the ticker repaints the band its text scrolls in).
     previous: Hashable = None
@@ -70,12 +75,33 @@ def metric_state(frame: Frame, key: str) -> TileState:
     severity = frame.view.assessment.severity_of(key)
     if severity is None:
         return TileState.NEUTRAL
+    pending = frame.view.assessment.pending_of(key)
+    if severity is Severity.NORMAL and pending is not None:
+        return TileState.PENDING_CRITICAL if pending.level is Severity.CRITICAL else TileState.PENDING_WARN
     return {
         Severity.NORMAL: TileState.NORMAL,
         Severity.WARN: TileState.WARN,
         Severity.CRITICAL: TileState.CRITICAL,
         Severity.UNKNOWN: TileState.STALE,
     }[severity]
+
+
+def pending_note(frame: Frame, key: str) -> str:
+    """ "warning in 12 s" while ``key`` is beyond a level whose hold runs; "" otherwise."""
+    pending = frame.view.assessment.pending_of(key)
+    if pending is None or frame.offline or frame.view.state.is_stale(key, frame.view.wall_now):
+        return ""
+    return f"{pending.level.label} in {math.ceil(pending.seconds_left)} s"
+
+
+def stale_note(frame: Frame, settings: WidgetSettings) -> str:
+    """ "STALE · 3h old" (or "OFFLINE · ...") while the widget's data is not live; "" while it is or has none."""
+    data = widget_age(frame.view, settings)
+    if data.age is None or not (data.stale or frame.offline):
+        return ""
+    if frame.offline and data.age < 60:
+        return "OFFLINE"  # "0s old" would read as live
+    return f"{'OFFLINE' if frame.offline else 'STALE'} \u00b7 {format_age(data.age)}"
 
 
 def metric_label(frame: Frame, settings: WidgetSettings) -> str:
@@ -123,7 +149,21 @@ def draw_text(
     placed = (tx, ty, tw, th)
     frame.drawn.append(placed)
     frame.texts.append(text)
+    frame.sizes.append(size)
     return placed
+
+
+def legible_line(frame: Frame) -> int:
+    """The height of a line of text whose capitals are just legible from 10 m on this screen."""
+    return frame.fonts.measure("Hg", frame.fonts.size_for_cap(frame.min_cap))[1]
+
+
+def legible_choice(frame: Frame, candidates: Sequence[str], width: int, height: int, bold: bool = True) -> str:
+    """The first of ``candidates`` (longest first) that fits ``width`` x ``height`` at a legible size, else the last."""
+    for text in candidates:
+        if frame.fonts.cap_height(frame.fonts.fit(text, width, height, bold)) >= frame.min_cap:
+            return text
+    return candidates[-1]
 
 
 def fill(surface: pygame.Surface, box: Box, colour: Colour, radius: int = 0) -> None:

@@ -7,57 +7,76 @@ the last data. Reads board state only.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import datetime
 
 import pygame
 
+from wallboard.device.config.display import WidgetSettings
 from wallboard.device.core.state import LinkStatus
-from wallboard.display.draw.widgets.base import Frame, draw_text, fill, shrink
+from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_choice, legible_line, shrink
 from wallboard.display.logic.formatting import format_since
+from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness
 from wallboard.display.logic.layout import Box
 
 
+def liveness_text(freshness: Freshness, age: float | None) -> str:
+    """The strip's marker: "● LIVE · data 2s ago", "◐ 3 OF 12 STALE · ...", "○ ALL STALE · ...", "○ OFFLINE · ..."."""
+    since = format_since(age)
+    match freshness.liveness:
+        case Liveness.LIVE:
+            return f"\u25cf LIVE \u00b7 {since}"
+        case Liveness.PARTLY_STALE:
+            return f"\u25d0 {freshness.stale} OF {freshness.total} STALE"
+        case Liveness.ALL_STALE:
+            return f"\u25cb ALL STALE \u00b7 {since}"
+        case Liveness.NO_DATA:
+            return "\u25cb NO DATA YET"
+        case Liveness.CONNECTING:
+            return "\u25cb CONNECTING"
+    return f"\u25cb OFFLINE \u00b7 {since}"
+
+
 class StatusStrip:
-    """Board name on the left; page, connection and data age on the right; the time in the middle."""
+    """Board name on the left; page, what is live and the data age on the right; the time in the middle.
 
-    def __init__(self, board_name: str) -> None:
+    The marker is green only while the link is up and every data source shown on the board is fresh;
+    some stale sources make it amber with how many, none fresh (or no link) puts it on the banner colour.
+    """
+
+    def __init__(self, board_name: str, widgets: Sequence[WidgetSettings] = ()) -> None:
         self.board_name = board_name
+        self.widgets = tuple(widgets)
 
-    def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, bool]:
-        link = frame.view.state.link.status
-        age = frame.view.state.data_age(frame.view.wall_now)
-        if link is LinkStatus.UP:
-            connection = f"\u25cf LIVE \u00b7 {format_since(age)}"
-        elif link is LinkStatus.CONNECTING:
-            connection = f"\u25cb CONNECTING \u00b7 {format_since(age)}"
-        else:
-            connection = f"\u25cb OFFLINE \u00b7 {format_since(age)}"
-        left = self.board_name + (f"  \u00b7  {page_label}" if page_label else "")
-        return left, frame.local.strftime("%H:%M"), connection, link is LinkStatus.UP
+    def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, Liveness]:
+        freshness = board_freshness(frame.view, self.widgets)
+        connection = liveness_text(freshness, frame.view.state.data_age(frame.view.wall_now))
+        left = self.board_name + (f" \u00b7 {page_label}" if page_label else "")
+        return left, frame.local.strftime("%H:%M"), connection, freshness.liveness
 
     def key(self, frame: Frame, box: Box, page_label: str) -> Hashable:
         return (box, self._texts(frame, page_label))
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame, page_label: str) -> None:
         theme = frame.theme
-        left, clock, connection, live = self._texts(frame, page_label)
+        left, clock, connection, liveness = self._texts(frame, page_label)
         fill(surface, box, theme.strip)
         x, y, w, h = shrink(box, max(2, box[3] // 8))
         x += h // 2
         w -= h
         cap = round(h * 0.95)
-        draw_text(surface, frame, left, (x, y, w * 4 // 10, h), theme.strip_text, align="left", max_size=cap)
-        draw_text(surface, frame, clock, (x + w * 43 // 100, y, w * 14 // 100, h), theme.strip_text, max_size=cap)
-        colour = theme.live if live else theme.banner_text
-        if not live:
-            fill(surface, (x + w * 6 // 10, box[1], w * 4 // 10 + h // 2, box[3]), theme.banner)
-        draw_text(surface, frame, connection, (x + w * 6 // 10, y, w * 4 // 10, h), colour, align="right",
+        left = legible_choice(frame, [left, left.split(" (")[0], self.board_name], w * 45 // 100, h)
+        draw_text(surface, frame, left, (x, y, w * 45 // 100, h), theme.strip_text, align="left", max_size=cap)
+        draw_text(surface, frame, clock, (x + w * 46 // 100, y, w * 10 // 100, h), theme.strip_text, max_size=cap)
+        colour = {Liveness.LIVE: theme.live, Liveness.PARTLY_STALE: theme.partly_stale}.get(liveness, theme.banner_text)
+        if liveness not in (Liveness.LIVE, Liveness.PARTLY_STALE):
+            fill(surface, (x + w * 57 // 100, box[1], w * 43 // 100 + h // 2, box[3]), theme.banner)
+        draw_text(surface, frame, connection, (x + w * 57 // 100, y, w * 43 // 100, h), colour, align="right",
                   max_size=cap)  # fmt: skip
 
 
 class OfflineBanner:
-    """The unmistakable banner while the link is down: "OFFLINE - last data 10:42"."""
+    """The unmistakable banner while the link is down: "OFFLINE - last data 10:42", and why, with since when."""
 
     def _texts(self, frame: Frame) -> tuple[str, str]:
         state = frame.view.state
@@ -71,10 +90,14 @@ class OfflineBanner:
             same_day = last.date() == frame.local.date()
             headline += f" \u2014 last data {last.strftime('%H:%M' if same_day else '%d %b %H:%M')}"
         since = datetime.fromtimestamp(link.at, zone).strftime("%H:%M")
-        detail = f"Numbers are NOT live \u00b7 no connection to the broker since {since}"
         if link.status is LinkStatus.CONNECTING:
-            detail = "Numbers are NOT live \u00b7 connecting to the broker\u2026"
-        return headline, detail
+            return headline, "Numbers are NOT live \u00b7 connecting to the broker\u2026"
+        if link.detail and link.detail != "disconnected":
+            # The cause in IT's words (refused, host not found, TLS, not authorised, timed out); the headline
+            # already says since when, so the line is all cause and stays as large as it can.
+            # The hint in brackets stays in the log and the status: the screen keeps the cause at a legible size.
+            return headline, f"Broker: {link.detail.split(' (')[0]}"
+        return headline, f"Numbers are NOT live \u00b7 no connection to the broker since {since}"
 
     def key(self, frame: Frame, box: Box) -> Hashable:
         return (box, self._texts(frame))
@@ -97,5 +120,6 @@ class OfflineBanner:
                 pygame.draw.polygon(surface, theme.banner_text, points)
         inner = shrink((x, y + stripe, w, h - 2 * stripe), max(2, h // 16))
         ix, iy, iw, ih = inner
-        draw_text(surface, frame, headline, (ix, iy, iw, ih * 64 // 100), theme.banner_text)
-        draw_text(surface, frame, detail, (ix, iy + ih * 66 // 100, iw, ih * 34 // 100), theme.banner_text)
+        detail_h = max(ih * 43 // 100, legible_line(frame))
+        draw_text(surface, frame, headline, (ix, iy, iw, ih - detail_h - ih // 50), theme.banner_text)
+        draw_text(surface, frame, detail, (ix, iy + ih - detail_h, iw, detail_h), theme.banner_text)

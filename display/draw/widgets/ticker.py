@@ -3,7 +3,10 @@
 The text is rendered once per change of announcements, onto the ticker's own
 background (an opaque strip, so each frame is a plain copy, not an alpha
 blend), and then only moved: a scrolling frame repaints the band of rows the
-text covers and leaves the rest of the box alone. Ingest has already cut the
+text covers and leaves the rest of the box alone. Announcements older than
+the widget's ``stale_after`` (none by default: they carry their own expiry), or
+any while the board is offline, scroll on grey led by "STALE · 9h old". Ingest
+has already cut the
 text to length and removed control characters; this widget strips anything
 non-printable again rather than trust it. Reads board state only.
 """
@@ -16,8 +19,9 @@ import pygame
 
 from wallboard.device.config.display import WidgetSettings
 from wallboard.display.draw.fonts import Colour
-from wallboard.display.draw.widgets.base import Frame, corner, fill
+from wallboard.display.draw.widgets.base import Frame, corner, fill, stale_note
 from wallboard.display.logic.layout import Box
+from wallboard.display.logic.theme import TileState
 
 _SEPARATOR = "   \u2022   "
 MAX_TICKER_CHARS = 2000
@@ -45,8 +49,30 @@ class Ticker:
         self._strip_top = 0  # the strip's first row within the text's line
         self._view: object = None  # the view and state version ``_joined`` was last checked against
         self._version = -1
+        self._note_key: tuple[int, int, bool] | None = None
+        self._note_text = ""
 
     def _text(self, frame: Frame) -> str:
+        """The announcements as scrolled, led by "STALE · 9h old" while they are not live."""
+        joined = self._announced(frame)
+        note = self._stale_note(frame) if joined else ""
+        return f"{note}{_SEPARATOR}{joined}" if note else joined
+
+    def _stale_note(self, frame: Frame) -> str:
+        """``stale_note`` worked out once per state version and whole second, not on each of 24 frames."""
+        key = (frame.view.state.version, int(frame.view.wall_now), frame.offline)
+        if key != self._note_key:
+            self._note_key, self._note_text = key, stale_note(frame, self.settings)
+        return self._note_text
+
+    def _colours(self, frame: Frame) -> tuple[Colour, Colour]:
+        """(background, text): the ticker's own, or the stale grey while its text is not live."""
+        if self._announced(frame) and self._stale_note(frame):
+            style = frame.theme.tile(TileState.STALE)
+            return style.background, style.text
+        return frame.theme.ticker, frame.theme.ticker_text
+
+    def _announced(self, frame: Frame) -> str:
         if frame.view is self._view and frame.view.state.version == self._version:
             return self._joined
         self._view, self._version = frame.view, frame.view.state.version
@@ -85,35 +111,36 @@ class Ticker:
         Only the rows with ink are kept (the line's other rows are the ticker colour anyway): a
         scrolling frame is then a plain copy of those rows, not an alpha blend of the whole line.
         """
-        key = (text, size, frame.theme.ticker_text, frame.theme.ticker)
+        background, colour = self._colours(frame)
+        key = (text, size, colour, background)
         if self._strip is None or self._strip_key != key:
             self._strip = None  # let the old strip go before the new one is made
-            rendered = frame.fonts.render(text, size, frame.theme.ticker_text)
+            rendered = frame.fonts.render(text, size, colour)
             ink = rendered.get_bounding_rect()
             rows = pygame.Rect(0, ink.top, rendered.get_width(), max(1, ink.height))
             strip = pygame.Surface(rows.size, 0, like)
-            strip.fill(frame.theme.ticker)
+            strip.fill(background)
             strip.blit(rendered, (0, 0), rows)
             self._strip, self._strip_key, self._strip_top = strip, key, rows.top
         return self._strip, self._strip_top
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
-        theme = frame.theme
+        background, ink = self._colours(frame)
         x, y, w, h = box
         text = self._text(frame)
         radius = corner(box)
         previous = frame.previous
         scrolled = isinstance(previous, tuple) and len(previous) == 3 and previous[:2] == (box, text)
         if not text:
-            fill(surface, box, theme.ticker, radius)
+            fill(surface, box, background, radius)
             return
         size = self._size(box)
         height = self._measure(frame, text, size)[1]
         ty = y + (h - height) // 2
         if ty < y + radius or ty + height > y + h - radius:
             # The text's rows reach the rounded corners: blend it onto the box as drawn, the slow way.
-            fill(surface, box, theme.ticker, radius)
-            rendered = frame.fonts.text(text, size, theme.ticker_text)
+            fill(surface, box, background, radius)
+            rendered = frame.fonts.text(text, size, ink)
             self._blit(surface, box, frame, rendered, text)
             return
         strip, ink_top = self._strip_for(frame, text, size, surface)
@@ -123,12 +150,12 @@ class Ticker:
         if scrolled:
             # Only the rows with ink change; clear what the strip does not cover, leave the rest as it is.
             if left > x:
-                surface.fill(theme.ticker, pygame.Rect(x, top, left - x, ink_h))
+                surface.fill(background, pygame.Rect(x, top, left - x, ink_h))
             if left + tw < x + w:
-                surface.fill(theme.ticker, pygame.Rect(left + tw, top, x + w - left - tw, ink_h))
+                surface.fill(background, pygame.Rect(left + tw, top, x + w - left - tw, ink_h))
             frame.repainted = (x, top, w, ink_h)  # so a dimmed screen dims these rows once, not the box again
         else:
-            fill(surface, box, theme.ticker, radius)
+            fill(surface, box, background, radius)
         surface.blit(strip, (left, top))
         self._note(box, frame, text, left, tw, ty, height)
 
@@ -147,3 +174,4 @@ class Ticker:
         if visible_right > visible_left:
             frame.drawn.append((visible_left, max(y, ty), visible_right - visible_left, min(th, h)))
             frame.texts.append(text)
+            frame.sizes.append(Ticker._size(box))

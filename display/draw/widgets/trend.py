@@ -1,7 +1,8 @@
 """The trend line: a metric's recent history (restored from the cache at start) as a sparkline.
 
 The line takes the tile's severity colour, or grey when the metric is stale
-or the board offline. Reads board state only.
+or the board offline, and the title then says how old the data is instead of
+the window. Reads board state only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ from collections.abc import Hashable
 import pygame
 
 from wallboard.device.config.display import WidgetSettings
-from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, metric_label, metric_state, shrink
+from wallboard.display.draw.widgets.base import (
+    Frame,
+    corner,
+    draw_text,
+    fill,
+    legible_choice,
+    legible_line,
+    metric_label,
+    metric_state,
+    shrink,
+    stale_note,
+)
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
@@ -21,6 +33,8 @@ _LINE = {
     TileState.NORMAL: (102, 222, 102),
     TileState.WARN: (255, 179, 0),
     TileState.CRITICAL: (255, 70, 70),
+    TileState.PENDING_WARN: (255, 179, 0),
+    TileState.PENDING_CRITICAL: (255, 70, 70),
     TileState.STALE: (130, 130, 130),
     TileState.MISSING: (130, 130, 130),
 }
@@ -37,7 +51,7 @@ class TrendLine:
     def key(self, frame: Frame, box: Box) -> Hashable:
         state = frame.view.state
         return (box, metric_state(frame, self.metric), state.last_history_point(self.metric),
-                int(frame.view.wall_now // 60))  # fmt: skip
+                int(frame.view.wall_now // 60), stale_note(frame, self.settings))  # fmt: skip
 
     def moving(self, frame: Frame) -> bool:
         return False
@@ -49,18 +63,29 @@ class TrendLine:
         tile_state = metric_state(frame, self.metric)
         held = frame.view.state.value(self.metric)
         shown = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
-        head_h = round(h * 0.22)
+        head_h = max(round(h * 0.22), legible_line(frame))
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
-        draw_text(surface, frame, f"{metric_label(frame, self.settings)} \u00b7 {span}", (x, y, w * 2 // 3, head_h),
-                  theme.panel_text, align="left")  # fmt: skip
+        label = metric_label(frame, self.settings)
         value_colour = _LINE[tile_state] if tile_state is not TileState.NEUTRAL else theme.panel_text
-        draw_text(surface, frame, shown, (x + w * 2 // 3, y, w // 3, head_h), value_colour, align="right")
-        chart = (x, y + head_h + h // 20, w, h - head_h - h // 20)
+        # Title and value on one line where both are legible from 10 m; in a narrow cell, on two.
+        value_w = min(w // 2, frame.fonts.measure(shown, frame.fonts.fit(shown, w, head_h))[0] + 8)
+        title_w = w - value_w - w // 30
+        title = legible_choice(frame, [f"{label} \u00b7 {span}", label], title_w, head_h)
+        if frame.fonts.cap_height(frame.fonts.fit(title, title_w, head_h)) >= frame.min_cap:
+            draw_text(surface, frame, title, (x, y, title_w, head_h), theme.panel_text, align="left")
+            draw_text(surface, frame, shown, (x + w - value_w, y, value_w, head_h), value_colour, align="right")
+            top = y + head_h
+        else:
+            title = legible_choice(frame, [f"{label} \u00b7 {span}", label], w, head_h)
+            draw_text(surface, frame, title, (x, y, w, head_h), theme.panel_text, align="left")
+            draw_text(surface, frame, shown, (x, y + head_h, w, head_h), value_colour, align="right")
+            top = y + 2 * head_h
+        chart = (x, top + h // 20, w, max(4, y + h - top - h // 20))
         since = frame.view.wall_now - float(self.settings.window)
         points = [(t, v) for t, v in frame.view.state.history(self.metric) if t >= since]
         if len(points) < 2:
-            draw_text(surface, frame, "collecting history\u2026", chart, theme.muted, max_size=max(10, chart[3] // 5))
+            draw_text(surface, frame, "collecting history\u2026", chart, theme.muted, max_size=max(10, chart[3] // 4))
             return
         low = min(v for _, v in points)
         high = max(v for _, v in points)
@@ -74,3 +99,9 @@ class TrendLine:
         ]  # fmt: skip
         width = max(3, round(6 * frame.scale))
         pygame.draw.lines(surface, _LINE[tile_state], False, line, width)
+        note = stale_note(frame, self.settings)
+        if note:
+            # Over the greyed line, as large as a tile's marker: the history stopped this long ago.
+            band = (cx, cy + ch // 3, cw, ch // 3)
+            fill(surface, shrink(band, -max(2, ch // 40)), frame.theme.tile(TileState.STALE).background)
+            draw_text(surface, frame, note, band, frame.theme.tile(TileState.STALE).text)
