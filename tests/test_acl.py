@@ -76,9 +76,13 @@ def test_a_board_cannot_publish_another_boards_config(acl_broker: Mosquitto) -> 
         floor1.publish("wallboard/london/floor2/config", b"[board]\nid = 'hijacked'\n")
         floor1.publish("wallboard/london/floor1/config", b"[board]\nid = 'own config, still not allowed'\n")
         floor1.publish("wallboard/london/floor1/status", b'{"status":"online"}')
+        floor1.publish("wallboard/london/floor1/screenshot/text", b'{"schema":1}')
+        floor1.publish("wallboard/london/floor2/screenshot/text", b'{"forged":true}')
         watcher.publish("wallboard/london/floor2/config", b"# from the admin\n")
         topics = [topic for topic, _ in _received(watcher)]
         assert "wallboard/london/floor1/status" in topics  # the board may write its own status
+        assert "wallboard/london/floor1/screenshot/text" in topics  # and its screenshot's text twin
+        assert "wallboard/london/floor2/screenshot/text" not in topics  # not another board's
         assert topics.count("wallboard/london/floor2/config") == 1  # only the admin's copy
         assert "wallboard/london/floor1/config" not in topics  # a board may not even write its own config
     finally:
