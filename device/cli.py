@@ -149,6 +149,12 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         client.close()
 
 
+def _cmd_feed(args: argparse.Namespace) -> int:
+    from wallboard.feeds.main import run_feed
+
+    return run_feed(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wallboard", description="A contact-centre wallboard for a floor TV.")
     parser.add_argument("--version", action="version", version=f"wallboard {__version__}")
@@ -204,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--out", default=None, help="where --screenshot writes the PNG")
     fleet.add_argument("--max-width", type=int, default=960, help="screenshot width limit in pixels (default 960)")
     fleet.set_defaults(handler=_cmd_fleet)
+
+    feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")
+    feed.add_argument("adapter", help="the platform: asterisk")
+    feed.add_argument("--config", required=True, help="the feed's TOML config file")
+    feed.add_argument("--once", action="store_true", help="print one normalised snapshot; exit 0 if healthy, else 1")
+    feed.add_argument("--dry-run", action="store_true", help="print what would be published; no broker")
+    feed.add_argument("--record", metavar="DIR", default=None, help="save the raw vendor payloads (callers hashed)")
+    feed.add_argument("--state-dir", default=None, help="where the day counters live (default: from the config)")
+    feed.set_defaults(handler=_cmd_feed)
     return parser
 
 

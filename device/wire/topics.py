@@ -5,6 +5,11 @@ Contact-centre data (published by a feed or the simulator, read by every board o
     <prefix>/<site>/queue/<queue>     JSON queue metrics
     <prefix>/<site>/agents            leaderboard rows
     <prefix>/<site>/announce          ticker text
+    <prefix>/<site>/agent_status      per-agent rows (state, time in state, reason, calls today)
+
+A feed's own topic (``wallboard feed``)::
+
+    wallboard/<site>/feed/<adapter>/status   retained JSON FeedStatus; the will says offline
 
 One board's own topics (its status and what operators send it)::
 
@@ -50,6 +55,20 @@ class SiteTopics:
     @property
     def announce(self) -> str:
         return f"{self.prefix}/{self.site}/announce"
+
+    @property
+    def agent_status(self) -> str:
+        return f"{self.prefix}/{self.site}/agent_status"
+
+
+def feed_status(site: str, adapter: str) -> str:
+    """The retained status topic of the feed ``adapter`` at ``site`` (distinct from every board's)."""
+    return f"{BOARD_ROOT}/{site}/feed/{adapter}/status"
+
+
+def feed_status_filter(site: str) -> str:
+    """The filter matching the status of every feed of ``site`` (``+`` for every site)."""
+    return f"{BOARD_ROOT}/{site}/feed/+/status"
 
 
 @dataclass(frozen=True)
