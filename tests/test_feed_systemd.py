@@ -29,7 +29,7 @@ def test_the_feed_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
 
 
 def test_the_feed_unit_is_sandboxed_tightly() -> None:
-    """`systemd-analyze security --offline=true` rates the feed unit under 3.0 (measured: 1.1) (it needs no device at all)."""
+    """`systemd-analyze security --offline=true` rates the feed unit under 3.0 (measured 1.1)."""
     tool = require("systemd-analyze")
     result = subprocess.run(
         [tool, "security", "--offline=true", "--no-pager", str(UNIT)], capture_output=True, text=True, timeout=60
