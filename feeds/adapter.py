@@ -87,6 +87,7 @@ AdapterFactory = Callable[[FeedConfig, FeedContext], Adapter]
 # name -> "module:factory"; imported only when chosen, so a site needs only its own platform's client library.
 ADAPTERS: dict[str, str] = {
     "asterisk": "wallboard.feeds.asterisk:build",
+    "connect": "wallboard.feeds.connect:build",
 }
 
 
