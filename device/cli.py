@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.set_defaults(handler=_cmd_fleet)
 
     feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")
-    feed.add_argument("adapter", help="the platform: asterisk")
+    feed.add_argument("adapter", help="the platform: asterisk, connect or genesys")
     feed.add_argument("--config", required=True, help="the feed's TOML config file")
     feed.add_argument("--once", action="store_true", help="print one normalised snapshot; exit 0 if healthy, else 1")
     feed.add_argument("--dry-run", action="store_true", help="print what would be published; no broker")

@@ -88,6 +88,7 @@ AdapterFactory = Callable[[FeedConfig, FeedContext], Adapter]
 ADAPTERS: dict[str, str] = {
     "asterisk": "wallboard.feeds.asterisk:build",
     "connect": "wallboard.feeds.connect:build",
+    "genesys": "wallboard.feeds.genesys:build",
 }
 
 

@@ -11,6 +11,7 @@ from wallboard.feeds.asterisk import AsteriskSection
 from wallboard.feeds.config import decode_section, load_feed_config
 from wallboard.feeds.connect import ConnectSection
 from wallboard.feeds.errors import FeedConfigError
+from wallboard.feeds.genesys import GenesysSection
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config" / "feeds"
 
@@ -23,7 +24,9 @@ def test_shipped_examples_load_and_their_adapter_sections_decode() -> None:
     connect = load_feed_config(EXAMPLES / "connect.toml")
     section = decode_section(connect, "connect", ConnectSection)
     assert section.instance_id == "11111111-2222-3333-4444-555555555555"
-    assert set(ADAPTERS) >= {"asterisk", "connect"}
+    genesys = load_feed_config(EXAMPLES / "genesys.toml")
+    assert decode_section(genesys, "genesys", GenesysSection).region == "mypurecloud.ie"
+    assert set(ADAPTERS) == {"asterisk", "connect", "genesys"}
     for name in ADAPTERS:
         assert callable(load_adapter(name))
 
@@ -56,5 +59,5 @@ def test_an_adapter_section_with_a_wrong_key_names_it(tmp_path: Path) -> None:
         decode_section(config, "asterisk", AsteriskSection)
     with pytest.raises(FeedConfigError, match=r"no \[connect\] section"):
         decode_section(config, "connect", ConnectSection)
-    with pytest.raises(FeedConfigError, match="unknown adapter 'five9'; choose one of: asterisk, connect"):
+    with pytest.raises(FeedConfigError, match="unknown adapter 'five9'; choose one of: asterisk, connect, genesys"):
         load_adapter("five9")
