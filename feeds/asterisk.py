@@ -26,9 +26,24 @@ from panoramisk.message import Message
 from wallboard.device.wire.payloads import AgentRow
 from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.config import FeedConfig, decode_section
+from wallboard.feeds.daycount import period_start
 from wallboard.feeds.errors import AuthFailed, Disconnected, FeedError
 
 log = logging.getLogger("wallboard.feed.asterisk")
+
+# The wire fields this adapter counts from events (the others of COUNT_FIELDS AMI cannot supply).
+COUNTED_FIELDS = (
+    "offered",
+    "answered",
+    "answered_within_target",
+    "wait_time_s",
+    "handled",
+    "talk_time_s",
+    "handle_time_s",
+    "abandoned",
+    "abandoned_within_target",
+    "short_abandoned",
+)
 
 # The only actions this adapter sends.
 READ_ACTIONS = frozenset({"login", "logoff", "ping", "queuesummary", "queuestatus"})
@@ -84,6 +99,8 @@ class AsteriskAdapter:
         self._protocol: AMIProtocol | None = None
         self._link: _Link | None = None
         self._state_since: dict[str, tuple[str, float]] = {}
+        # When this connection's event stream began: counts are complete for a day only if it began before it.
+        self.listening_since: float | None = None
         self._rang_unanswered: set[str] = set()
 
     # -- connection ------------------------------------------------------------------------------------------
@@ -107,8 +124,10 @@ class AsteriskAdapter:
         if not reply.success:
             await self.close()
             raise AuthFailed(f"AMI login refused for {self.section.username}: {reply.message or reply.response}")
+        self.listening_since = self.ctx.clock()
 
     async def close(self) -> None:
+        self.listening_since = None
         protocol, self._protocol = self._protocol, None
         if protocol is not None and not protocol.closed:
             protocol.close()
@@ -154,10 +173,15 @@ class AsteriskAdapter:
         for event in status:
             if event.event == "QueueMember" and event.queue in queues:
                 members.setdefault(event.queue, []).append(event)
+        # Listening since before local midnight: every call of today was seen, so an uncounted field is a true 0.
+        # Otherwise the day's earlier calls are unknown and an uncounted field stays absent.
+        complete = self.listening_since is not None and self.listening_since <= period_start(now, self.ctx.zone)
         for queue, values in queues.items():
             rows = members.get(queue, [])
             values["agents_on_call"] = sum(1 for m in rows if _on_call(m))
             values["agents_away"] = sum(1 for m in rows if m.paused == "1" and not _on_call(m))
+            if complete:
+                values.update(dict.fromkeys(COUNTED_FIELDS, 0))
             values.update(self.ctx.counters.today(queue, now))
         return Reading(queues=queues, agents=self._agent_rows(status, now))
 

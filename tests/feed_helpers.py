@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,13 @@ from wallboard.feeds.runner import FeedRunner
 LONDON = ZoneInfo("Europe/London")
 # 2026-11-23 10:00 UTC = 10:00 in London (GMT).
 MONDAY_10AM = 1795428000.0
+
+
+def local_time(
+    zone: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, fold: int = 0
+) -> float:
+    """Epoch seconds of a wall-clock time at the site (``fold=1`` for the second of a repeated hour)."""
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone, fold=fold).timestamp()
 
 
 def make_context(folder: Path, clock: ManualClock, *, zone: ZoneInfo = LONDON) -> FeedContext:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_ami import FakeAmi, Member, Queue
-from tests.feed_helpers import MONDAY_10AM, decode, make_context, make_runner
+from tests.feed_helpers import LONDON, MONDAY_10AM, decode, local_time, make_context, make_runner
 from tests.helpers import ManualClock
 from wallboard.feeds.adapter import FeedContext
 from wallboard.feeds.asterisk import READ_ACTIONS, AsteriskAdapter, AsteriskSection
@@ -202,5 +202,66 @@ def test_feed_killed_and_restarted_mid_day_loses_no_counts(tmp_path: Path) -> No
         await second.close()
         await ami.stop()
         assert reading.queues["sales"]["offered"] == 2 and reading.queues["sales"]["answered"] == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "hours"),
+    [
+        ((2026, 11, 22, 23, 50), (2026, 11, 23, 0, 0, 5), 24),  # an ordinary midnight
+        ((2026, 3, 28, 23, 50), (2026, 3, 29, 0, 0, 5), 24),  # into the 23-hour spring-forward day
+        ((2026, 10, 24, 23, 50), (2026, 10, 25, 0, 0, 5), 24),  # into the 25-hour fall-back day
+        ((2026, 3, 29, 23, 50), (2026, 3, 30, 0, 0, 5), 23),  # out of the spring-forward day
+        ((2026, 10, 25, 23, 50), (2026, 10, 26, 0, 0, 5), 25),  # out of the fall-back day
+    ],
+)
+def test_counts_restart_at_local_midnight_across_dst(
+    tmp_path: Path, before: tuple[int, ...], after: tuple[int, ...], hours: int
+) -> None:
+    """A feed listening across local midnight publishes today's counts as 0 with the new period_start."""
+
+    def at(*fields: int) -> float:
+        return local_time(LONDON, *fields)
+
+    async def scenario() -> None:
+        ami = _pbx()
+        await ami.start()
+        clock = ManualClock(at(*before))
+        ctx = make_context(tmp_path, clock)
+        adapter = _adapter(ami, ctx)
+        runner = make_runner(adapter, ctx)
+        await runner.cycle()
+        await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="5.1", Position=1)
+        await runner.cycle()
+        publisher = runner.publisher
+        assert isinstance(publisher, PrintPublisher)
+        late = decode(publisher.sent, "cc/lab/queue/sales")
+        assert late["offered"] == 1
+        clock.now = at(*after)
+        await runner.cycle()
+        fresh = decode(publisher.sent, "cc/lab/queue/sales")
+        await adapter.close()
+        await ami.stop()
+        assert fresh["offered"] == 0 and fresh["answered"] == 0
+        assert fresh["period_start"] == at(*after[:3])
+        assert float(fresh["period_start"]) - float(late["period_start"]) == hours * 3600  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+
+
+def test_a_feed_started_mid_day_leaves_uncounted_fields_absent(tmp_path: Path) -> None:
+    """Started at 10:00, the feed has not seen the morning's calls: no event yet means no count, not 0."""
+
+    async def scenario() -> None:
+        ami = _pbx()
+        await ami.start()
+        ctx = make_context(tmp_path, ManualClock(MONDAY_10AM))
+        adapter = _adapter(ami, ctx)
+        await adapter.connect()
+        reading = await adapter.poll()
+        await adapter.close()
+        await ami.stop()
+        assert "offered" not in reading.queues["sales"] and "abandoned" not in reading.queues["sales"]
 
     asyncio.run(scenario())

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tests.feed_helpers import local_time
 from wallboard.feeds.daycount import DayCounters, period_start
 
 LONDON = ZoneInfo("Europe/London")
@@ -13,10 +14,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 SANTIAGO = ZoneInfo("America/Santiago")
 
 
-def at(
-    zone: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, fold: int = 0
-) -> float:
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone, fold=fold).timestamp()
+at = local_time
 
 
 def test_counts_reset_at_local_midnight_not_utc_midnight(tmp_path: Path) -> None:
