@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from wallboard.device import __version__
 from wallboard.device.config.loader import LoadedConfig, load_config, read_secret
@@ -19,9 +20,10 @@ log = logging.getLogger("wallboard")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from wallboard.device.config.checks import check_paths
+    from wallboard.device.config.checks import check_paths, feed_config_files
 
     results, missing = check_paths(args.paths)
+    feeds_failed = _check_feed_configs(feed_config_files(args.paths), quiet=args.quiet)
     for line in missing:
         print(line)
     for result in results:
@@ -32,11 +34,32 @@ def _cmd_check(args: argparse.Namespace) -> int:
             for problem in result.problems:
                 print(problem)
     failed = sum(1 for r in results if not r.ok)
-    if not results and not missing:
+    if not results and not missing and feeds_failed is None:
         print("no config files found")
         return 2
     print(f"{len(results)} board config(s) checked, {failed} invalid", file=sys.stderr)
-    return 1 if failed or missing else 0
+    return 1 if failed or missing or feeds_failed else 0
+
+
+def _check_feed_configs(paths: list[Path], *, quiet: bool) -> int | None:
+    """Validate feed configs (``[feed]`` and ``[mqtt]``); how many are invalid, None if there were none."""
+    if not paths:
+        return None
+    from wallboard.feeds.config import load_feed_config
+    from wallboard.feeds.errors import FeedConfigError
+
+    failed = 0
+    for path in paths:
+        try:
+            load_feed_config(path)
+        except FeedConfigError as exc:
+            failed += 1
+            print(exc)
+        else:
+            if not quiet:
+                print(f"{path}: ok (feed)")
+    print(f"{len(paths)} feed config(s) checked, {failed} invalid", file=sys.stderr)
+    return failed
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -106,8 +129,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_fleet(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from wallboard.device.tools.fleet import fetch_screenshot, watch
     from wallboard.device.tools.mqtt_client import ToolClient
 

@@ -61,3 +61,17 @@ def test_an_adapter_section_with_a_wrong_key_names_it(tmp_path: Path) -> None:
         decode_section(config, "connect", ConnectSection)
     with pytest.raises(FeedConfigError, match="unknown adapter 'five9'; choose one of: asterisk, connect, genesys"):
         load_adapter("five9")
+
+
+def test_wallboard_check_validates_feed_configs_apart_from_boards(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`wallboard check` checks a folder's feed configs as feeds (not as boards) and fails on a bad one."""
+    from wallboard.device.cli import main
+
+    (tmp_path / "good.toml").write_text('[feed]\nsite = "x"\ntime_zone = "Europe/Paris"\n[asterisk]\nusername = "u"\n')
+    assert main(["check", str(tmp_path)]) == 0
+    assert "good.toml: ok (feed)" in capsys.readouterr().out
+    (tmp_path / "bad.toml").write_text('[feed]\nsite = "x"\ntime_zone = "Paris"\n')
+    assert main(["check", str(tmp_path)]) == 1
+    assert 'feed.time_zone: "Paris" is not an IANA time zone' in capsys.readouterr().out

@@ -63,10 +63,10 @@ def test_connect_feed_reaches_a_real_board(mosquitto: Mosquitto, tmp_path: Path)
             runner.publisher.close(None)
         step_until(
             board,
-            lambda: _shows(board, "sales.calls_waiting", 4) and _shows(board, "sales.offered", 120),
+            lambda: _shows(board, "sales.offered", 120) and _shows(board, "support.calls_waiting", 0),
             what="Connect values on the board",
         )
-        assert _shows(board, "sales.agents_available", 2) and _shows(board, "support.calls_waiting", 0)
+        assert _shows(board, "sales.agents_available", 2) and _shows(board, "sales.calls_waiting", 4)
         assert board.state.value("support.longest_wait_s") is None  # null from Connect: absent, not 0
         assert _retained(mosquitto, "wallboard/lab/feed/connect/status")["summary"] == "online"
     finally:

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import Reason, RejectionCounter
-from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading, Update
+from wallboard.device.core.updates import (
+    Acknowledge,
+    AgentStatusBoard,
+    Announcement,
+    Leaderboard,
+    Reading,
+    Update,
+)
 from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
 
 
@@ -66,6 +73,7 @@ class BoardState:
         self.link = LinkChange(LinkStatus.CONNECTING, clock())
         self.link_log: deque[LinkChange] = deque([self.link], maxlen=64)
         self.leaderboard: Leaderboard | None = None
+        self.agent_status: AgentStatusBoard | None = None
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
         self.newest_received_at: float | None = None
@@ -88,6 +96,11 @@ class BoardState:
                 self._rejections.reject(Reason.OUT_OF_ORDER, "agents", "older than the rows shown")
                 return False
             self.leaderboard = update
+        elif isinstance(update, AgentStatusBoard):
+            if self.agent_status is not None and update.measured_at < self.agent_status.measured_at:
+                self._rejections.reject(Reason.OUT_OF_ORDER, "agent_status", "older than the rows shown")
+                return False
+            self.agent_status = update
         elif isinstance(update, Acknowledge):
             self.acknowledgements += 1
         self.version += 1

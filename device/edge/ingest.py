@@ -22,6 +22,8 @@ from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import (
     Acknowledge,
     AgentRow,
+    AgentStatusBoard,
+    AgentStatusRow,
     Announcement,
     Leaderboard,
     Reading,
@@ -31,6 +33,7 @@ from wallboard.device.core.updates import (
 )
 from wallboard.device.util.text import printable
 from wallboard.device.wire.metrics import MAX_MAGNITUDE, QUEUE_FIELDS, MetricKind, is_valid_name, metric_key
+from wallboard.device.wire.payloads import AGENT_STATES, AgentStatusPayload
 from wallboard.device.wire.topics import BoardTopics, SiteTopics
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ log = logging.getLogger(__name__)
 MAX_ANNOUNCEMENT_CHARS = 280
 MAX_AGENT_NAME_CHARS = 40
 MAX_LEADERBOARD_ROWS = 50
+MAX_AGENT_STATUS_ROWS = 500
+_AGENT_STATUS_DECODER = msgspec.json.Decoder(AgentStatusPayload)
 # Screenshot widths a request may ask for; the display caps the bytes as well.
 SCREENSHOT_WIDTHS = (160, 1920)
 DEFAULT_SCREENSHOT_WIDTH = 960
@@ -71,6 +76,7 @@ class Ingest:
         self._queue_prefix = site.queue_prefix
         self._queues = site.queues
         self._agents_topic = site.agents
+        self._agent_status_topic = site.agent_status
         self._announce_topic = site.announce
         self._ack_topic = board.ack
         self.config_topic = board.config
@@ -85,6 +91,7 @@ class Ingest:
         return [
             self._queues,
             self._agents_topic,
+            self._agent_status_topic,
             self._announce_topic,
             self._ack_topic,
             self.config_topic,
@@ -124,6 +131,8 @@ class Ingest:
             return [self._announcement(payload, now)]
         if topic == self._agents_topic:
             return [self._leaderboard(payload, now)]
+        if topic == self._agent_status_topic:
+            return [self._agent_status(payload, now)]
         if topic == self._ack_topic:
             return [Acknowledge(source="mqtt", received_at=now)]
         if topic == self.config_topic:
@@ -204,6 +213,32 @@ class Ingest:
             )
             rows.append(AgentRow(printable(row["name"], MAX_AGENT_NAME_CHARS), stats))
         return Leaderboard(tuple(rows), measured_at, now)
+
+    def _agent_status(self, payload: bytes, now: float) -> AgentStatusBoard:
+        # The feed's own type (wallboard.device.wire.payloads), so the two sides cannot drift.
+        try:
+            body = _AGENT_STATUS_DECODER.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Rejected(_decode_reason(exc), f"agent_status: {exc}") from None
+        measured_at = self._timestamp(body.ts, now)
+        rows = []
+        for row in body.agents[:MAX_AGENT_STATUS_ROWS]:
+            if row.state not in AGENT_STATES:
+                raise Rejected(
+                    Reason.WRONG_TYPE,
+                    f"agent_status: state {printable(row.state, 20)!r} is not one of {', '.join(AGENT_STATES)}",
+                )
+            rows.append(
+                AgentStatusRow(
+                    name=printable(row.name, MAX_AGENT_NAME_CHARS),
+                    state=row.state,
+                    state_since=None if row.state_since is None else self._timestamp(row.state_since, now),
+                    reason=None if row.reason is None else printable(row.reason, 32),
+                    calls_today=row.calls_today,
+                    ring_no_answer=bool(row.ring_no_answer),
+                )
+            )
+        return AgentStatusBoard(tuple(rows), measured_at, now)
 
     def _remote_config(self, payload: bytes, now: float) -> RemoteConfig:
         # Only the text is checked here; the full validation runs on the main thread.

@@ -8,6 +8,8 @@ The format (see config/sample-data.json)::
                  "sales.service_level_pct": {"value": 78.5, "age_s": 400}},  # an old one
      "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
      "agents": [{"name": "Asha", "handled": 42}],
+     "agent_status": {"age_s": 0, "agents": [{"name": "Asha", "state": "on_call", "in_state_s": 95,
+                                             "reason": null, "calls_today": 12, "ring_no_answer": false}]},
      "announcements": ["Fire drill at 14:00"]}
 
 Rules are applied as if every value had been held past its hold time, so an
@@ -27,7 +29,7 @@ from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard
+from wallboard.device.core.updates import AgentRow, AgentStatusBoard, AgentStatusRow, Announcement, Leaderboard
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 
@@ -60,6 +62,21 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
     )
     if rows:
         state.apply(Leaderboard(rows, now, now))
+    grid = sample.get("agent_status")
+    if grid is not None:
+        measured = now - float(grid.get("age_s", 0.0))
+        status_rows = tuple(
+            AgentStatusRow(
+                name=str(row["name"]),
+                state=str(row["state"]),
+                state_since=None if row.get("in_state_s") is None else measured - float(row["in_state_s"]),
+                reason=row.get("reason"),
+                calls_today=row.get("calls_today"),
+                ring_no_answer=bool(row.get("ring_no_answer", False)),
+            )
+            for row in grid.get("agents", [])
+        )
+        state.apply(AgentStatusBoard(status_rows, measured, now))
     for index, text in enumerate(sample.get("announcements", [])):
         state.apply(Announcement(str(index), str(text), None, now))
     link = str(sample.get("link", "up"))
