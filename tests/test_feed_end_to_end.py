@@ -156,3 +156,46 @@ def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread
         timeout=60,
     )
     assert done.returncode == 2 and "readable by group or others (mode 0640)" in done.stderr
+
+
+def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
+    pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """The feed's will reaches the board: its strip says "FEED OFFLINE: asterisk" while the broker link stays up."""
+    import time
+
+    import pygame
+
+    from wallboard.device.core.view import BoardView
+    from wallboard.display.draw.painter import BoardPainter
+
+    config = _feed_config(tmp_path / "feed", pbx.ami.port, mosquitto.port)
+    board_file = tmp_path / "board.toml"
+    board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
+    board = Board(load_config(board_file))
+    board.start()
+    feed = _feed(config)
+    try:
+
+        def feed_state() -> str | None:
+            health = board.state.feeds.get("asterisk")
+            return None if health is None else health.state
+
+        step_until(board, lambda: feed_state() == "online", what="the feed online on the board", timeout=20)
+        feed.send_signal(signal.SIGKILL)
+        feed.wait(10)
+        step_until(board, lambda: feed_state() == "offline", what="the feed's will on the board", timeout=30)
+        pygame.font.init()
+        painter = BoardPainter(board.config)
+        view = BoardView(
+            board.config, board.state, board.assessment, time.time(), time.monotonic(), {}, board.handoff.stats()
+        )
+        painter.paint(view, pygame.Surface((1280, 720)), page=0, phase=0.0)
+        words = painter.chrome["strip"].words
+        assert any("FEED OFFLINE: asterisk" in word for word in words), words
+        assert not any("\u25cb OFFLINE" in word for word in words)
+    finally:
+        if feed.poll() is None:
+            feed.kill()
+        feed.wait(10)
+        board.close()

@@ -90,6 +90,20 @@ class AgentStatusBoard:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """A feed's own status (``online``, ``degraded`` or ``offline``) from its retained status topic."""
+
+    adapter: str
+    state: str
+    summary: str
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return f"feed:{self.adapter}"
+
+
+@dataclass(frozen=True, slots=True)
 class Acknowledge:
     """A request to silence the current alarm's sound (from MQTT or a button)."""
 
@@ -125,4 +139,13 @@ class ScreenshotRequest:
         return "screenshot"
 
 
-Update = Reading | Announcement | Leaderboard | AgentStatusBoard | Acknowledge | RemoteConfig | ScreenshotRequest
+Update = (
+    Reading
+    | Announcement
+    | Leaderboard
+    | AgentStatusBoard
+    | FeedHealth
+    | Acknowledge
+    | RemoteConfig
+    | ScreenshotRequest
+)

@@ -25,6 +25,7 @@ from wallboard.device.core.updates import (
     AgentStatusBoard,
     AgentStatusRow,
     Announcement,
+    FeedHealth,
     Leaderboard,
     Reading,
     RemoteConfig,
@@ -33,8 +34,8 @@ from wallboard.device.core.updates import (
 )
 from wallboard.device.util.text import printable
 from wallboard.device.wire.metrics import MAX_MAGNITUDE, QUEUE_FIELDS, MetricKind, is_valid_name, metric_key
-from wallboard.device.wire.payloads import AGENT_STATES, AgentStatusPayload
-from wallboard.device.wire.topics import BoardTopics, SiteTopics
+from wallboard.device.wire.payloads import AGENT_STATES, FEED_STATES, AgentStatusPayload, FeedStatus
+from wallboard.device.wire.topics import BoardTopics, SiteTopics, feed_status_filter, parse_feed_status_topic
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ MAX_AGENT_NAME_CHARS = 40
 MAX_LEADERBOARD_ROWS = 50
 MAX_AGENT_STATUS_ROWS = 500
 _AGENT_STATUS_DECODER = msgspec.json.Decoder(AgentStatusPayload)
+_FEED_STATUS_DECODER = msgspec.json.Decoder(FeedStatus)
 # Screenshot widths a request may ask for; the display caps the bytes as well.
 SCREENSHOT_WIDTHS = (160, 1920)
 DEFAULT_SCREENSHOT_WIDTH = 960
@@ -77,6 +79,7 @@ class Ingest:
         self._queues = site.queues
         self._agents_topic = site.agents
         self._agent_status_topic = site.agent_status
+        self._feed_status_filter = feed_status_filter(config.site.id)
         self._announce_topic = site.announce
         self._ack_topic = board.ack
         self.config_topic = board.config
@@ -92,6 +95,7 @@ class Ingest:
             self._queues,
             self._agents_topic,
             self._agent_status_topic,
+            self._feed_status_filter,
             self._announce_topic,
             self._ack_topic,
             self.config_topic,
@@ -133,6 +137,9 @@ class Ingest:
             return [self._leaderboard(payload, now)]
         if topic == self._agent_status_topic:
             return [self._agent_status(payload, now)]
+        feed = parse_feed_status_topic(topic)
+        if feed is not None and feed[0] == self._config.site.id:
+            return [self._feed_health(feed[1], payload, now)]
         if topic == self._ack_topic:
             return [Acknowledge(source="mqtt", received_at=now)]
         if topic == self.config_topic:
@@ -239,6 +246,16 @@ class Ingest:
                 )
             )
         return AgentStatusBoard(tuple(rows), measured_at, now)
+
+    def _feed_health(self, adapter: str, payload: bytes, now: float) -> FeedHealth:
+        # The feed's own FeedStatus type; its will carries no useful time, so the time is when it arrived.
+        try:
+            body = _FEED_STATUS_DECODER.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Rejected(_decode_reason(exc), f"feed status: {exc}") from None
+        if body.state not in FEED_STATES:
+            raise Rejected(Reason.WRONG_TYPE, f"feed status: state {printable(body.state, 20)!r} is unknown")
+        return FeedHealth(printable(adapter, 32), body.state, printable(body.summary, 120), now)
 
     def _remote_config(self, payload: bytes, now: float) -> RemoteConfig:
         # Only the text is checked here; the full validation runs on the main thread.

@@ -107,6 +107,13 @@ class BoardTopics:
         return f"{self.screenshot}/error"
 
 
+def parse_feed_status_topic(topic: str) -> tuple[str, str] | None:
+    """``(site, adapter)`` of a feed status topic, or None if ``topic`` is not one."""
+    parts = topic.split("/")
+    shaped = len(parts) == 5 and parts[0] == BOARD_ROOT and parts[2] == "feed" and parts[4] == "status"
+    return (parts[1], parts[3]) if shaped and parts[1] and parts[3] else None
+
+
 def status_filter(site: str) -> str:
     """The filter matching the status of every board of ``site`` (``+`` for every site)."""
     return f"{BOARD_ROOT}/{site}/+/status"

@@ -10,7 +10,8 @@ The format (see config/sample-data.json)::
      "agents": [{"name": "Asha", "handled": 42}],
      "agent_status": {"age_s": 0, "agents": [{"name": "Asha", "state": "on_call", "in_state_s": 95,
                                              "reason": null, "calls_today": 12, "ring_no_answer": false}]},
-     "announcements": ["Fire drill at 14:00"]}
+     "announcements": ["Fire drill at 14:00"],
+     "feeds": {"asterisk": "offline"}}   # each feed's status: "online", "degraded" or "offline"
 
 Rules are applied as if every value had been held past its hold time, so an
 alarm sample shows its alarm. No pygame, no broker, no cache: everything
@@ -29,7 +30,14 @@ from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import AgentRow, AgentStatusBoard, AgentStatusRow, Announcement, Leaderboard
+from wallboard.device.core.updates import (
+    AgentRow,
+    AgentStatusBoard,
+    AgentStatusRow,
+    Announcement,
+    FeedHealth,
+    Leaderboard,
+)
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 
@@ -77,6 +85,8 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
             for row in grid.get("agents", [])
         )
         state.apply(AgentStatusBoard(status_rows, measured, now))
+    for adapter, feed_state in dict(sample.get("feeds", {})).items():
+        state.apply(FeedHealth(str(adapter), str(feed_state), str(feed_state), now))
     for index, text in enumerate(sample.get("announcements", [])):
         state.apply(Announcement(str(index), str(text), None, now))
     link = str(sample.get("link", "up"))

@@ -27,14 +27,20 @@ class StatusStrip:
     def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, bool]:
         link = frame.view.state.link.status
         age = frame.view.state.data_age(frame.view.wall_now)
-        if link is LinkStatus.UP:
+        feeds_down = frame.view.state.feeds_not_online()
+        if link is LinkStatus.UP and feeds_down:
+            # The broker is fine but the platform's feed is not: say which, apart from "OFFLINE" (the broker).
+            feed = feeds_down[0]
+            word = "FEED OFFLINE" if feed.state == "offline" else "FEED DEGRADED"
+            connection = f"\u25cb {word}: {feed.adapter} \u00b7 {format_since(age)}"
+        elif link is LinkStatus.UP:
             connection = f"\u25cf LIVE \u00b7 {format_since(age)}"
         elif link is LinkStatus.CONNECTING:
             connection = f"\u25cb CONNECTING \u00b7 {format_since(age)}"
         else:
             connection = f"\u25cb OFFLINE \u00b7 {format_since(age)}"
         left = self.board_name + (f"  \u00b7  {page_label}" if page_label else "")
-        return left, frame.local.strftime("%H:%M"), connection, link is LinkStatus.UP
+        return left, frame.local.strftime("%H:%M"), connection, link is LinkStatus.UP and not feeds_down
 
     def key(self, frame: Frame, box: Box, page_label: str) -> Hashable:
         return (box, self._texts(frame, page_label))
