@@ -28,6 +28,7 @@ from wallboard.feeds.publisher import FeedPublisher
 log = logging.getLogger("wallboard.feed")
 
 _encode = msgspec.json.Encoder().encode
+PRUNE_EVERY_S = 3600.0
 
 
 class FeedRunner:
@@ -61,6 +62,7 @@ class FeedRunner:
         )
         self.last_reading: Reading | None = None
         self._sent: dict[str, tuple[bytes, float]] = {}
+        self._pruned_at = 0.0
 
     # -- one cycle ---------------------------------------------------------------------------------------------
 
@@ -166,7 +168,9 @@ class FeedRunner:
                     await asyncio.wait({with_stop}, timeout=delay)
                 finally:
                     with_stop.cancel()
-                self.ctx.counters.prune(self.ctx.clock())
+                if self.ctx.clock() - self._pruned_at >= PRUNE_EVERY_S:  # a write, so rarely (SD cards wear)
+                    self._pruned_at = self.ctx.clock()
+                    self.ctx.counters.prune(self._pruned_at)
         finally:
             await self.adapter.close()
             self.connected = False
