@@ -118,8 +118,9 @@ class AsteriskAdapter:
         protocol.encoding = "utf8"
         protocol.log = log
         self._protocol, self._link = protocol, link
+        # Only the "agent" event class: the queue caller and member events; "call" would add every channel's noise.
         reply = await self._send(
-            {"Action": "Login", "Username": self.section.username, "Secret": self._secret, "Events": "call,agent"}
+            {"Action": "Login", "Username": self.section.username, "Secret": self._secret, "Events": "agent"}
         )
         if not reply.success:
             await self.close()
