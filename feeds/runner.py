@@ -22,7 +22,7 @@ from wallboard.device.wire.topics import SiteTopics
 from wallboard.feeds.adapter import Adapter, FeedContext, Reading
 from wallboard.feeds.budget import Backoff
 from wallboard.feeds.daycount import period_start
-from wallboard.feeds.errors import AuthFailed, FeedError, Throttled
+from wallboard.feeds.errors import FeedError, Throttled
 from wallboard.feeds.publisher import FeedPublisher
 
 log = logging.getLogger("wallboard.feed")
@@ -93,12 +93,18 @@ class FeedRunner:
             self.ctx.budget.hold_off(exc.retry_after)
             delay = max(delay, exc.retry_after)
         log.warning("%s: %s; retrying in %.1fs", self.adapter.name, exc.reason, delay)
-        if self.connected or isinstance(exc, AuthFailed):
-            self.connected = False
-            await self.adapter.close()
+        # Always close: a connect that failed half-way may hold a socket or a client (close never raises).
+        self.connected = False
+        await self.adapter.close()
         self._set_status("degraded", exc.reason, now, success=False)
+        self._forget_sent_after_reconnect()
         self._publish_status(now)
         return delay
+
+    def _forget_sent_after_reconnect(self) -> None:
+        """After the broker came back (perhaps without its retained messages), everything is due again."""
+        if self.publisher.take_reconnected():
+            self._sent.clear()
 
     # -- publishing --------------------------------------------------------------------------------------------
 
@@ -115,34 +121,34 @@ class FeedRunner:
             last_error_at=old.last_error_at if success else now,
         )
 
-    def _due(self, topic: str, body: bytes, now: float, force: bool) -> bool:
+    def _due(self, topic: str, body: bytes, now: float) -> bool:
         previous = self._sent.get(topic)
-        return force or previous is None or previous[0] != body or now - previous[1] >= self.heartbeat_s
+        return previous is None or previous[0] != body or now - previous[1] >= self.heartbeat_s
 
-    def _publish(self, topic: str, body: bytes, payload: bytes, now: float, force: bool) -> None:
-        if self._due(topic, body, now, force):
+    def _publish(self, topic: str, body: bytes, payload: bytes, now: float) -> None:
+        if self._due(topic, body, now):
             self.publisher.publish(topic, payload)
             self._sent[topic] = (body, now)
 
-    def _publish_status(self, now: float, force: bool = False) -> None:
+    def _publish_status(self, now: float) -> None:
         body = _encode(msgspec.structs.replace(self.status, ts=0.0, last_success=None))
-        self._publish(self.status_topic, body, _encode(self.status), now, force)
+        self._publish(self.status_topic, body, _encode(self.status), now)
 
     def publish_reading(self, reading: Reading, now: float) -> None:
         """Publish what changed (or is due a heartbeat); everything after a broker reconnection."""
-        force = self.publisher.take_reconnected()
+        self._forget_sent_after_reconnect()
         start = period_start(now, self.ctx.zone)
         for queue, values in sorted(reading.queues.items()):
             has_counts = any(name in COUNT_FIELDS for name in values)
             payload = queue_payload(values, ts=now, period_start=start if has_counts else None)
             body = _encode(msgspec.structs.replace(payload, ts=None))
-            self._publish(self.topics.queue(queue), body, _encode(payload), now, force)
+            self._publish(self.topics.queue(queue), body, _encode(payload), now)
         if reading.agents is not None:
             rows = AgentStatusPayload(ts=now, agents=reading.agents)
             body = _encode(msgspec.structs.replace(rows, ts=0.0))
-            self._publish(self.topics.agent_status, body, _encode(rows), now, force)
+            self._publish(self.topics.agent_status, body, _encode(rows), now)
         self.status = msgspec.structs.replace(self.status, queues=sorted(reading.queues))
-        self._publish_status(now, force)
+        self._publish_status(now)
 
     def snapshot(self) -> dict[str, Any]:
         """The normalised snapshot ``--once`` prints: status, queues (absent fields left out), agents."""
