@@ -72,7 +72,7 @@ def _run(
 
 
 async def _until(condition: Callable[[], Any]) -> None:
-    for _ in range(200):
+    for _ in range(2000):  # up to 20 s on a loaded machine
         if condition():
             return
         await asyncio.sleep(0.01)
@@ -128,7 +128,7 @@ def test_websocket_notifications_update_real_time_between_queries(tmp_path: Path
         await adapter.connect()
         await _until(lambda: fake.sockets)
         await fake.notify(SALES, [{"metric": "oWaiting", "stats": {"count": 9}}])
-        await asyncio.sleep(0.1)
+        await _until(lambda: fake.requests and adapter._observed.get("sales", {}).get("calls_waiting") == 9)
         clock.advance(5)
         reading = await adapter.poll()
         assert reading.queues["sales"]["calls_waiting"] == 9
@@ -146,7 +146,7 @@ def test_closing_notice_and_channel_expiry_open_a_new_channel_while_staying_onli
         await runner.cycle()
         await _until(lambda: fake.sockets)
         await fake.closing_notice()
-        await asyncio.sleep(0.1)
+        await _until(lambda: adapter._renew_channel)
         clock.advance(5)
         await runner.cycle()
         assert fake.channels == ["streaming-1", "streaming-2"] and runner.status.state == "online"
