@@ -71,6 +71,7 @@ class MqttFeedPublisher:
     ) -> None:
         self.status_topic = status_topic
         self._reconnected = threading.Event()
+        self._disconnected = threading.Event()
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
         self._client.will_set(status_topic, will, qos=1, retain=True)
         if username is not None:
@@ -78,6 +79,7 @@ class MqttFeedPublisher:
         if ca_file is not None:
             self._client.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self._closing = False
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.connect_async(host, port, keepalive=30)
@@ -91,7 +93,9 @@ class MqttFeedPublisher:
         self._reconnected.set()
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        log.warning("lost the broker (%s); paho reconnects", reason)
+        self._disconnected.set()
+        if not self._closing:
+            log.warning("lost the broker (%s); paho reconnects", reason)
 
     def publish(self, topic: str, payload: bytes) -> None:
         # QoS 1 messages published while offline are queued by paho and sent on reconnect.
@@ -108,9 +112,16 @@ class MqttFeedPublisher:
         return self._reconnected.wait(timeout)
 
     def close(self, last_status: bytes | None) -> None:
+        self._closing = True
         if last_status is not None:
             info = self._client.publish(self.status_topic, last_status, qos=1, retain=True)
             if self._client.is_connected():
                 info.wait_for_publish(timeout=5)
+        connected = self._client.is_connected()
+        self._disconnected.clear()
         self._client.disconnect()
+        if connected:
+            # Let the network thread send DISCONNECT first: a socket closed without it makes the broker publish
+            # the will ("offline") over whatever status was just sent.
+            self._disconnected.wait(5)
         self._client.loop_stop()
