@@ -169,7 +169,6 @@ class ConnectAdapter:
 
     async def _today(self, queues: dict[str, dict[str, float]]) -> None:
         now = self.ctx.clock()
-        start = period_start(now, self.ctx.zone)
         thresholds = {"service_level": self.ctx.service_level_s, "short_abandon": self.ctx.short_abandon_s}
         metrics = []
         for metric, threshold in COUNT_METRICS:
@@ -180,10 +179,7 @@ class ConnectAdapter:
         results = await self._pages(
             "get_metric_data_v2",
             "MetricResults",
-            ResourceArn=self.section.instance_arn,
-            StartTime=dt.datetime.fromtimestamp(start, dt.UTC),
-            EndTime=dt.datetime.fromtimestamp(now, dt.UTC),
-            Interval={"TimeZone": self.ctx.zone.key, "IntervalPeriod": "TOTAL"},
+            **self._today_window(now),
             Filters=[
                 {"FilterKey": "QUEUE", "FilterValues": list(self.section.queues.values())},
                 {"FilterKey": "CHANNEL", "FilterValues": ["VOICE"]},
@@ -215,14 +211,47 @@ class ConnectAdapter:
             Filters={"Queues": list(self.section.queues.values())},
             MaxResults=100,
         )
+        calls = await self._calls_today_by_agent()
         rows = []
         for user in users:
             user_id = user["User"]["Id"]
             if user_id not in self._names:
                 described = await self._call("describe_user", InstanceId=self.section.instance_id, UserId=user_id)
                 self._names[user_id] = _display_name(described.get("User", {}), user_id)
-            rows.append(_agent_row(self._names[user_id], user, self._by_id))
+            row = _agent_row(self._names[user_id], user, self._by_id)
+            if user_id in calls:
+                row = msgspec.structs.replace(row, calls_today=round(calls[user_id]))
+            rows.append(row)
         return sorted(rows, key=lambda row: row.name)
+
+    async def _calls_today_by_agent(self) -> dict[str, float]:
+        """Contacts each agent handled since local midnight (GetMetricDataV2 grouped by agent)."""
+        now = self.ctx.clock()
+        results = await self._pages(
+            "get_metric_data_v2",
+            "MetricResults",
+            **self._today_window(now),
+            Filters=[{"FilterKey": "QUEUE", "FilterValues": list(self.section.queues.values())}],
+            Groupings=["AGENT"],
+            Metrics=[{"Name": "CONTACTS_HANDLED"}],
+            MaxResults=100,
+        )
+        calls: dict[str, float] = {}
+        for result in results:
+            agent = result.get("Dimensions", {}).get("AGENT")
+            for collection in result.get("Collections", []):
+                if agent and collection.get("Value") is not None:
+                    calls[agent] = calls.get(agent, 0.0) + collection["Value"]
+        return calls
+
+    def _today_window(self, now: float) -> dict[str, Any]:
+        """GetMetricDataV2's window for "today": local midnight to now, in the site's zone."""
+        return {
+            "ResourceArn": self.section.instance_arn,
+            "StartTime": dt.datetime.fromtimestamp(period_start(now, self.ctx.zone), dt.UTC),
+            "EndTime": dt.datetime.fromtimestamp(now, dt.UTC),
+            "Interval": {"TimeZone": self.ctx.zone.key, "IntervalPeriod": "TOTAL"},
+        }
 
 
 def _display_name(user: dict[str, Any], fallback: str) -> str:

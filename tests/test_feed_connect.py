@@ -160,6 +160,24 @@ def _stub_poll(stubber: Stubber, *, page_two: bool = True) -> None:
         },
         {"InstanceId": INSTANCE, "Filters": {"Queues": [SALES, SUPPORT]}, "MaxResults": 100},
     )
+    stubber.add_response(
+        "get_metric_data_v2",
+        {
+            "MetricResults": [
+                {"Dimensions": {"AGENT": "u-1"}, "Collections": [{"Metric": {"Name": "CONTACTS_HANDLED"}, "Value": 17}]}
+            ]
+        },
+        {
+            "ResourceArn": ARN,
+            "StartTime": dt.datetime(2026, 11, 23, 0, tzinfo=dt.UTC),
+            "EndTime": dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC),
+            "Interval": {"TimeZone": "Europe/London", "IntervalPeriod": "TOTAL"},
+            "Filters": [{"FilterKey": "QUEUE", "FilterValues": [SALES, SUPPORT]}],
+            "Groupings": ["AGENT"],
+            "Metrics": [{"Name": "CONTACTS_HANDLED"}],
+            "MaxResults": 100,
+        },
+    )
     for user_id, first_name in (("u-1", "Amira"), ("u-2", "Ben")):
         stubber.add_response(
             "describe_user",
@@ -218,7 +236,8 @@ def test_poll_maps_connect_metrics_to_the_wire_fields(client: tuple[Any, Stubber
     assert rows["Amira K"].state == "on_call" and rows["Amira K"].queues == ["sales"]
     assert rows["Amira K"].state_since == dt.datetime(2026, 11, 23, 9, 58, tzinfo=dt.UTC).timestamp()
     assert rows["Ben K"].state == "away" and rows["Ben K"].reason == "Lunch"
-    assert ctx.budget.spent == 6
+    assert rows["Amira K"].calls_today == 17 and rows["Ben K"].calls_today is None  # none handled: not known, absent
+    assert ctx.budget.spent == 7
 
 
 def test_throttling_backs_off_and_the_next_poll_succeeds(client: tuple[Any, Stubber], tmp_path: Path) -> None:
