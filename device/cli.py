@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from wallboard.device import __version__
 from wallboard.device.config.loader import load_config, read_secret
@@ -21,9 +22,10 @@ log = logging.getLogger("wallboard")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from wallboard.device.config.checks import check_paths
+    from wallboard.device.config.checks import check_paths, feed_config_files
 
     results, missing = check_paths(args.paths)
+    feeds_failed = _check_feed_configs(feed_config_files(args.paths), quiet=args.quiet)
     for line in missing:
         print(line)
     for result in results:
@@ -34,11 +36,32 @@ def _cmd_check(args: argparse.Namespace) -> int:
             for problem in result.problems:
                 print(printable(problem, 1000))  # a value quoted from a file may hold escape sequences
     failed = sum(1 for r in results if not r.ok)
-    if not results and not missing:
+    if not results and not missing and feeds_failed is None:
         print("no config files found")
         return 2
     print(f"{len(results)} board config(s) checked, {failed} invalid", file=sys.stderr)
-    return 1 if failed or missing else 0
+    return 1 if failed or missing or feeds_failed else 0
+
+
+def _check_feed_configs(paths: list[Path], *, quiet: bool) -> int | None:
+    """Validate feed configs (``[feed]`` and ``[mqtt]``); how many are invalid, None if there were none."""
+    if not paths:
+        return None
+    from wallboard.feeds.config import load_feed_config
+    from wallboard.feeds.errors import FeedConfigError
+
+    failed = 0
+    for path in paths:
+        try:
+            load_feed_config(path)
+        except FeedConfigError as exc:
+            failed += 1
+            print(exc)
+        else:
+            if not quiet:
+                print(f"{path}: ok (feed)")
+    print(f"{len(paths)} feed config(s) checked, {failed} invalid", file=sys.stderr)
+    return failed
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -159,6 +182,12 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         client.close()
 
 
+def _cmd_feed(args: argparse.Namespace) -> int:
+    from wallboard.feeds.main import run_feed
+
+    return run_feed(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wallboard", description="A contact-centre wallboard for a floor TV.")
     parser.add_argument("--version", action="version", version=f"wallboard {__version__}")
@@ -225,6 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--out", default=None, help="where --screenshot writes the PNG")
     fleet.add_argument("--max-width", type=int, default=960, help="screenshot width limit in pixels (default 960)")
     fleet.set_defaults(handler=_cmd_fleet)
+
+    feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")
+    feed.add_argument("adapter", help="the platform: asterisk, connect or genesys")
+    feed.add_argument("--config", required=True, help="the feed's TOML config file")
+    feed.add_argument("--once", action="store_true", help="print one normalised snapshot; exit 0 if healthy, else 1")
+    feed.add_argument("--dry-run", action="store_true", help="print what would be published; no broker")
+    feed.add_argument("--record", metavar="DIR", default=None, help="save the raw vendor payloads (callers hashed)")
+    feed.add_argument("--state-dir", default=None, help="where the day counters live (default: from the config)")
+    feed.set_defaults(handler=_cmd_feed)
     return parser
 
 

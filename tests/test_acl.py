@@ -21,6 +21,7 @@ USERS = {
     "wallboard-monitor": "monitor-pw",
     "board-london-floor1": "floor1-pw",
     "board-london-floor2": "floor2-pw",
+    "feed-london": "feed-pw",
 }
 
 
@@ -188,3 +189,23 @@ def test_without_the_client_id_rule_a_stolen_password_silences_another_board(tmp
     finally:
         broker.stop()
     assert wills >= 1 and drops >= 1
+
+
+def test_the_feed_writes_its_site_data_and_its_status_only(acl_broker: Mosquitto) -> None:
+    """The feed user publishes London's queues and its own status; a board's config or Leeds' data reach nobody."""
+    watcher = _client(acl_broker, "wallboard-admin")
+    feed = _client(acl_broker, "feed-london")
+    try:
+        watcher.subscribe("wallboard/#")
+        watcher.subscribe("cc/#")
+        time.sleep(0.3)
+        feed.publish("cc/london/queue/sales", b'{"calls_waiting": 3}')
+        feed.publish("wallboard/london/feed/asterisk/status", b'{"state": "online"}')
+        feed.publish("wallboard/london/floor1/config", b"# not the feed's to write\n")
+        feed.publish("cc/leeds/queue/sales", b'{"calls_waiting": 666}')
+        topics = [topic for topic, _ in _received(watcher)]
+        assert "cc/london/queue/sales" in topics and "wallboard/london/feed/asterisk/status" in topics
+        assert "wallboard/london/floor1/config" not in topics and "cc/leeds/queue/sales" not in topics
+    finally:
+        feed.close()
+        watcher.close()

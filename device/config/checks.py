@@ -42,8 +42,25 @@ def board_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], li
         else:
             missing.append(f"{path}: no such file or folder")
     extended = {target for file in found if (target := _extends_target(file)) is not None}
-    boards = [file for file in found if file.resolve() not in extended]
+    boards = [file for file in found if file.resolve() not in extended and not is_feed_config(file)]
     return boards, missing
+
+
+def feed_config_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The feed configs (files with a ``[feed]`` table) under ``paths``: ``wallboard feed`` reads them, not a board."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        found.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path] if path.exists() else [])
+    return [file for file in found if is_feed_config(file)]
+
+
+def is_feed_config(path: Path) -> bool:
+    """True if ``path`` is a feed's config (it has a ``[feed]`` table) rather than a board's or a site's."""
+    try:
+        return isinstance(read_toml(path).get("feed"), dict)  # bounded: a hostile file is judged as a board's
+    except ConfigError:
+        return False
 
 
 def _extends_target(path: Path) -> Path | None:

@@ -20,7 +20,7 @@ from wallboard.device.wire.metrics import MetricKind, is_valid_name, split_key
 
 KindOf = Callable[[str], MetricKind | None]
 
-WidgetType = Literal["kpi", "agents", "leaderboard", "ticker", "clock", "trend"]
+WidgetType = Literal["kpi", "agents", "leaderboard", "ticker", "clock", "trend", "agent_grid"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^(?P<start>\d{1,2}):(?P<start_m>\d{2})-(?P<end>\d{1,2}):(?P<end_m>\d{2})$")
 _SIZE = re.compile(r"^(?P<w>\d{3,5})x(?P<h>\d{3,5})$")
@@ -36,7 +36,7 @@ class WidgetSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw
     queue: str | None = None  # agents: the queue whose agents_* counts to show
     label: str | None = None  # default: the metric's label, else its key
     unit: str = ""  # shown after the label, e.g. "calls"
-    rows: int = 5  # leaderboard: how many agents
+    rows: int = 5  # leaderboard: how many agents; agent_grid: agents a page
     stat: str = "handled"  # leaderboard: the figure to rank by
     window: Duration = Duration(3600)  # trend: how far back the line goes
     # Older data than this is greyed with its age. Default: the metric's stale_after (kpi, trend, agents),
@@ -230,7 +230,7 @@ def _widget_problems(
             found.append(([*path, "queue"], 'required for an "agents" widget'))
         elif not is_valid_name(widget.queue):
             found.append(([*path, "queue"], f'expected letters, digits, "_" or "-", got "{widget.queue}"'))
-    if widget.type == "leaderboard" and not 1 <= widget.rows <= 20:
+    if widget.type in ("leaderboard", "agent_grid") and not 1 <= widget.rows <= 20:
         found.append(([*path, "rows"], f"expected 1 to 20, got {widget.rows}"))
     if widget.stale_after is not None and widget.stale_after <= 0:
         found.append(([*path, "stale_after"], "expected more than 0s"))

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import Reason, RejectionCounter
-from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading, Update
+from wallboard.device.core.updates import (
+    Acknowledge,
+    AgentStatusBoard,
+    Announcement,
+    FeedHealth,
+    Leaderboard,
+    Reading,
+    Update,
+)
 from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
 
 # An announcement sent without ``expires``, or a leaderboard not refreshed, is dropped after this long
@@ -70,6 +78,8 @@ class BoardState:
         self.link = LinkChange(LinkStatus.CONNECTING, clock())
         self.link_log: deque[LinkChange] = deque([self.link], maxlen=64)
         self._leaderboard: Leaderboard | None = None
+        self.agent_status: AgentStatusBoard | None = None
+        self.feeds: dict[str, FeedHealth] = {}
         self._announcements: dict[str, Announcement] = {}
         self.acknowledgements = 0
         self.newest_received_at: float | None = None
@@ -95,6 +105,13 @@ class BoardState:
                 self._rejections.reject(Reason.OUT_OF_ORDER, "agents", "older than the rows shown")
                 return False
             self._leaderboard = update
+        elif isinstance(update, FeedHealth):
+            self.feeds[update.adapter] = update
+        elif isinstance(update, AgentStatusBoard):
+            if self.agent_status is not None and update.measured_at < self.agent_status.measured_at:
+                self._rejections.reject(Reason.OUT_OF_ORDER, "agent_status", "older than the rows shown")
+                return False
+            self.agent_status = update
         elif isinstance(update, Acknowledge):
             self.acknowledgements += 1
         self.version += 1
@@ -262,6 +279,10 @@ class BoardState:
         if held is None:
             return None
         return max(0.0, (self._clock() if now is None else now) - held.measured_at)
+
+    def feeds_not_online(self) -> list[FeedHealth]:
+        """The site's feeds whose last status is not ``online`` (offline by their will, or degraded), by name."""
+        return [self.feeds[name] for name in sorted(self.feeds) if self.feeds[name].state != "online"]
 
     def is_stale(self, key: str, now: float | None = None) -> bool:
         """True if ``key`` has no value or its value is older than its ``stale_after``."""

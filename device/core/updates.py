@@ -65,6 +65,45 @@ class Leaderboard:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentStatusRow:
+    """One agent on the status grid: state, since when, why, today's calls, a missed ring."""
+
+    name: str
+    state: str
+    state_since: float | None
+    reason: str | None
+    calls_today: int | None
+    ring_no_answer: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatusBoard:
+    """The latest agent rows from the agent_status topic (published by a feed)."""
+
+    rows: tuple[AgentStatusRow, ...]
+    measured_at: float
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return "agent_status"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """A feed's own status (``online``, ``degraded`` or ``offline``) from its retained status topic."""
+
+    adapter: str
+    state: str
+    summary: str
+    received_at: float
+
+    @property
+    def handoff_key(self) -> str:
+        return f"feed:{self.adapter}"
+
+
+@dataclass(frozen=True, slots=True)
 class Acknowledge:
     """A request to silence the current alarm's sound (from MQTT or a button)."""
 
@@ -100,4 +139,13 @@ class ScreenshotRequest:
         return "screenshot"
 
 
-Update = Reading | Announcement | Leaderboard | Acknowledge | RemoteConfig | ScreenshotRequest
+Update = (
+    Reading
+    | Announcement
+    | Leaderboard
+    | AgentStatusBoard
+    | FeedHealth
+    | Acknowledge
+    | RemoteConfig
+    | ScreenshotRequest
+)

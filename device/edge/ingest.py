@@ -24,7 +24,10 @@ from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import (
     Acknowledge,
     AgentRow,
+    AgentStatusBoard,
+    AgentStatusRow,
     Announcement,
+    FeedHealth,
     Leaderboard,
     Reading,
     RemoteConfig,
@@ -34,13 +37,17 @@ from wallboard.device.core.updates import (
 from wallboard.device.util.ratelog import RateLimitedLog
 from wallboard.device.util.text import printable
 from wallboard.device.wire.metrics import MAX_MAGNITUDE, QUEUE_FIELDS, MetricKind, is_valid_name, metric_key
-from wallboard.device.wire.topics import BoardTopics, SiteTopics
+from wallboard.device.wire.payloads import AGENT_STATES, FEED_STATES, AgentStatusPayload, FeedStatus
+from wallboard.device.wire.topics import BoardTopics, SiteTopics, feed_status_filter, parse_feed_status_topic
 
 log = logging.getLogger(__name__)
 
 MAX_ANNOUNCEMENT_CHARS = 280
 MAX_AGENT_NAME_CHARS = 40
 MAX_LEADERBOARD_ROWS = 50
+MAX_AGENT_STATUS_ROWS = 500
+_AGENT_STATUS_DECODER = msgspec.json.Decoder(AgentStatusPayload)
+_FEED_STATUS_DECODER = msgspec.json.Decoder(FeedStatus)
 # Screenshot widths a request may ask for; the display caps the bytes as well.
 SCREENSHOT_WIDTHS = (160, 1920)
 DEFAULT_SCREENSHOT_WIDTH = 960
@@ -76,6 +83,8 @@ class Ingest:
         self._queue_prefix = site.queue_prefix
         self._queues = site.queues
         self._agents_topic = site.agents
+        self._agent_status_topic = site.agent_status
+        self._feed_status_filter = feed_status_filter(config.site.id)
         self._announce_topic = site.announce
         self._ack_topic = board.ack
         self.config_topic = board.config
@@ -91,6 +100,8 @@ class Ingest:
         return [
             self._queues,
             self._agents_topic,
+            self._agent_status_topic,
+            self._feed_status_filter,
             self._announce_topic,
             self._ack_topic,
             self.config_topic,
@@ -142,6 +153,11 @@ class Ingest:
             return [self._announcement(payload, now)]
         if topic == self._agents_topic:
             return [self._leaderboard(payload, now)]
+        if topic == self._agent_status_topic:
+            return [self._agent_status(payload, now)]
+        feed = parse_feed_status_topic(topic)
+        if feed is not None and feed[0] == self._config.site.id:
+            return [self._feed_health(feed[1], payload, now)]
         if topic == self._ack_topic:
             return [Acknowledge(source="mqtt", received_at=now)]
         if topic == self.config_topic:
@@ -219,6 +235,42 @@ class Ingest:
             )
             rows.append(AgentRow(printable(row["name"], MAX_AGENT_NAME_CHARS), stats))
         return Leaderboard(tuple(rows), measured_at, now)
+
+    def _agent_status(self, payload: bytes, now: float) -> AgentStatusBoard:
+        # The feed's own type (wallboard.device.wire.payloads), so the two sides cannot drift.
+        try:
+            body = _AGENT_STATUS_DECODER.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Rejected(_decode_reason(exc), f"agent_status: {exc}") from None
+        measured_at = self._timestamp(body.ts, now)
+        rows = []
+        for row in body.agents[:MAX_AGENT_STATUS_ROWS]:
+            if row.state not in AGENT_STATES:
+                raise Rejected(
+                    Reason.WRONG_TYPE,
+                    f"agent_status: state {printable(row.state, 20)!r} is not one of {', '.join(AGENT_STATES)}",
+                )
+            rows.append(
+                AgentStatusRow(
+                    name=printable(row.name, MAX_AGENT_NAME_CHARS),
+                    state=row.state,
+                    state_since=None if row.state_since is None else self._timestamp(row.state_since, now),
+                    reason=None if row.reason is None else printable(row.reason, 32),
+                    calls_today=row.calls_today,
+                    ring_no_answer=bool(row.ring_no_answer),
+                )
+            )
+        return AgentStatusBoard(tuple(rows), measured_at, now)
+
+    def _feed_health(self, adapter: str, payload: bytes, now: float) -> FeedHealth:
+        # The feed's own FeedStatus type; its will carries no useful time, so the time is when it arrived.
+        try:
+            body = _FEED_STATUS_DECODER.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Rejected(_decode_reason(exc), f"feed status: {exc}") from None
+        if body.state not in FEED_STATES:
+            raise Rejected(Reason.WRONG_TYPE, f"feed status: state {printable(body.state, 20)!r} is unknown")
+        return FeedHealth(printable(adapter, 32), body.state, printable(body.summary, 120), now)
 
     def _remote_config(self, payload: bytes, now: float) -> RemoteConfig:
         # Only the text is checked here; the full validation runs on the main thread.

@@ -5,6 +5,11 @@ Contact-centre data (published by a feed or the simulator, read by every board o
     <prefix>/<site>/queue/<queue>     JSON queue metrics
     <prefix>/<site>/agents            leaderboard rows
     <prefix>/<site>/announce          ticker text
+    <prefix>/<site>/agent_status      per-agent rows (state, time in state, reason, calls today)
+
+A feed's own topic (``wallboard feed``)::
+
+    wallboard/<site>/feed/<adapter>/status   retained JSON FeedStatus; the will says offline
 
 One board's own topics (its status and what operators send it)::
 
@@ -52,6 +57,20 @@ class SiteTopics:
     def announce(self) -> str:
         return f"{self.prefix}/{self.site}/announce"
 
+    @property
+    def agent_status(self) -> str:
+        return f"{self.prefix}/{self.site}/agent_status"
+
+
+def feed_status(site: str, adapter: str) -> str:
+    """The retained status topic of the feed ``adapter`` at ``site`` (distinct from every board's)."""
+    return f"{BOARD_ROOT}/{site}/feed/{adapter}/status"
+
+
+def feed_status_filter(site: str) -> str:
+    """The filter matching the status of every feed of ``site`` (``+`` for every site)."""
+    return f"{BOARD_ROOT}/{site}/feed/+/status"
+
 
 @dataclass(frozen=True)
 class BoardTopics:
@@ -91,6 +110,13 @@ class BoardTopics:
     @property
     def screenshot_text(self) -> str:
         return f"{self.screenshot}/text"
+
+
+def parse_feed_status_topic(topic: str) -> tuple[str, str] | None:
+    """``(site, adapter)`` of a feed status topic, or None if ``topic`` is not one."""
+    parts = topic.split("/")
+    shaped = len(parts) == 5 and parts[0] == BOARD_ROOT and parts[2] == "feed" and parts[4] == "status"
+    return (parts[1], parts[3]) if shaped and parts[1] and parts[3] else None
 
 
 def status_filter(site: str) -> str:

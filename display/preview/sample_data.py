@@ -10,10 +10,13 @@ The format (see config/sample-data.json)::
      "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
      "agents": [{"name": "Asha", "handled": 42}],
      "agents_age_s": 0,                  # how long ago the leaderboard rows were measured
+     "agent_status": {"age_s": 0, "agents": [{"name": "Asha", "state": "on_call", "in_state_s": 95,
+                                             "reason": null, "calls_today": 12, "ring_no_answer": false}]},
      "announcements": ["Fire drill at 14:00"],
      "announcements_age_s": 0,           # how long ago the ticker texts arrived
      "held_for_s": 12,                   # optional: how long the values have been as they are
-     "clock_unsynced_s": 3600}           # optional: the system clock has not been synchronised for this long
+     "clock_unsynced_s": 3600,           # optional: the system clock has not been synchronised for this long
+     "feeds": {"asterisk": "offline"}}   # optional: each feed's status: "online", "degraded" or "offline"
 
 Rules are applied as if every value had been held past its hold time, so an
 alarm sample shows its alarm; with ``held_for_s`` a hold longer than that is
@@ -33,7 +36,11 @@ from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard
+from wallboard.device.core.updates import (
+    AgentRow,
+    Announcement,
+    Leaderboard,
+)
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wallboard.device.config.display import DisplaySettings, WidgetSettings
+from wallboard.display.draw.widgets.agent_grid import AgentGrid
 from wallboard.display.draw.widgets.agents import AgentStatesBar
 from wallboard.display.draw.widgets.base import Frame, Widget
 from wallboard.display.draw.widgets.clock import Clock
@@ -20,6 +21,8 @@ def build_widget(settings: WidgetSettings, display: DisplaySettings) -> Widget:
         return KpiTile(settings)
     if settings.type == "agents":
         return AgentStatesBar(settings)
+    if settings.type == "agent_grid":
+        return AgentGrid(settings)
     if settings.type == "leaderboard":
         return LeaderboardPanel(settings)
     if settings.type == "ticker":

@@ -50,9 +50,16 @@ class StatusStrip:
 
     def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, Liveness]:
         freshness = board_freshness(frame.view, self.widgets)
-        connection = liveness_text(freshness, frame.view.state.data_age(frame.view.wall_now))
+        age = frame.view.state.data_age(frame.view.wall_now)
+        connection, liveness = liveness_text(freshness, age), freshness.liveness
+        feeds_down = frame.view.state.feeds_not_online()
+        if frame.view.state.link.status is LinkStatus.UP and feeds_down:
+            # The broker is fine but the platform's feed is not: say which, apart from "OFFLINE" (the broker).
+            feed = feeds_down[0]
+            word = "FEED OFFLINE" if feed.state == "offline" else "FEED DEGRADED"
+            connection, liveness = f"\u25cb {word}: {feed.adapter} \u00b7 {format_since(age)}", Liveness.ALL_STALE
         left = self.board_name + (f" \u00b7 {page_label}" if page_label else "")
-        return left, frame.local.strftime("%H:%M"), connection, freshness.liveness
+        return left, frame.local.strftime("%H:%M"), connection, liveness
 
     def key(self, frame: Frame, box: Box, page_label: str) -> Hashable:
         return (box, self._texts(frame, page_label))

@@ -1,0 +1,201 @@
+"""``wallboard feed asterisk`` as a real process: fake PBX -> feed -> real mosquitto -> a real board."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ami_thread import AmiThread
+from tests.broker import Mosquitto, require
+from tests.conftest import board_toml
+from tests.fake_ami import FakeAmi, Member, Queue
+from tests.helpers import step_until, wait_until
+from wallboard.device.config.loader import load_config
+from wallboard.device.loop.board import Board
+
+
+@pytest.fixture
+def pbx() -> Iterator[AmiThread]:
+    ami = FakeAmi()
+    ami.queues["sales"] = Queue("sales", members=[Member("Alice"), Member("Bob", status=2, in_call=True)], waits=[30])
+    thread = AmiThread(ami)
+    try:
+        yield thread
+    finally:
+        thread.close()
+
+
+def _feed_config(folder: Path, ami_port: int, mqtt_port: int, secret: str = "s3cret", mode: int = 0o600) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ami.secret").write_text(secret + "\n")
+    (folder / "ami.secret").chmod(mode)
+    path = folder / "feed-asterisk.toml"
+    path.write_text(
+        f"""
+[feed]
+site = "lab"
+time_zone = "Europe/London"
+state_dir = "{folder / "state"}"
+poll_interval_s = 0.2
+heartbeat_s = 5
+[mqtt]
+host = "127.0.0.1"
+port = {mqtt_port}
+[asterisk]
+port = {ami_port}
+username = "wallboard"
+secret_file = "ami.secret"
+"""
+    )
+    return path
+
+
+def _feed(config: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(config), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _retained(mosquitto: Mosquitto, topic: str) -> dict[str, object]:
+    tool = require("mosquitto_sub")
+    out = subprocess.run(
+        [tool, "-h", "127.0.0.1", "-p", str(mosquitto.port), "-t", topic, "-C", "1", "-W", "5"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout
+    result: dict[str, object] = json.loads(out) if out.strip() else {}
+    return result
+
+
+def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
+    pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """The board shows the PBX's numbers; SIGKILL leaves status offline (will); a new feed counts on from there."""
+    config = _feed_config(tmp_path / "feed", pbx.ami.port, mosquitto.port)
+    board_file = tmp_path / "board.toml"
+    board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
+    board = Board(load_config(board_file))
+    board.start()
+    feed = _feed(config)
+    try:
+
+        def shows(key: str, value: float) -> bool:
+            got = board.state.value(key)
+            return got is not None and got.value == value
+
+        step_until(board, lambda: shows("sales.calls_waiting", 1), what="calls waiting from the PBX", timeout=20)
+        assert shows("sales.agents_on_call", 1) and shows("sales.agents_available", 1)
+        wait_until(lambda: pbx.ami.logins >= 1, what="the feed's AMI login")
+        for uid in ("9.1", "9.2", "9.3"):
+            pbx.emit("QueueCallerJoin", Queue="sales", Uniqueid=uid, Position=1)
+        pbx.emit("AgentConnect", Queue="sales", Uniqueid="9.1", MemberName="Alice", HoldTime=5)
+        step_until(board, lambda: shows("sales.offered", 3) and shows("sales.answered", 1), what="today's counts")
+        assert _retained(mosquitto, "wallboard/lab/feed/asterisk/status")["summary"] == "online"
+
+        feed.send_signal(signal.SIGKILL)
+        feed.wait(10)
+        wait_until(
+            lambda: _retained(mosquitto, "wallboard/lab/feed/asterisk/status").get("summary") == "offline",
+            what="the will marking the feed offline",
+            timeout=30,
+        )
+        feed = _feed(config)
+        wait_until(lambda: pbx.ami.logins >= 2, what="the restarted feed's AMI login", timeout=20)
+        pbx.emit("QueueCallerJoin", Queue="sales", Uniqueid="9.4", Position=1)
+        step_until(board, lambda: shows("sales.offered", 4), what="the count carried on after the restart")
+        assert shows("sales.answered", 1)
+    finally:
+        feed.send_signal(signal.SIGTERM)
+        output = feed.communicate(timeout=20)[0]
+        board.close()
+    assert feed.returncode == 0, output
+    assert _retained(mosquitto, "wallboard/lab/feed/asterisk/status")["summary"] == "offline"
+
+
+def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread, tmp_path: Path) -> None:
+    """--once: exit 0 with the snapshot when healthy, 1 with the reason on a wrong secret, 2 on a readable secret."""
+    good = _feed_config(tmp_path / "good", pbx.ami.port, 1)
+    done = subprocess.run(
+        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(good), "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    snapshot = json.loads(done.stdout)
+    assert snapshot["status"]["summary"] == "online"
+    assert snapshot["queues"]["sales"]["calls_waiting"] == 1 and "offered" not in snapshot["queues"]["sales"]
+
+    wrong = _feed_config(tmp_path / "wrong", pbx.ami.port, 1, secret="nope")
+    done = subprocess.run(
+        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(wrong), "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["status"]["summary"] == (
+        "degraded: AMI login refused for wallboard: Authentication failed"
+    )
+
+    readable = _feed_config(tmp_path / "readable", pbx.ami.port, 1, mode=0o640)
+    done = subprocess.run(
+        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(readable), "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "readable by group or others (mode 0640)" in done.stderr
+
+
+def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
+    pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """The feed's will reaches the board: its strip says "FEED OFFLINE: asterisk" while the broker link stays up."""
+    import time
+
+    import pygame
+
+    from wallboard.device.core.view import BoardView
+    from wallboard.display.draw.painter import BoardPainter
+
+    config = _feed_config(tmp_path / "feed", pbx.ami.port, mosquitto.port)
+    board_file = tmp_path / "board.toml"
+    board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
+    board = Board(load_config(board_file))
+    board.start()
+    feed = _feed(config)
+    try:
+
+        def feed_state() -> str | None:
+            health = board.state.feeds.get("asterisk")
+            return None if health is None else health.state
+
+        step_until(board, lambda: feed_state() == "online", what="the feed online on the board", timeout=20)
+        feed.send_signal(signal.SIGKILL)
+        feed.wait(10)
+        step_until(board, lambda: feed_state() == "offline", what="the feed's will on the board", timeout=30)
+        pygame.font.init()
+        painter = BoardPainter(board.config)
+        view = BoardView(
+            board.config, board.state, board.assessment, time.time(), time.monotonic(), {}, board.handoff.stats()
+        )
+        painter.paint(view, pygame.Surface((1280, 720)), page=0, phase=0.0)
+        words = painter.chrome["strip"].words
+        assert any("FEED OFFLINE: asterisk" in word for word in words), words
+        assert not any("\u25cb OFFLINE" in word for word in words)
+    finally:
+        if feed.poll() is None:
+            feed.kill()
+        feed.wait(10)
+        board.close()
