@@ -25,6 +25,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for line in missing:
         print(line)
     for result in results:
+        for warning in result.warnings:
+            print(warning)
         if result.ok:
             if not args.quiet:
                 print(f"{result.path}: ok")

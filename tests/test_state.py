@@ -65,9 +65,10 @@ def test_restored_values_keep_original_times_and_come_back_stale() -> None:
 
 
 def test_derived_ratios_from_counts_with_no_eval() -> None:
-    """Service level, abandon rate and AHT are worked out from counts of the same queue."""
+    """Service level (offered minus short abandons), abandon rate and AHT are worked out from one queue's counts."""
     state, _ = _state()
-    for field, value in (("answered", 120), ("answered_within_target", 96), ("offered", 130), ("abandoned", 13)):
+    counts = (("answered", 120), ("answered_within_target", 96), ("offered", 130), ("short_abandoned", 10))
+    for field, value in (*counts, ("abandoned", 13)):
         state.apply(Reading(f"billing.{field}", value, NOW, NOW))
     state.apply(Reading("billing.handled", 100, NOW, NOW))
     state.apply(Reading("billing.handle_time_s", 31_200, NOW - 5, NOW))

@@ -28,10 +28,11 @@ from typing import Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from wallboard.device.config.display import DisplaySettings, display_problems
+from wallboard.device.config.queues import DEFAULT_QUEUE, QueueSettings, TotalSettings, queue_problems
 from wallboard.device.config.signals import SignalSettings, signal_problems
 from wallboard.device.config.types import Duration, decode_hook
 from wallboard.device.errors import ConfigError
-from wallboard.device.wire.metrics import QUEUE_FIELDS, MetricKind, is_valid_name, split_key
+from wallboard.device.wire.metrics import MetricKind, field_kind, is_valid_name, split_key
 
 _MAX_EXTENDS_DEPTH = 4
 _MAX_REPORTED = 20
@@ -125,6 +126,9 @@ class RuleSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     critical_below: float | None = None
     hysteresis: float = 0.0
     hold: Duration = Duration(0)
+    # Below this many calls behind a ratio (its denominator, e.g. offered) the rule does not alarm; the
+    # tile says "low volume" instead of OK. 0: any volume counts (an empty period is "no calls yet").
+    min_volume: float = 0.0
 
 
 class CacheSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -155,6 +159,8 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     topic: list[TopicMapping] = []
     metric: list[MetricSettings] = []
     rule: list[RuleSettings] = []
+    queue: list[QueueSettings] = []
+    total: list[TotalSettings] = []
     cache: CacheSettings = CacheSettings()
     display: DisplaySettings = DisplaySettings()
     signals: SignalSettings = SignalSettings()
@@ -166,6 +172,13 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
             if entry.key == key:
                 return entry
         return None
+
+    def queue_settings(self, queue: str) -> QueueSettings:
+        """The ``[[queue]]`` entry for ``queue`` (a total's id too), or the defaults (80/20, offered minus short)."""
+        for entry in self.queue:
+            if entry.id == queue:
+                return entry
+        return DEFAULT_QUEUE
 
     def stale_after(self, key: str) -> float:
         """Seconds after which ``key``'s value is stale."""
@@ -180,7 +193,7 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
         if entry is not None and entry.kind is not None:
             return MetricKind(entry.kind)
         _, _, field = key.partition(".")
-        return QUEUE_FIELDS.get(field)
+        return field_kind(field)
 
 
 @dataclass(frozen=True)
@@ -477,7 +490,7 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["ingest", "queue_capacity"], "expected at least 16"))
     for index, metric in enumerate(config.metric):
         found += _key_problems(["metric", index, "key"], metric.key)
-        if metric.kind is None and metric.key.partition(".")[2] not in QUEUE_FIELDS and "." in metric.key:
+        if metric.kind is None and field_kind(metric.key.partition(".")[2]) is None and "." in metric.key:
             found.append((["metric", index, "kind"], "required for a metric outside the wire contract's fields"))
     for index, mapping in enumerate(config.topic):
         here: list[str | int] = ["topic", index]
@@ -503,6 +516,7 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["cache", "flush_interval"], "expected at least 0.5s"))
     if config.health.interval < 1:
         found.append((["health", "interval"], "expected at least 1s"))
+    found += queue_problems(config.queue, config.total)
     found += display_problems(config.display, config.kind_of)
     found += signal_problems(config.signals)
     return found
@@ -545,6 +559,8 @@ def _rule_problems(config: BoardConfig, here: list[str | int], rule: RuleSetting
         found.append(([*here, f"critical_{side}"], f"expected critical_{side} to be beyond warn_{side}"))
     if rule.hysteresis < 0:
         found.append(([*here, "hysteresis"], f"expected a number >= 0, got {rule.hysteresis}"))
+    if rule.min_volume < 0:
+        found.append(([*here, "min_volume"], f"expected a number >= 0, got {rule.min_volume:g}"))
     return found
 
 

@@ -1,9 +1,11 @@
 """Rules: board state in, severities out, with hysteresis and a hold time so a light never flaps.
 
-A rule trips to a level once the value has been beyond that level's trip
-point for ``hold`` seconds, and leaves it only when the value is back past the
+A rule trips to a level once the value has been strictly beyond that level's
+trip point ("below 80" means < 80) for ``hold`` seconds, and leaves it only when the value is back past the
 clear point (trip point minus ``hysteresis``, in the rule's direction). A
-stale or missing value is UNKNOWN, never NORMAL. Pure logic: no I/O, no clock
+stale or missing value is UNKNOWN, never NORMAL. A ratio with no calls yet in
+its period, or fewer than the rule's ``min_volume``, is *quiet*: it does not
+alarm, and the assessment says why so the tile never calls it OK. Pure logic: no I/O, no clock
 of its own (callers pass ``now``), so tests run whole timelines in
 microseconds.
 """
@@ -72,9 +74,15 @@ class RuleTracker:
                 break
         return self.level
 
+    def rest(self) -> Severity:
+        """The rule is quiet (no calls yet, or too few to judge): forget its level and partial holds."""
+        self.level = Severity.NORMAL
+        self._beyond_since = dict.fromkeys(self._beyond_since)
+        return Severity.NORMAL
+
     def _is_beyond(self, value: float, level: Severity) -> bool:
         trip = self._trip[level]
-        return trip is not None and self._sign * (value - trip) >= 0
+        return trip is not None and self._sign * (value - trip) > 0
 
     def _holds(self, value: float, level: Severity) -> bool:
         """True while ``value`` has not yet come back past ``level``'s clear point."""
@@ -92,6 +100,8 @@ class Assessment:
     metrics: dict[str, Severity] = field(default_factory=dict)
     board: Severity = Severity.NORMAL
     blind: bool = False  # the board cannot see: broker down, or no fresh data at all
+    # Metrics whose rules are quiet, and why: "no calls yet" (0/0 in a new period) or "low volume".
+    quiet: dict[str, str] = field(default_factory=dict)
 
     def severity_of(self, key: str) -> Severity | None:
         """The worst severity of the rules on ``key``; None if no rule watches it."""
@@ -107,13 +117,34 @@ class RuleEngine:
     def assess(self, state: BoardState, wall_now: float, now: float) -> Assessment:
         """Evaluate all rules: ``wall_now`` decides staleness, ``now`` (monotonic) times the holds."""
         severities: dict[str, Severity] = {}
+        quiet: dict[str, str] = {}
         for tracker in self._trackers:
             key = tracker.settings.metric
-            result = tracker.evaluate(state.fresh_value(key, wall_now), now)
+            reason = quiet_reason(state, key, tracker.settings.min_volume, wall_now)
+            if reason is not None:
+                quiet[key] = reason
+                result = tracker.rest()
+            else:
+                result = tracker.evaluate(state.fresh_value(key, wall_now), now)
             severities[key] = max(result, severities.get(key, Severity.NORMAL))
         board = max(severities.values(), default=Severity.NORMAL)
         any_fresh = any(not state.is_stale(key, wall_now) for key, _ in state.metrics())
         blind = state.link.status is not LinkStatus.UP or not any_fresh
         if blind:
             board = max(board, Severity.UNKNOWN)
-        return Assessment(severities, board, blind)
+        return Assessment(severities, board, blind, quiet)
+
+
+NO_CALLS_YET = "no calls yet"
+LOW_VOLUME = "low volume"
+
+
+def quiet_reason(state: BoardState, key: str, min_volume: float, wall_now: float) -> str | None:
+    """Why a rule on ``key`` must not alarm now: no calls yet in the period, or fewer than ``min_volume``."""
+    if state.no_calls_yet(key, wall_now):
+        return NO_CALLS_YET
+    if min_volume > 0 and not state.is_stale(key, wall_now):
+        ratio = state.ratio(key)
+        if ratio is not None and ratio.denominator is not None and ratio.denominator < min_volume:
+            return LOW_VOLUME
+    return None
