@@ -79,6 +79,6 @@ def rule_warnings(path: Path, config: BoardConfig) -> list[str]:
         if rule.hysteresis <= 0 and rule.hold <= 0:
             warnings.append(
                 f"{path}: rule[{index + 1}]: warning: {rule.metric} has neither hysteresis nor hold; "
-                "a value hovering at the level will flap the light (e.g. hysteresis = 2, hold = \"30s\")"
+                'a value hovering at the level will flap the light (e.g. hysteresis = 2, hold = "30s")'
             )
     return warnings

@@ -63,7 +63,8 @@ def queue_problems(queues: list[QueueSettings], totals: list[TotalSettings]) -> 
         if queue.sl_threshold <= 0:
             found.append(([*here, "sl_threshold"], "expected a threshold above 0s"))
         if queue.max_occupancy is not None and not 0 < queue.max_occupancy <= 100:
-            found.append(([*here, "max_occupancy"], f"expected a percentage above 0 up to 100, got {queue.max_occupancy:g}"))
+            got = f"got {queue.max_occupancy:g}"
+            found.append(([*here, "max_occupancy"], f"expected a percentage above 0 up to 100, {got}"))
         if not 0 <= queue.shrinkage < 100:
             found.append(([*here, "shrinkage"], f"expected a percentage from 0 to below 100, got {queue.shrinkage:g}"))
     totals_seen: set[str] = set()

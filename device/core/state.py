@@ -215,8 +215,8 @@ class BoardState:
         self._apply_reading(Reading(metric_key(queue, "agents_required"), hint.rostered, at, received_at), True)
         staffed = lookup("agents_staffed")
         if staffed is not None:
-            gap = Reading(metric_key(queue, "staffing_gap"), hint.rostered - staffed[0], min(at, staffed[1]), received_at)
-            self._apply_reading(gap, derived=True)
+            gap = hint.rostered - staffed[0]
+            self._apply_reading(Reading(metric_key(queue, "staffing_gap"), gap, min(at, staffed[1]), received_at), True)
 
     def _update_totals(self, queue: str, field: str, received_at: float) -> None:
         """Recompute every total that includes ``queue`` for ``field``: sums of counts (never of ratios)."""
