@@ -7,6 +7,8 @@ The format (see config/sample-data.json)::
      "metrics": {"sales.calls_waiting": 7,                       # a value measured just now
                  "sales.service_level_pct": {"value": 78.5, "age_s": 400}},  # an old one
      "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
+     "queues": {"sales": {"offered": 230, "answered": 214, "answered_within_target": 181}},  # counts: the
+                                         # board derives ratios, totals and the staffing hint from them
      "agents": [{"name": "Asha", "handled": 42}],
      "announcements": ["Fire drill at 14:00"]}
 
@@ -27,7 +29,7 @@ from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard
+from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard, Reading
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 
@@ -54,6 +56,13 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
         points = _history_points(histories[key], at) if key in histories else []
         # restore() keeps the sample's own times, as the cache does after a reboot.
         state.restore(key, MetricValue(float(value), at, at), [*points, (at, float(value))])
+    for queue, counts in dict(sample.get("queues", {})).items():
+        for field, value in dict(counts).items():
+            state.apply(Reading(f"{queue}.{field}", float(value), now, now))
+    for key, spec in histories.items():  # trend lines of metrics derived from the counts above
+        held = state.value(key)
+        if held is not None and key not in sample.get("metrics", {}):
+            state.restore(key, held, _history_points(spec, held.measured_at))
     rows = tuple(
         AgentRow(str(row["name"]), tuple((k, float(v)) for k, v in row.items() if k != "name"))
         for row in sample.get("agents", [])

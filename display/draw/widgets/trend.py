@@ -15,6 +15,7 @@ from wallboard.display.draw.widgets.base import Frame, corner, draw_text, fill, 
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
+from wallboard.display.logic.tile_text import rounding_for
 
 _LINE = {
     TileState.NEUTRAL: (120, 190, 255),
@@ -48,7 +49,13 @@ class TrendLine:
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.06)))
         tile_state = metric_state(frame, self.metric)
         held = frame.view.state.value(self.metric)
-        shown = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
+        shown = (
+            "--"
+            if held is None
+            else format_value(
+                held.value, frame.view.config.kind_of(self.metric), rounding_for(frame.view.config, self.metric)
+            )
+        )
         head_h = round(h * 0.22)
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
