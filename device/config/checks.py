@@ -73,12 +73,20 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[CheckResu
 
 
 def rule_warnings(path: Path, config: BoardConfig) -> list[str]:
-    """Rules that would flap: no hysteresis and no hold, so every wobble across the level changes the light."""
+    """Rules that would flap (no hysteresis and no hold), and totals over queues with different thresholds T."""
     warnings = []
     for index, rule in enumerate(config.rule):
         if rule.hysteresis <= 0 and rule.hold <= 0:
             warnings.append(
                 f"{path}: rule[{index + 1}]: warning: {rule.metric} has neither hysteresis nor hold; "
                 'a value hovering at the level will flap the light (e.g. hysteresis = 2, hold = "30s")'
+            )
+    for index, total in enumerate(config.total):
+        thresholds = {float(config.queue_settings(queue).sl_threshold) for queue in total.queues if queue != "*"}
+        if len(thresholds) > 1:
+            shown = ", ".join(f"{t:g}s" for t in sorted(thresholds))
+            warnings.append(
+                f"{path}: total[{index + 1}]: warning: {total.id} adds up queues with different service-level "
+                f"thresholds ({shown}); its service level mixes them"
             )
     return warnings

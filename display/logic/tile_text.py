@@ -77,4 +77,4 @@ def _staffing_text(view: BoardView, queue: str, caption: str) -> TileText:
     need = "--" if required is None else f"{required.value:.0f}"
     have = "" if staffed is None else f"have {staffed.value:.0f}"
     settings = view.config.queue_settings(queue)
-    return TileText(f"need {need}", have, caption or f"for {settings.sl_caption()}")
+    return TileText(f"need {need}", have, caption or settings.sl_caption())
