@@ -281,3 +281,9 @@ def test_the_staffing_hint_needs_23_for_the_issues_support_peak() -> None:
     state = _state(_config(), {"support": counts})
     assert state.value("support.agents_required").value == 23  # type: ignore[union-attr]
     assert state.value("support.staffing_gap").value == 7  # type: ignore[union-attr]
+
+
+def test_min_volume_is_refused_on_a_metric_with_no_volume() -> None:
+    """min_volume on calls_waiting (not a ratio) is a config error naming the key."""
+    with pytest.raises(Exception, match=r"rule\[1\]\.min_volume: only for a ratio"):
+        _config('[[rule]]\nmetric = "q.calls_waiting"\nwarn_above = 5\nhold = "10s"\nmin_volume = 10\n')

@@ -32,7 +32,7 @@ from wallboard.device.config.queues import DEFAULT_QUEUE, QueueSettings, TotalSe
 from wallboard.device.config.signals import SignalSettings, signal_problems
 from wallboard.device.config.types import Duration, decode_hook
 from wallboard.device.errors import ConfigError
-from wallboard.device.wire.metrics import MetricKind, field_kind, is_valid_name, split_key
+from wallboard.device.wire.metrics import RATIO_FIELDS, MetricKind, field_kind, is_valid_name, split_key
 
 _MAX_EXTENDS_DEPTH = 4
 _MAX_REPORTED = 20
@@ -561,6 +561,8 @@ def _rule_problems(config: BoardConfig, here: list[str | int], rule: RuleSetting
         found.append(([*here, "hysteresis"], f"expected a number >= 0, got {rule.hysteresis}"))
     if rule.min_volume < 0:
         found.append(([*here, "min_volume"], f"expected a number >= 0, got {rule.min_volume:g}"))
+    elif rule.min_volume > 0 and rule.metric.partition(".")[2] not in RATIO_FIELDS:
+        found.append(([*here, "min_volume"], f'only for a ratio worked out from counts, not "{rule.metric}"'))
     return found
 
 

@@ -195,6 +195,12 @@ DERIVATIONS: tuple[Derivation, ...] = (
 )
 
 
+# Fields worked out as a numerator over a denominator (a volume a rule's ``min_volume`` can judge).
+RATIO_FIELDS: frozenset[str] = frozenset(
+    formula.field for formula in (*SERVICE_LEVEL_FORMULAS.values(), *DERIVATIONS) if formula.denominator
+)
+
+
 def field_kind(field: str) -> MetricKind | None:
     """The kind of a queue field, read from the wire or derived by the board; None if unknown."""
     return QUEUE_FIELDS.get(field) or DERIVED_FIELDS.get(field)
