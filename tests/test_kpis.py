@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,10 +14,13 @@ from wallboard.device.config.loader import BoardConfig, load_config_text
 from wallboard.device.core.derive import evaluate
 from wallboard.device.core.erlang import agents_required, erlang_c
 from wallboard.device.core.rejections import RejectionCounter
-from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET, RuleEngine, Severity
+from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET, Assessment, RuleEngine, Severity
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus
 from wallboard.device.core.updates import Reading
+from wallboard.device.core.view import BoardView, HandoffStats
+from wallboard.device.edge.ingest import Ingest
 from wallboard.device.wire.metrics import DERIVATIONS, SERVICE_LEVEL_FORMULAS, Derivation
+from wallboard.display.logic.tile_text import period_text, tile_text
 
 NOW = 1_763_800_000.0
 BASE = """
@@ -287,3 +293,23 @@ def test_min_volume_is_refused_on_a_metric_with_no_volume() -> None:
     """min_volume on calls_waiting (not a ratio) is a config error naming the key."""
     with pytest.raises(Exception, match=r"rule\[1\]\.min_volume: only for a ratio"):
         _config('[[rule]]\nmetric = "q.calls_waiting"\nwarn_above = 5\nhold = "10s"\nmin_volume = 10\n')
+
+
+def test_period_start_is_read_checked_and_shown_as_today_or_since() -> None:
+    """period_start becomes the counts' period: "today" from local midnight, "since 06:00"; after ts it is refused."""
+    config = _config()  # site time zone: UTC
+    counter = RejectionCounter()
+    ingest = Ingest(config, counter, clock=lambda: NOW)
+    local = datetime.fromtimestamp(NOW, ZoneInfo("UTC"))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    body = {"ts": NOW, "period_start": midnight, "offered": 10, "answered_within_target": 9}
+    state = BoardState(config, counter, clock=lambda: NOW)
+    state.apply_all(ingest.decode("cc/lab/queue/q", json.dumps(body).encode(), NOW))
+    view = BoardView(config, state, Assessment(), NOW, 0.0, {}, HandoffStats(0, 0, 0, 0))
+    assert state.value("q.period_start").value == midnight  # type: ignore[union-attr]
+    assert period_text(view, "q") == "today" and tile_text(view, "q.service_level_pct").detail == "9 of 10 today"
+    later = {**body, "period_start": midnight + 6 * 3600}
+    state.apply_all(ingest.decode("cc/lab/queue/q", json.dumps(later).encode(), NOW))
+    assert period_text(view, "q") == "since 06:00"
+    assert not ingest.decode("cc/lab/queue/q", json.dumps({**body, "period_start": NOW + 60}).encode(), NOW)
+    assert counter.counts() == {"bad_timestamp": 1}

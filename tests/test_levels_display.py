@@ -159,7 +159,7 @@ def test_the_site_board_draws_totals_volumes_quiet_tiles_and_the_staffing_hint()
     assert view.assessment.severity_of("support.staffing_gap") is Severity.CRITICAL
     frame = Frame(view, cast(Any, None), DARK, datetime.fromtimestamp(NOW, UTC), False, 0.0, 1.0)
     site_tile = KpiTile(WidgetSettings(type="kpi", metric="site.service_level_pct"))._texts(frame)
-    assert site_tile[1:] == ("74.5%", "Site service level \u00b7 SL 80/20", "\u25b2 WARNING", "907 of 1216")
+    assert site_tile[1:] == ("74.5%", "Site service level \u00b7 SL 80/20", "\u25b2 WARNING", "907 of 1216 today")
     staffing = KpiTile(WidgetSettings(type="kpi", metric="support.staffing_gap", label="Support agents"))._texts(frame)
     assert (staffing[0], staffing[1], staffing[4]) == (TileState.CRITICAL, "need 23", "have 16")
     tech = KpiTile(WidgetSettings(type="kpi", metric="tech.service_level_pct"))._texts(frame)

@@ -57,13 +57,14 @@ def evaluate(formula: Derivation, lookup: Lookup) -> Ratio | None:
     return Ratio(value, numerator, denominator, measured_at)
 
 
-def combine(parts: Iterable[tuple[float, float]], maximum: bool) -> tuple[float, float] | None:
-    """A total's (value, measured_at) from its queues' (value, measured_at): the sum, or the largest value.
+def combine(parts: Iterable[tuple[float, float]], how: str) -> tuple[float, float] | None:
+    """A total's (value, measured_at) from its queues' (value, measured_at): the "sum", the "max" or the "min".
 
     The total is as old as its oldest part, so one silent queue makes the total stale, never quietly short.
     """
     held = list(parts)
     if not held:
         return None
-    value = max(v for v, _ in held) if maximum else sum(v for v, _ in held)
+    values = [v for v, _ in held]
+    value = max(values) if how == "max" else min(values) if how == "min" else sum(values)
     return value, min(at for _, at in held)

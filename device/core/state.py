@@ -23,6 +23,7 @@ from wallboard.device.wire.metrics import (
     ADDITIVE_FIELDS,
     DERIVATIONS,
     MAXIMUM_FIELDS,
+    PERIOD_START,
     SERVICE_LEVEL_FORMULAS,
     Derivation,
     metric_key,
@@ -220,7 +221,13 @@ class BoardState:
 
     def _update_totals(self, queue: str, field: str, received_at: float) -> None:
         """Recompute every total that includes ``queue`` for ``field``: sums of counts (never of ratios)."""
-        if field not in ADDITIVE_FIELDS and field not in MAXIMUM_FIELDS:
+        if field in ADDITIVE_FIELDS:
+            how = "sum"
+        elif field in MAXIMUM_FIELDS:
+            how = "max"
+        elif field == PERIOD_START:
+            how = "min"
+        else:
             return
         totals = self._config.total
         if any(queue == total.id for total in totals):
@@ -234,7 +241,7 @@ class BoardState:
                 for member in members
                 if (held := self._values.get(metric_key(member, field))) is not None
             ]
-            combined = combine(parts, maximum=field in MAXIMUM_FIELDS)
+            combined = combine(parts, how)
             if combined is not None:
                 value, at = combined
                 self._apply_reading(Reading(metric_key(total.id, field), value, at, received_at), True, cascade=True)

@@ -95,6 +95,11 @@ DERIVED_FIELDS: dict[str, MetricKind] = {
 ADDITIVE_FIELDS: frozenset[str] = frozenset(PERIOD_COUNTS) | (frozenset(REAL_TIME) - {"longest_wait_s", "interval_s"})
 MAXIMUM_FIELDS: frozenset[str] = frozenset({"longest_wait_s", "interval_s"})
 
+# The queue object's ``period_start``: a time, not a metric. Ingest holds it as ``<queue>.period_start``
+# (epoch seconds) so the board can say which period its counts cover ("today", "since 06:00"); a
+# total's period starts with its earliest queue's.
+PERIOD_START = "period_start"
+
 # Largest value any metric may take: beyond this a publisher is broken (a
 # week of waiting, ten million calls) and the value is rejected, not shown.
 MAX_MAGNITUDE = 1e7

@@ -9,11 +9,13 @@ the digits agree with the colour. No pygame; the widget draws what this returns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET
 from wallboard.device.core.view import BoardView
-from wallboard.device.wire.metrics import MetricKind, metric_key
+from wallboard.device.wire.metrics import PERIOD_START, MetricKind, metric_key
 from wallboard.display.logic.formatting import Rounding, format_value
 
 _STAFFING = ("agents_required", "staffing_gap")
@@ -52,8 +54,9 @@ def tile_text(view: BoardView, key: str) -> TileText:
     quiet = view.assessment.quiet.get(key)
     if quiet is None and state.no_calls_yet(key, view.wall_now):
         quiet = NO_CALLS_YET
+    period = period_text(view, queue)
     if quiet == NO_CALLS_YET:
-        return TileText("no calls yet", "0 calls this period", caption, quiet)
+        return TileText("no calls yet", f"0 calls {period or 'this period'}", caption, quiet)
     held = state.value(key)
     kind = config.kind_of(key)
     if held is None:
@@ -64,10 +67,28 @@ def tile_text(view: BoardView, key: str) -> TileText:
     detail = ""
     ratio = state.ratio(key)
     if ratio is not None and ratio.denominator is not None and kind is MetricKind.PERCENT:
-        detail = f"{ratio.numerator:.0f} of {ratio.denominator:.0f}"
-    if quiet == LOW_VOLUME:
-        detail = f"low volume: {detail or 'too few calls'}"
+        detail = f"{ratio.numerator:.0f} of {ratio.denominator:.0f}" + (f" {period}" if period else "")
+    if quiet == LOW_VOLUME and not detail:
+        detail = "too few calls"
     return TileText(value, detail, caption, quiet)
+
+
+def period_text(view: BoardView, queue: str) -> str:
+    """Which period a queue's counts cover, from its ``period_start``: "today" (since local midnight), "since 06:00"."""
+    held = view.state.value(metric_key(queue, PERIOD_START))
+    if held is None:
+        return ""
+    try:
+        zone = ZoneInfo(view.config.site.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    start = datetime.fromtimestamp(held.value, zone)
+    now = datetime.fromtimestamp(view.wall_now, zone)
+    if start.date() == now.date() and (start.hour, start.minute, start.second) == (0, 0, 0):
+        return "today"
+    if start.date() == now.date():
+        return f"since {start:%H:%M}"
+    return f"since {start:%d %b %H:%M}"
 
 
 def _staffing_text(view: BoardView, queue: str, caption: str) -> TileText:

@@ -73,6 +73,8 @@ class KpiTile:
         draw_text(surface, frame, value, value_box, style.value, max_size=cap)
         if detail:
             detail_box = (ix, iy + ih - marker_h - detail_h, iw, detail_h)
-            draw_text(surface, frame, detail, detail_box, style.text)
+            # Detail lines of one size too: capped at what a typical volume line gets.
+            detail_cap = frame.fonts.fit("888 of 8888 today", detail_box[2], detail_box[3])
+            draw_text(surface, frame, detail, detail_box, style.text, max_size=detail_cap)
         if marker:
             draw_text(surface, frame, marker, (ix, iy + ih - marker_h, iw, marker_h), style.text)
