@@ -148,7 +148,7 @@ def test_parse_broker_address() -> None:
 def test_simulator_feeds_a_board_through_mosquitto(
     mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
-    """The simulator publishing to a real mosquitto fills a subscribed board's state."""
+    """The simulator publishing counts to a real mosquitto gives a board its ratios and the staffing hint."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", site="demo"))))
     publisher = SimulatorPublisher("127.0.0.1", mosquitto.port, site="demo", queues=["sales"], rate=5.0, seed=1)
     board.start()
@@ -157,8 +157,14 @@ def test_simulator_feeds_a_board_through_mosquitto(
         publisher.start()
         step_until(board, lambda: board.state.value("sales.agents_on_call") is not None, what="simulated values")
         step_until(board, lambda: board.state.leaderboard is not None, what="leaderboard")
+        step_until(board, lambda: board.state.value("sales.agents_required") is not None, what="staffing hint")
         assert board.rejections.total() == 0
         assert board.state.value("sales.calls_waiting") is not None
+        # The board worked the ratios out from the simulator's counts: none was sent.
+        offered = board.state.value("sales.offered")
+        assert offered is not None and offered.value > 0 and board.state.value("sales.period_start") is not None
+        ratio = board.state.ratio("sales.service_level_pct")
+        assert ratio is not None and ratio.denominator is not None and ratio.denominator <= offered.value
         assert abs(board.state.value("sales.calls_waiting").measured_at - time.time()) < 5  # type: ignore[union-attr]
     finally:
         publisher.stop()
