@@ -57,7 +57,8 @@ def _value(formula: Derivation, counts: Mapping[str, float]) -> float | None:
 
 # Cisco Unified ICM/CCE's worked example ("How Service Levels are Calculated", ICM CTI/Config guide, Table 4):
 # 70 answered within the threshold, 10 abandoned within it, 20 exceeded it: 100 service-level events.
-CISCO = {"answered_within_target": 70, "abandoned_within_target": 10, "offered": 100, "answered": 90}
+# Taken as answered late: 90 answered, 10 abandoned.
+CISCO = {"answered_within_target": 70, "abandoned_within_target": 10, "answered": 90, "abandoned": 10, "offered": 100}
 
 
 def test_service_level_conventions_on_ciscos_worked_example() -> None:
@@ -68,6 +69,14 @@ def test_service_level_conventions_on_ciscos_worked_example() -> None:
     ignored = _value(SERVICE_LEVEL_FORMULAS["offered_minus_short"], {**CISCO, "short_abandoned": 10})
     assert ignored == pytest.approx(77.78, abs=0.01)
     assert _value(SERVICE_LEVEL_FORMULAS["answered"], CISCO) == pytest.approx(77.78, abs=0.01)
+
+
+def test_service_level_on_genesys_clouds_published_calculation() -> None:
+    """Genesys Cloud: met / (answered + abandoned [- short] [- abandons]) on 80 met of 100 answered, 20 abandoned."""
+    counts = {"answered_within_target": 80, "answered": 100, "abandoned": 20, "short_abandoned": 5}
+    assert _value(SERVICE_LEVEL_FORMULAS["offered_minus_short"], counts) == pytest.approx(80 / 115 * 100)
+    assert _value(SERVICE_LEVEL_FORMULAS["offered"], counts) == pytest.approx(80 / 120 * 100)  # short included
+    assert _value(SERVICE_LEVEL_FORMULAS["answered"], counts) == pytest.approx(80.0)  # abandons excluded
 
 
 def test_the_default_convention_counts_abandoned_callers() -> None:
@@ -140,15 +149,15 @@ def test_a_negative_nps_is_held_and_shown_as_negative() -> None:
 
 # ------------------------------------------------------------------ totals
 
-_FIELDS = ("offered", "answered_within_target", "short_abandoned", "calls_waiting", "longest_wait_s")
+_FIELDS = ("answered", "abandoned", "answered_within_target", "short_abandoned", "calls_waiting", "longest_wait_s")
 FIVE: dict[str, dict[str, float]] = {
     queue: dict(zip(_FIELDS, values, strict=True))
     for queue, values in {
-        "a": (200, 180, 0, 1, 12),
-        "b": (10, 2, 0, 0, 0),
-        "c": (55, 41, 5, 4, 95),
-        "d": (120, 90, 3, 2, 30),
-        "e": (31, 30, 1, 0, 0),
+        "a": (195, 5, 180, 0, 1, 12),
+        "b": (8, 2, 2, 0, 0, 0),
+        "c": (48, 7, 41, 5, 4, 95),
+        "d": (110, 10, 90, 3, 2, 30),
+        "e": (30, 1, 30, 1, 0, 0),
     }.items()
 }
 
@@ -164,7 +173,7 @@ def test_five_queue_total_is_sum_over_sum_never_an_average() -> None:
     config = _config('[[total]]\nid = "site"\nqueues = ["a", "b", "c", "d", "e"]\n')
     state = _state(config, FIVE)
     numerator = sum(q["answered_within_target"] for q in FIVE.values())
-    denominator = sum(q["offered"] - q["short_abandoned"] for q in FIVE.values())
+    denominator = sum(q["answered"] + q["abandoned"] - q["short_abandoned"] for q in FIVE.values())
     total = state.value("site.service_level_pct")
     assert total is not None and total.value == pytest.approx(numerator / denominator * 100)
     average = sum(_held(state, f"{q}.service_level_pct") for q in FIVE) / 5
@@ -180,7 +189,7 @@ def test_a_star_total_covers_every_queue_heard_and_a_rule_can_watch_it() -> None
     extra = '[[total]]\nid = "site"\nqueues = ["*"]\n[[rule]]\nmetric = "site.service_level_pct"\nwarn_below = 80\n'
     config = _config(extra)
     state = _state(config, FIVE)
-    assert state.value("site.offered").value == sum(q["offered"] for q in FIVE.values())  # type: ignore[union-attr]
+    assert state.value("site.answered").value == sum(q["answered"] for q in FIVE.values())  # type: ignore[union-attr]
     assessment = RuleEngine(config.rule).assess(state, NOW, 0.0)
     assert assessment.severity_of("site.service_level_pct") is Severity.NORMAL  # 83.3 %: above 80
 
@@ -206,22 +215,22 @@ def test_a_reset_to_zero_over_zero_shows_no_calls_yet_not_old_not_blind() -> Non
     state = BoardState(config, RejectionCounter(), clock=lambda: clock[0])
     state.set_link(LinkChange(LinkStatus.UP, NOW))
     engine = RuleEngine(config.rule)
-    for field, value in (("offered", 100), ("answered_within_target", 60)):
+    for field, value in (("answered", 100), ("abandoned", 0), ("answered_within_target", 60)):
         state.apply(Reading(f"q.{field}", value, NOW, NOW))
     assert engine.assess(state, NOW, 0.0).severity_of("q.service_level_pct") is Severity.CRITICAL
     midnight = NOW + 60
-    for field in ("offered", "answered_within_target"):
+    for field in ("answered", "abandoned", "answered_within_target"):
         state.apply(Reading(f"q.{field}", 0, midnight, midnight))
     for later in (midnight, midnight + 115, midnight + 600):  # well past when the old figure is stale
         clock[0] = later
-        for field in ("offered", "answered_within_target"):  # the feed keeps publishing its empty period
+        for field in ("answered", "abandoned", "answered_within_target"):  # the feed keeps publishing its empty period
             state.apply(Reading(f"q.{field}", 0, later, later))
         assessment = engine.assess(state, later, later - NOW)
         assert state.no_calls_yet("q.service_level_pct", later)
         assert assessment.quiet == {"q.service_level_pct": NO_CALLS_YET}
         assert assessment.severity_of("q.service_level_pct") is Severity.NORMAL
         assert not assessment.blind and assessment.board is Severity.NORMAL
-    state.apply(Reading("q.offered", 3, midnight + 700, midnight + 700))
+    state.apply(Reading("q.answered", 3, midnight + 700, midnight + 700))
     state.apply(Reading("q.answered_within_target", 3, midnight + 700, midnight + 700))
     assert not state.no_calls_yet("q.service_level_pct", midnight + 700)
     assert state.value("q.service_level_pct").value == 100.0  # type: ignore[union-attr]
@@ -233,11 +242,11 @@ def test_below_min_volume_a_rule_is_quiet_and_says_low_volume() -> None:
         '[[rule]]\nmetric = "q.service_level_pct"\nwarn_below = 80\ncritical_below = 70\nmin_volume = 20\n'
     )
     engine = RuleEngine(config.rule)
-    small = _state(config, {"q": {"offered": 10, "answered_within_target": 2}})
+    small = _state(config, {"q": {"answered": 8, "abandoned": 2, "answered_within_target": 2}})
     assessment = engine.assess(small, NOW, 0.0)
     assert assessment.quiet == {"q.service_level_pct": LOW_VOLUME}
     assert assessment.severity_of("q.service_level_pct") is Severity.NORMAL
-    big = _state(config, {"q": {"offered": 200, "answered_within_target": 100}})
+    big = _state(config, {"q": {"answered": 180, "abandoned": 20, "answered_within_target": 100}})
     assert engine.assess(big, NOW, 1.0).severity_of("q.service_level_pct") is Severity.CRITICAL
 
 
@@ -302,7 +311,7 @@ def test_period_start_is_read_checked_and_shown_as_today_or_since() -> None:
     ingest = Ingest(config, counter, clock=lambda: NOW)
     local = datetime.fromtimestamp(NOW, ZoneInfo("UTC"))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-    body = {"ts": NOW, "period_start": midnight, "offered": 10, "answered_within_target": 9}
+    body = {"ts": NOW, "period_start": midnight, "answered": 10, "abandoned": 0, "answered_within_target": 9}
     state = BoardState(config, counter, clock=lambda: NOW)
     state.apply_all(ingest.decode("cc/lab/queue/q", json.dumps(body).encode(), NOW))
     view = BoardView(config, state, Assessment(), NOW, 0.0, {}, HandoffStats(0, 0, 0, 0))

@@ -146,7 +146,7 @@ def test_check_warns_about_a_rule_with_neither_hysteresis_nor_hold(tmp_path: Pat
 
 
 def test_the_site_board_draws_totals_volumes_quiet_tiles_and_the_staffing_hint() -> None:
-    """Five queues: site 907 of 1216 (74.5 %), Support "need 23 / have 16", Tech no calls yet, Retention low volume."""
+    """Five queues: site 907 of 1209 (75.0 %), Support "need 23 / have 16", Tech no calls yet, Retention low volume."""
     config = load_config(ROOT / "config" / "boards" / "site-overview.toml").config
     view = sample_view(config, load_sample(ROOT / "config" / "sample-data-site.json"), wall_now=NOW)
     surface, _ = paint(config, view, (1920, 1080))
@@ -154,12 +154,12 @@ def test_the_site_board_draws_totals_volumes_quiet_tiles_and_the_staffing_hint()
     quiet = view.assessment.quiet
     assert quiet == {"retention.service_level_pct": "low volume", "tech.service_level_pct": "no calls yet"}
     site = view.state.ratio("site.service_level_pct")
-    assert site is not None and (site.numerator, site.denominator) == (907, 1216)
+    assert site is not None and (site.numerator, site.denominator) == (907, 1209)
     assert view.assessment.severity_of("site.service_level_pct") is Severity.WARN
     assert view.assessment.severity_of("support.staffing_gap") is Severity.CRITICAL
     frame = Frame(view, cast(Any, None), DARK, datetime.fromtimestamp(NOW, UTC), False, 0.0, 1.0)
     site_tile = KpiTile(WidgetSettings(type="kpi", metric="site.service_level_pct"))._texts(frame)
-    assert site_tile[1:] == ("74.5%", "Site service level \u00b7 SL 80/20", "\u25b2 WARNING", "907 of 1216 today")
+    assert site_tile[1:] == ("75.0%", "Site service level \u00b7 SL 80/20", "\u25b2 WARNING", "907 of 1209 today")
     staffing = KpiTile(WidgetSettings(type="kpi", metric="support.staffing_gap", label="Support agents"))._texts(frame)
     assert (staffing[0], staffing[1], staffing[4]) == (TileState.CRITICAL, "need 23", "have 16")
     tech = KpiTile(WidgetSettings(type="kpi", metric="tech.service_level_pct"))._texts(frame)

@@ -60,7 +60,7 @@ def test_the_board_never_reads_100_percent_from_a_queue_that_answered_nobody(
     model = ContactCentre(["support"], seed=2, start=DAY_7AM, timezone=ZONE, head_counts={"support": 0})
     model.step(1800)
     payload = model.queue_payload("support")
-    assert payload["offered"] > payload["short_abandoned"] and payload["answered"] == 0
+    assert payload["abandoned"] > payload["short_abandoned"] and payload["answered"] == 0
     assert "service_level_pct" not in payload
     state = BoardState(config, RejectionCounter(), clock=lambda: model.now)
     state.apply_all(Ingest(config, RejectionCounter(), clock=lambda: model.now).decode(
@@ -100,13 +100,14 @@ def test_a_peak_breaches_and_the_afternoon_recovers() -> None:
     """Support's half-hourly SL falls below 80 at the late-morning peak and is back above it in the afternoon."""
     model = ContactCentre(["sales", "support"], seed=11, start=DAY_7AM, timezone=ZONE)
     by_hour: dict[float, float] = {}
-    last = dict.fromkeys(("answered_within_target", "offered", "short_abandoned"), 0.0)
+    last = dict.fromkeys(("answered_within_target", "answered", "abandoned", "short_abandoned"), 0.0)
     for _ in range(20):  # 07:00 to 17:00 in half hours
         model.step(1800)
         payload = model.queue_payload("support")
         delta = {key: payload[key] - last[key] for key in last}
         last = {key: float(payload[key]) for key in last}
-        by_hour[model.hour()] = 100 * delta["answered_within_target"] / (delta["offered"] - delta["short_abandoned"])
+        judged = delta["answered"] + delta["abandoned"] - delta["short_abandoned"]
+        by_hour[model.hour()] = 100 * delta["answered_within_target"] / judged
     assert min(by_hour[h] for h in (10.5, 11.0, 11.5)) < 80
     afternoon = [by_hour[h] for h in (14.0, 14.5, 15.0, 15.5, 16.0, 16.5)]
     assert sum(afternoon) / len(afternoon) >= 80

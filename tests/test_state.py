@@ -67,7 +67,7 @@ def test_restored_values_keep_original_times_and_come_back_stale() -> None:
 def test_derived_ratios_from_counts_with_no_eval() -> None:
     """Service level (offered minus short abandons), abandon rate and AHT are worked out from one queue's counts."""
     state, _ = _state()
-    counts = (("answered", 120), ("answered_within_target", 96), ("offered", 130), ("short_abandoned", 10))
+    counts = (("answered", 120), ("answered_within_target", 96), ("offered", 130), ("short_abandoned", 13))
     for field, value in (*counts, ("abandoned", 13)):
         state.apply(Reading(f"billing.{field}", value, NOW, NOW))
     state.apply(Reading("billing.handled", 100, NOW, NOW))

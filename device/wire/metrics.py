@@ -151,27 +151,30 @@ _BUSY = ("agents_on_call", "agents_wrap")
 _WAITING = ("calls_waiting", "callbacks_waiting", "chats_waiting", "emails_waiting")
 _NPS = ("nps_promoters", "nps_passives", "nps_detractors")
 
-# Service level by convention (``[[queue]] sl_counts``). Cisco Unified ICM's three service-level types
-# (Database Schema Handbook, "ServiceLevelType": 1 ignore abandoned, 2 abandoned negative, 3 abandoned
-# positive; Unified Intelligence Center user guide, "SL Aban Ignored/Negative/Positive") and Genesys/
-# RingCentral-style "include abandoned calls, except those shorter than the abandon threshold":
-#   answered:            answered_within_target / answered           (abandoned callers vanish: ICM type 1 in spirit)
-#   offered:             answered_within_target / offered            (ICM type 2, abandons negative)
-#   offered_minus_short: answered_within_target / (offered - short_abandoned)  (the default: hides no abandon)
-#   abandoned_as_met:    (answered_within_target + abandoned_within_target) / offered  (ICM type 3, positive)
+# Service level by convention (``[[queue]] sl_counts``). The calls judged are those with an outcome,
+# answered + abandoned (a call still queued is not judged yet), as in Genesys Cloud's published
+# calculation ("Configure the service level calculation": answered within target / (answered +
+# abandoned [- short abandons] [- abandons])) and Cisco Unified ICM's service-level types (Database
+# Schema Handbook, ServiceLevelType: 1 abandons ignored, 2 abandons negative, 3 abandons positive):
+#   offered_minus_short: answered_within_target / (answered + abandoned - short_abandoned)  (the default:
+#                        Genesys with short abandons excluded; hides no caller who waited past a misdial)
+#   offered:             answered_within_target / (answered + abandoned)  (Genesys all abandons; ICM type 2)
+#   abandoned_as_met:    (answered_within_target + abandoned_within_target) / (answered + abandoned)  (ICM type 3)
+#   answered:            answered_within_target / answered  (Genesys with abandons excluded: callers vanish)
+_JUDGED = ("answered", "abandoned")
 SERVICE_LEVEL_FORMULAS: dict[str, Derivation] = {
     "answered": Derivation("service_level_pct", ("answered_within_target",), ("answered",), 100.0),
-    "offered": Derivation("service_level_pct", ("answered_within_target",), ("offered",), 100.0),
+    "offered": Derivation("service_level_pct", ("answered_within_target",), _JUDGED, 100.0),
     "offered_minus_short": Derivation(
         "service_level_pct",
         ("answered_within_target",),
-        ("offered",),
+        _JUDGED,
         100.0,
         denominator_minus=("short_abandoned",),
         optional=frozenset({"short_abandoned"}),
     ),
     "abandoned_as_met": Derivation(
-        "service_level_pct", ("answered_within_target", "abandoned_within_target"), ("offered",), 100.0
+        "service_level_pct", ("answered_within_target", "abandoned_within_target"), _JUDGED, 100.0
     ),
 }
 DEFAULT_SL_COUNTS = "offered_minus_short"
