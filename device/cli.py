@@ -29,6 +29,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for line in missing:
         print(line)
     for result in results:
+        for warning in result.warnings:
+            print(warning)
         if result.ok:
             if not args.quiet:
                 print(f"{result.path}: ok")
@@ -221,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
     simulate.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
     simulate.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
+    simulate.add_argument("--timezone", default="UTC", help="the site's time zone, e.g. Europe/London (default UTC)")
+    simulate.add_argument("--day-start", type=float, default=None,
+                          help="start the simulated day at this hour, site time (default: now)")  # fmt: skip
     simulate.set_defaults(handler=_cmd_simulate)
 
     demo = commands.add_parser("demo", help="a live demo board: embedded broker, simulator and board in one")

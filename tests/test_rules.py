@@ -60,11 +60,10 @@ def test_critical_holds_until_past_its_clear_point() -> None:
 
 
 def test_above_direction_rule() -> None:
-    """Longest wait: warn above 60, critical above 120, hysteresis 10."""
+    """Longest wait: warn above 60, critical above 120, hysteresis 10; exactly 60 is not above 60."""
     tracker = RuleTracker(RuleSettings(metric="q.longest_wait_s", warn_above=60, critical_above=120, hysteresis=10))
-    assert _run(tracker, [(0, 30.0), (1, 60.0), (2, 55.0), (3, 50.0), (4, 130.0), (5, 115.0), (6, 105.0)]) == [
-        N, W, W, N, C, C, W,
-    ]  # fmt: skip
+    timeline = [(0, 30.0), (1, 60.0), (2, 61.0), (3, 55.0), (4, 50.0), (5, 130.0), (6, 115.0), (7, 105.0)]
+    assert _run(tracker, timeline) == [N, N, W, W, N, C, C, W]
 
 
 def test_missing_or_stale_value_is_unknown_never_normal_and_resets_holds() -> None:

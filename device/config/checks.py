@@ -3,7 +3,9 @@
 A folder is searched for ``*.toml``; files that other files ``extend`` (site
 files) are checked through the boards that use them, and on their own only
 when no board uses them. One line per problem; the exit status says whether
-every file passed.
+every file passed. Warnings (a rule with neither hysteresis nor hold, which
+would flap a light on a value hovering at its level) are printed but do not
+fail the check.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wallboard.device.config.loader import load_config, read_toml
+from wallboard.device.config.loader import BoardConfig, load_config, read_toml
 from wallboard.device.errors import ConfigError
 
 
@@ -23,6 +25,7 @@ class CheckResult:
 
     path: Path
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -77,8 +80,28 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[CheckResu
     results = []
     for board in boards:
         try:
-            load_config(board)
-            results.append(CheckResult(board, ()))
+            loaded = load_config(board)
+            results.append(CheckResult(board, (), tuple(rule_warnings(board, loaded.config))))
         except ConfigError as exc:
             results.append(CheckResult(board, tuple(exc.problems)))
     return results, missing
+
+
+def rule_warnings(path: Path, config: BoardConfig) -> list[str]:
+    """Rules that would flap (no hysteresis and no hold), and totals over queues with different thresholds T."""
+    warnings = []
+    for index, rule in enumerate(config.rule):
+        if rule.hysteresis <= 0 and rule.hold <= 0:
+            warnings.append(
+                f"{path}: rule[{index + 1}]: warning: {rule.metric} has neither hysteresis nor hold; "
+                'a value hovering at the level will flap the light (e.g. hysteresis = 2, hold = "30s")'
+            )
+    for index, total in enumerate(config.total):
+        thresholds = {float(config.queue_settings(queue).sl_threshold) for queue in total.queues if queue != "*"}
+        if len(thresholds) > 1:
+            shown = ", ".join(f"{t:g}s" for t in sorted(thresholds))
+            warnings.append(
+                f"{path}: total[{index + 1}]: warning: {total.id} adds up queues with different service-level "
+                f"thresholds ({shown}); its service level mixes them"
+            )
+    return warnings

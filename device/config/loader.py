@@ -29,10 +29,11 @@ import msgspec
 
 from wallboard.device.config.bounds import MAX_CONFIG_BYTES, parse_toml_text
 from wallboard.device.config.display import DisplaySettings, display_problems
+from wallboard.device.config.queues import DEFAULT_QUEUE, QueueSettings, TotalSettings, queue_problems
 from wallboard.device.config.signals import SignalSettings, signal_problems
 from wallboard.device.config.types import Duration, decode_hook
 from wallboard.device.errors import ConfigError
-from wallboard.device.wire.metrics import QUEUE_FIELDS, MetricKind, is_valid_name, split_key
+from wallboard.device.wire.metrics import RATIO_FIELDS, MetricKind, field_kind, is_valid_name, split_key
 
 _MAX_EXTENDS_DEPTH = 4
 _MAX_REPORTED = 20
@@ -132,6 +133,9 @@ class RuleSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     critical_below: float | None = None
     hysteresis: float = 0.0
     hold: Duration = Duration(0)
+    # Below this many calls behind a ratio (its denominator, e.g. offered) the rule does not alarm; the
+    # tile says "low volume" instead of OK. 0: any volume counts (an empty period is "no calls yet").
+    min_volume: float = 0.0
 
 
 class CacheSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -162,6 +166,8 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     topic: list[TopicMapping] = []
     metric: list[MetricSettings] = []
     rule: list[RuleSettings] = []
+    queue: list[QueueSettings] = []
+    total: list[TotalSettings] = []
     cache: CacheSettings = CacheSettings()
     display: DisplaySettings = DisplaySettings()
     signals: SignalSettings = SignalSettings()
@@ -173,6 +179,13 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
             if entry.key == key:
                 return entry
         return None
+
+    def queue_settings(self, queue: str) -> QueueSettings:
+        """The ``[[queue]]`` entry for ``queue`` (a total's id too), or the defaults (80/20, offered minus short)."""
+        for entry in self.queue:
+            if entry.id == queue:
+                return entry
+        return DEFAULT_QUEUE
 
     def stale_after(self, key: str) -> float:
         """Seconds after which ``key``'s value is stale."""
@@ -187,7 +200,7 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
         if entry is not None and entry.kind is not None:
             return MetricKind(entry.kind)
         _, _, field = key.partition(".")
-        return QUEUE_FIELDS.get(field)
+        return field_kind(field)
 
 
 @dataclass(frozen=True)
@@ -494,7 +507,7 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["ingest", "max_announcements"], "expected 1 to 1000"))
     for index, metric in enumerate(config.metric):
         found += _key_problems(["metric", index, "key"], metric.key)
-        if metric.kind is None and metric.key.partition(".")[2] not in QUEUE_FIELDS and "." in metric.key:
+        if metric.kind is None and field_kind(metric.key.partition(".")[2]) is None and "." in metric.key:
             found.append((["metric", index, "kind"], "required for a metric outside the wire contract's fields"))
     for index, mapping in enumerate(config.topic):
         here: list[str | int] = ["topic", index]
@@ -522,6 +535,7 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         found.append((["health", "hot_celsius"], f"expected 0 to 150, got {config.health.hot_celsius}"))
     if config.health.interval < 1:
         found.append((["health", "interval"], "expected at least 1s"))
+    found += queue_problems(config.queue, config.total)
     found += display_problems(config.display, config.kind_of)
     found += signal_problems(config.signals)
     return found
@@ -566,6 +580,10 @@ def _rule_problems(config: BoardConfig, here: list[str | int], rule: RuleSetting
         found.append(([*here, f"critical_{side}"], f"expected critical_{side} to be beyond warn_{side}"))
     if not (math.isfinite(rule.hysteresis) and 0 <= rule.hysteresis <= MAX_LEVEL):
         found.append(([*here, "hysteresis"], f"expected a number from 0 to 1e9, got {rule.hysteresis}"))
+    if rule.min_volume < 0:
+        found.append(([*here, "min_volume"], f"expected a number >= 0, got {rule.min_volume:g}"))
+    elif rule.min_volume > 0 and rule.metric.partition(".")[2] not in RATIO_FIELDS:
+        found.append(([*here, "min_volume"], f'only for a ratio worked out from counts, not "{rule.metric}"'))
     return found
 
 

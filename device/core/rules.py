@@ -1,9 +1,11 @@
 """Rules: board state in, severities out, with hysteresis and a hold time so a light never flaps.
 
-A rule trips to a level once the value has been beyond that level's trip
-point for ``hold`` seconds, and leaves it only when the value is back past the
+A rule trips to a level once the value has been strictly beyond that level's
+trip point ("below 80" means < 80) for ``hold`` seconds, and leaves it only when the value is back past the
 clear point (trip point minus ``hysteresis``, in the rule's direction). A
-stale or missing value is UNKNOWN, never NORMAL. Pure logic: no I/O, no clock
+stale or missing value is UNKNOWN, never NORMAL. A ratio with no calls yet in
+its period, or fewer than the rule's ``min_volume``, is *quiet*: it does not
+alarm, and the assessment says why so the tile never calls it OK. Pure logic: no I/O, no clock
 of its own (callers pass ``now``), so tests run whole timelines in
 microseconds.
 """
@@ -80,9 +82,15 @@ class RuleTracker:
                 return Pending(level, max(0.0, self._hold - (now - since)))
         return None
 
+    def rest(self) -> Severity:
+        """The rule is quiet (no calls yet, or too few to judge): forget its level and partial holds."""
+        self.level = Severity.NORMAL
+        self._beyond_since = dict.fromkeys(self._beyond_since)
+        return Severity.NORMAL
+
     def _is_beyond(self, value: float, level: Severity) -> bool:
         trip = self._trip[level]
-        return trip is not None and self._sign * (value - trip) >= 0
+        return trip is not None and self._sign * (value - trip) > 0
 
     def _holds(self, value: float, level: Severity) -> bool:
         """True while ``value`` has not yet come back past ``level``'s clear point."""
@@ -110,6 +118,8 @@ class Assessment:
     blind: bool = False  # the board cannot see: broker down, or no fresh data at all
     # Per metric, the worst level its value is beyond while that level's hold runs (lamps wait; the screen says).
     pending: dict[str, Pending] = field(default_factory=dict)
+    # Metrics whose rules are quiet, and why: "no calls yet" (0/0 in a new period) or "low volume".
+    quiet: dict[str, str] = field(default_factory=dict)
 
     def severity_of(self, key: str) -> Severity | None:
         """The worst severity of the rules on ``key``; None if no rule watches it."""
@@ -130,9 +140,15 @@ class RuleEngine:
         """Evaluate all rules: ``wall_now`` decides staleness, ``now`` (monotonic) times the holds."""
         severities: dict[str, Severity] = {}
         pending: dict[str, Pending] = {}
+        quiet: dict[str, str] = {}
         for tracker in self._trackers:
             key = tracker.settings.metric
-            result = tracker.evaluate(state.fresh_value(key, wall_now), now)
+            reason = quiet_reason(state, key, tracker.settings.min_volume, wall_now)
+            if reason is not None:
+                quiet[key] = reason
+                result = tracker.rest()
+            else:
+                result = tracker.evaluate(state.fresh_value(key, wall_now), now)
             severities[key] = max(result, severities.get(key, Severity.NORMAL))
             heading = tracker.pending(now)
             if heading is not None and (key not in pending or _sooner_or_worse(heading, pending[key])):
@@ -144,7 +160,7 @@ class RuleEngine:
             board = max(board, Severity.UNKNOWN)
         for key in [key for key, heading in pending.items() if heading.level <= severities[key]]:
             del pending[key]  # another rule on the metric already reached that level
-        return Assessment(severities, board, blind, pending)
+        return Assessment(severities, board, blind, pending=pending, quiet=quiet)
 
 
 def _sooner_or_worse(candidate: Pending, held: Pending) -> bool:
@@ -152,3 +168,18 @@ def _sooner_or_worse(candidate: Pending, held: Pending) -> bool:
     if candidate.level != held.level:
         return candidate.level > held.level
     return candidate.seconds_left < held.seconds_left
+
+
+NO_CALLS_YET = "no calls yet"
+LOW_VOLUME = "low volume"
+
+
+def quiet_reason(state: BoardState, key: str, min_volume: float, wall_now: float) -> str | None:
+    """Why a rule on ``key`` must not alarm now: no calls yet in the period, or fewer than ``min_volume``."""
+    if state.no_calls_yet(key, wall_now):
+        return NO_CALLS_YET
+    if min_volume > 0 and not state.is_stale(key, wall_now):
+        ratio = state.ratio(key)
+        if ratio is not None and ratio.denominator is not None and ratio.denominator < min_volume:
+            return LOW_VOLUME
+    return None

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.derive import Ratio, combine, evaluate
+from wallboard.device.core.erlang import agents_required
 from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import (
     Acknowledge,
@@ -25,7 +27,18 @@ from wallboard.device.core.updates import (
     Reading,
     Update,
 )
-from wallboard.device.wire.metrics import DERIVATIONS, MAX_MAGNITUDE, metric_key
+from wallboard.device.wire.metrics import (
+    ADDITIVE_FIELDS,
+    DERIVATIONS,
+    MAXIMUM_FIELDS,
+    PERIOD_START,
+    SERVICE_LEVEL_FORMULAS,
+    Derivation,
+    metric_key,
+)
+
+# Inputs of the Erlang C staffing hint (besides the queue's service-level settings).
+_STAFFING_INPUTS = frozenset({"interval_offered", "interval_s", "handle_time_s", "handled", "aht_s", "agents_staffed"})
 
 # An announcement sent without ``expires``, or a leaderboard not refreshed, is dropped after this long
 # (a ticker or a ranking left over from yesterday).
@@ -90,6 +103,8 @@ class BoardState:
         self._changed: set[str] = set()
         self._named_queues = named_queues(config)
         self._other_metrics = 0  # held metrics of queues the config does not name
+        # Per derived ratio, the counts behind its latest evaluation (a 0 denominator: "no calls yet").
+        self._ratios: dict[str, Ratio] = {}
 
     # ----------------------------------------------------------------- writes
 
@@ -149,9 +164,13 @@ class BoardState:
     def _is_named(self, key: str) -> bool:
         return key.partition(".")[0] in self._named_queues
 
-    def _room_for(self, key: str) -> bool:
-        """True if ``key`` is held already, names a queue the config uses, or the bound on others has room."""
-        if key in self._values or self._is_named(key):
+    def _room_for(self, key: str, derived: bool = False) -> bool:
+        """True if ``key`` is held already, names a queue the config uses, or the bound on others has room.
+
+        A derived metric always has room: the raw counts it comes from were admitted under the bound, and
+        each brings at most a fixed handful of derived ones.
+        """
+        if derived or key in self._values or self._is_named(key):
             return True
         if self._other_metrics >= self._config.ingest.max_other_metrics:
             return False
@@ -185,7 +204,7 @@ class BoardState:
 
         A cached metric beyond the bound on unnamed queues' metrics is left in the cache, not restored.
         """
-        if not self._room_for(key):
+        if not self._room_for(key, value.derived):
             return
         held = self._values.get(key)
         if held is None or held.measured_at < value.measured_at:
@@ -196,15 +215,16 @@ class BoardState:
             self.newest_received_at = value.received_at
         self.version += 1
 
-    def _apply_reading(self, reading: Reading, derived: bool) -> bool:
-        if not self._room_for(reading.metric):
+    def _apply_reading(self, reading: Reading, derived: bool, *, cascade: bool | None = None) -> bool:
+        """Hold ``reading``; a raw one (or a total's sum, ``cascade``) also updates totals and derived metrics."""
+        if not self._room_for(reading.metric, derived):
             if not derived:
                 limit = self._config.ingest.max_other_metrics
                 detail = f"more than {limit} metrics of queues the config does not name"
                 self._rejections.reject(Reason.OVER_LIMIT, reading.metric, detail)
             return False
         held = self._values.get(reading.metric)
-        if held is not None and reading.measured_at < held.measured_at:
+        if held is not None and reading.measured_at < held.measured_at and not cascade:
             if not derived:
                 self._rejections.reject(
                     Reason.OUT_OF_ORDER,
@@ -220,25 +240,103 @@ class BoardState:
         if self.newest_received_at is None or reading.received_at > self.newest_received_at:
             self.newest_received_at = reading.received_at
         self.version += 1
-        if not derived:
-            self._derive_from(reading)
+        if cascade or (cascade is None and not derived):
+            queue, _, field = reading.metric.partition(".")
+            if cascade is None:
+                self._update_totals(queue, field, reading.received_at)
+            self._derive_from(queue, field, reading.received_at)
         return True
 
-    def _derive_from(self, reading: Reading) -> None:
-        queue, _, field = reading.metric.partition(".")
-        for formula in DERIVATIONS:
-            if field not in (formula.numerator, formula.denominator):
+    def _formulas(self, queue: str) -> tuple[Derivation, ...]:
+        convention = self._config.queue_settings(queue).sl_counts
+        return (SERVICE_LEVEL_FORMULAS[convention], *DERIVATIONS)
+
+    def _held(self, queue: str) -> Callable[[str], tuple[float, float] | None]:
+        def lookup(field: str) -> tuple[float, float] | None:
+            held = self._values.get(metric_key(queue, field))
+            return None if held is None else (held.value, held.measured_at)
+
+        return lookup
+
+    def _derive_from(self, queue: str, field: str, received_at: float) -> None:
+        lookup = self._held(queue)
+        for formula in self._formulas(queue):
+            if field not in formula.inputs:
                 continue
-            numerator = self._values.get(metric_key(queue, formula.numerator))
-            denominator = self._values.get(metric_key(queue, formula.denominator))
-            if numerator is None or denominator is None or denominator.value <= 0:
+            ratio = evaluate(formula, lookup)
+            if ratio is None:
                 continue
-            value = numerator.value / denominator.value * formula.scale
-            if (formula.scale == 100.0 and value > 100.0) or value > MAX_MAGNITUDE:
-                continue  # inconsistent counts: show nothing rather than nonsense
-            measured_at = min(numerator.measured_at, denominator.measured_at)
-            derived = Reading(metric_key(queue, formula.field), value, measured_at, reading.received_at)
-            self._apply_reading(derived, derived=True)
+            key = metric_key(queue, formula.field)
+            self._ratios[key] = ratio
+            if ratio.value is not None:
+                self._apply_reading(Reading(key, ratio.value, ratio.measured_at, received_at), derived=True)
+            else:
+                self.version += 1  # a new period with no calls yet: the tile changes to say so
+        if field in _STAFFING_INPUTS:
+            self._derive_staffing(queue, received_at)
+
+    def _derive_staffing(self, queue: str, received_at: float) -> None:
+        """Erlang C agents required for the queue's interval load and SL target, and the gap to agents staffed."""
+        lookup = self._held(queue)
+        inputs = [lookup(name) for name in ("interval_offered", "interval_s", "aht_s")]
+        if any(item is None for item in inputs):
+            return
+        (calls, t1), (interval, t2), (aht, t3) = inputs  # type: ignore[misc]
+        if interval <= 0 or aht <= 0:
+            return
+        settings = self._config.queue_settings(queue)
+        try:
+            hint = agents_required(
+                calls,
+                interval,
+                aht,
+                settings.sl_target / 100.0,
+                float(settings.sl_threshold),
+                max_occupancy=None if settings.max_occupancy is None else settings.max_occupancy / 100.0,
+                shrinkage=settings.shrinkage / 100.0,
+            )
+        except ValueError:
+            return
+        at = min(t1, t2, t3)
+        self._apply_reading(Reading(metric_key(queue, "agents_required"), hint.rostered, at, received_at), True)
+        staffed = lookup("agents_staffed")
+        if staffed is not None:
+            gap = hint.rostered - staffed[0]
+            self._apply_reading(Reading(metric_key(queue, "staffing_gap"), gap, min(at, staffed[1]), received_at), True)
+
+    def _update_totals(self, queue: str, field: str, received_at: float) -> None:
+        """Recompute every total that includes ``queue`` for ``field``: sums of counts (never of ratios)."""
+        if field in ADDITIVE_FIELDS:
+            how = "sum"
+        elif field in MAXIMUM_FIELDS:
+            how = "max"
+        elif field == PERIOD_START:
+            how = "min"
+        else:
+            return
+        totals = self._config.total
+        if any(queue == total.id for total in totals):
+            return  # a total is not a member of another total's "*"
+        for total in totals:
+            if queue not in total.queues and "*" not in total.queues:
+                continue
+            members = self._members(total.id, total.queues)
+            parts = [
+                (held.value, held.measured_at)
+                for member in members
+                if (held := self._values.get(metric_key(member, field))) is not None
+            ]
+            combined = combine(parts, how)
+            if combined is not None:
+                value, at = combined
+                self._apply_reading(Reading(metric_key(total.id, field), value, at, received_at), True, cascade=True)
+
+    def _members(self, total_id: str, queues: list[str]) -> list[str]:
+        if "*" not in queues:
+            return queues
+        totals = {total.id for total in self._config.total}
+        seen = {key.partition(".")[0] for key in self._values}
+        return sorted(seen - totals - {total_id})
 
     def _record_history(self, key: str, at: float, value: float) -> None:
         points = self._history.get(key)
@@ -261,6 +359,25 @@ class BoardState:
         """The newest trend-line point for ``key``."""
         points = self._history.get(key)
         return points[-1] if points else None
+
+    def ratio(self, key: str) -> Ratio | None:
+        """The counts behind derived ``key``'s latest evaluation, if that is not older than the value held.
+
+        ``Ratio.value`` None means the period has no calls yet (its denominator is 0).
+        """
+        ratio = self._ratios.get(key)
+        held = self._values.get(key)
+        if ratio is None or (held is not None and ratio.measured_at < held.measured_at):
+            return None
+        return ratio
+
+    def no_calls_yet(self, key: str, now: float | None = None) -> bool:
+        """True if ``key`` is a ratio whose fresh counts are 0/0: a new period, not stale data."""
+        ratio = self.ratio(key)
+        if ratio is None or ratio.value is not None:
+            return False
+        at = self._clock() if now is None else now
+        return at - ratio.measured_at <= self._config.stale_after(key)
 
     def value(self, key: str) -> MetricValue | None:
         """The held value for ``key``, stale or not."""
@@ -324,8 +441,11 @@ def _expired(announcement: Announcement, now: float) -> bool:
 
 
 def named_queues(config: BoardConfig) -> frozenset[str]:
-    """Queues the config names anywhere: in rules, ``[[metric]]``, ``[[topic]]`` mappings or on a page."""
+    """Queues the config names anywhere: rules, ``[[metric]]``, ``[[topic]]``, ``[[queue]]``, totals, pages."""
     keys = [rule.metric for rule in config.rule] + [entry.key for entry in config.metric]
+    keys += [f"{entry.id}.x" for entry in config.queue]
+    for total in config.total:
+        keys += [f"{total.id}.x", *(f"{queue}.x" for queue in total.queues if queue != "*")]
     for mapping in config.topic:
         keys += [mapping.metric or "", *mapping.fields.values()]
     queues = {key.partition(".")[0] for key in keys if key}

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # Package data (pyproject), so an installed board finds it wherever site-packages is.
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo.toml"
+DEMO_SPEED = 20.0  # simulated seconds per real second
+DEMO_DAY_START = 9.0  # the simulated day starts at 09:00, site time
 
 
 def demo_state_dir() -> Path:
@@ -90,8 +92,11 @@ def run_demo(args: argparse.Namespace) -> int:
     port = broker.start()
     loaded = demo_config(loaded, port, size)
     config = loaded.config
+    # A supervisor's day in a few minutes: from 09:00 site time at 20x, the late-morning peak (support
+    # breaches: its head count is short of what Erlang C asks for) comes after about 4 minutes.
     simulator = SimulatorPublisher("127.0.0.1", port, site=config.site.id, queues=_queues(loaded),
-                                   prefix=config.mqtt.topic_prefix)  # fmt: skip
+                                   prefix=config.mqtt.topic_prefix, timezone=config.site.timezone,
+                                   speed=DEMO_SPEED, day_start=DEMO_DAY_START)  # fmt: skip
     board: Board | None = None
     timer = threading.Timer(args.duration, stop.set) if args.duration > 0 else None
     try:

@@ -36,7 +36,14 @@ from wallboard.device.core.updates import (
 )
 from wallboard.device.util.ratelog import RateLimitedLog
 from wallboard.device.util.text import printable
-from wallboard.device.wire.metrics import MAX_MAGNITUDE, QUEUE_FIELDS, MetricKind, is_valid_name, metric_key
+from wallboard.device.wire.metrics import (
+    MAX_MAGNITUDE,
+    PERIOD_START,
+    QUEUE_FIELDS,
+    MetricKind,
+    is_valid_name,
+    metric_key,
+)
 from wallboard.device.wire.payloads import AGENT_STATES, FEED_STATES, AgentStatusPayload, FeedStatus
 from wallboard.device.wire.topics import BoardTopics, SiteTopics, feed_status_filter, parse_feed_status_topic
 
@@ -174,6 +181,9 @@ class Ingest:
             if field == "ts":
                 continue
             key = metric_key(queue, field)
+            if field == PERIOD_START:
+                readings.append(Reading(key, self._period_start(raw, measured_at, now), measured_at, now))
+                continue
             kind = self._config.kind_of(key) if (field in QUEUE_FIELDS or key in self._declared) else None
             if kind is None:
                 continue  # unknown fields are ignored, per the wire contract
@@ -292,6 +302,16 @@ class Ingest:
         return ScreenshotRequest(width, now)
 
     # ------------------------------------------------------------------ parts
+
+    def _period_start(self, raw: Any, measured_at: float, now: float) -> float:
+        """The start of the period the counts cover: a time like ``ts``, and not after it."""
+        try:
+            start = self._timestamp(raw, now)
+        except Rejected as exc:
+            raise Rejected(exc.reason, f"period_start: {exc.detail.removeprefix('ts ')}") from None
+        if start > measured_at:
+            raise Rejected(Reason.BAD_TIMESTAMP, "period_start is after ts")
+        return start
 
     def _timestamp(self, raw: Any, now: float, allow_future: bool = False) -> float:
         """The measured-at time: ``ts`` as epoch seconds (or ms) or ISO 8601; absent means now."""

@@ -8,6 +8,9 @@ The format (see config/sample-data.json)::
      "metrics": {"sales.calls_waiting": 7,                       # a value measured just now
                  "sales.service_level_pct": {"value": 78.5, "age_s": 400}},  # an old one
      "history": {"sales.service_level_pct": {"minutes": 60, "from": 85, "to": 78.5, "wobble": 2}},
+     "queues": {"sales": {"offered": 230, "answered": 214, "answered_within_target": 181}},  # counts: the
+                                         # board derives ratios, totals and the staffing hint from them
+     "period_start_h": 0,                # the counts' period began at this hour today, site time
      "agents": [{"name": "Asha", "handled": 42}],
      "agents_age_s": 0,                  # how long ago the leaderboard rows were measured
      "agent_status": {"age_s": 0, "agents": [{"name": "Asha", "state": "on_call", "in_state_s": 95,
@@ -29,18 +32,16 @@ from __future__ import annotations
 import json
 import math
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import (
-    AgentRow,
-    Announcement,
-    Leaderboard,
-)
+from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard, Reading
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 
@@ -67,6 +68,16 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
         points = _history_points(histories[key], at) if key in histories else []
         # restore() keeps the sample's own times, as the cache does after a reboot.
         state.restore(key, MetricValue(float(value), at, at), [*points, (at, float(value))])
+    start_h = sample.get("period_start_h")
+    for queue, counts in dict(sample.get("queues", {})).items():
+        if start_h is not None:
+            state.apply(Reading(f"{queue}.period_start", _today_at(config, now, float(start_h)), now, now))
+        for field, value in dict(counts).items():
+            state.apply(Reading(f"{queue}.{field}", float(value), now, now))
+    for key, spec in histories.items():  # trend lines of metrics derived from the counts above
+        held = state.value(key)
+        if held is not None and key not in sample.get("metrics", {}):
+            state.restore(key, held, _history_points(spec, held.measured_at))
     rows = tuple(
         AgentRow(str(row["name"]), tuple((k, float(v)) for k, v in row.items() if k != "name"))
         for row in sample.get("agents", [])
@@ -87,6 +98,12 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
     # Every hold has long passed, unless the sample says how long the values have been held.
     assessment = engine.assess(state, now, float(sample.get("held_for_s", 1e9)))
     return BoardView(config, state, assessment, now, 1e9, {}, HandoffStats(0, 0, 0, 0))
+
+
+def _today_at(config: BoardConfig, now: float, hour: float) -> float:
+    """Epoch seconds of ``hour`` o'clock on ``now``'s day in the site's time zone."""
+    local = datetime.fromtimestamp(now, ZoneInfo(config.site.timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() + hour * 3600
 
 
 def _history_points(spec: Any, now: float) -> list[tuple[float, float]]:

@@ -4,7 +4,9 @@ Stale or offline values are greyed and say how old they are; a missing value
 says so. A value beyond a level whose hold still runs is framed in that level's
 colour and counts down ("▲ WARNING IN 12 s"): never a green OK, not yet an
 alarm. The marker line repeats the severity in words and a shape, so the
-tile reads without colour. Reads board state only.
+tile reads without colour. A detail line carries the volume behind a ratio
+("96 of 120") or the staffing hint ("have 16"); a quiet ratio (no calls yet,
+low volume) is drawn neutral, never OK. Reads board state only.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from wallboard.display.draw.widgets.base import (
     pending_note,
     shrink,
 )
-from wallboard.display.logic.formatting import format_age, format_value
+from wallboard.display.logic.formatting import format_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
+from wallboard.display.logic.tile_text import tile_text
 
 
 class KpiTile:
@@ -39,15 +42,19 @@ class KpiTile:
         assert settings.metric is not None  # guaranteed by config validation
         self.metric = settings.metric
 
-    def _texts(self, frame: Frame) -> tuple[TileState, str, str, tuple[str, ...]]:
+    def _texts(self, frame: Frame) -> tuple[TileState, str, tuple[str, ...], tuple[str, ...], str]:
+        text = tile_text(frame.view, self.metric)
         state = metric_state(frame, self.metric)
-        held = frame.view.state.value(self.metric)
+        if text.quiet is not None and not frame.offline:
+            state = TileState.NEUTRAL  # no calls yet / low volume: not judged, so neither OK nor stale
         style = frame.theme.tile(state)
-        value = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
         # The marker's wordings, longest first: a narrow tile shows the first that is legible from 10 m.
         marker: tuple[str, ...] = (style.marker,) if style.marker else ()
         note = pending_note(frame, self.metric)
-        if state in (TileState.PENDING_WARN, TileState.PENDING_CRITICAL):
+        if text.quiet is not None and not frame.offline:
+            quiet = text.quiet.upper()
+            marker = (quiet, quiet.replace(" YET", "").replace("VOLUME", "VOL"))  # "NO CALLS", "LOW VOL" if narrow
+        elif state in (TileState.PENDING_WARN, TileState.PENDING_CRITICAL):
             left = note.rpartition(" in ")[2]
             shape, word = style.marker.split(" ")[0], style.marker.split(" ")[1][:4]
             # "▲ WARNING IN 12 s": seen, not yet signalled
@@ -60,10 +67,14 @@ class KpiTile:
             age = format_age(frame.view.state.age(self.metric, frame.view.wall_now) or 0.0)
             word = "OFFLINE" if frame.offline else "STALE"
             marker = (f"{word} \u00b7 {age}", f"{word} {age.removesuffix(' old')}", word)
-        label = metric_label(frame, self.settings)
-        if self.settings.unit:
-            label = f"{label} ({self.settings.unit})"
-        return state, value, label, marker
+        name = metric_label(frame, self.settings)
+        unit = f" ({self.settings.unit})" if self.settings.unit else ""
+        # The label's wordings, longest first: "Service level · SL 80/20", then "SL 80/20" (still says what
+        # it is), then the name alone; a narrow tile shows the first that is legible from 10 m.
+        labels: tuple[str, ...] = (f"{name}{unit}",)
+        if text.caption:
+            labels = (f"{name} \u00b7 {text.caption}{unit}", f"{text.caption}{unit}", *labels)
+        return state, text.value, labels, marker, text.detail
 
     def key(self, frame: Frame, box: Box) -> Hashable:
         return (box, self._texts(frame))
@@ -72,7 +83,7 @@ class KpiTile:
         return False
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
-        state, value, label, marker = self._texts(frame)
+        state, value, labels, marker, detail = self._texts(frame)
         style = frame.theme.tile(state)
         short = min(box[2], box[3])
         fill(surface, box, style.background, corner(box))
@@ -83,15 +94,24 @@ class KpiTile:
         pad = max(4, round(short * 0.07))
         inner = shrink(box, pad)
         ix, iy, iw, ih = inner
-        # Label and marker take a fifth of the tile each: their words must be legible from 10 m too.
+        # Label, marker and detail lines: their words must be legible from 10 m too.
         line = legible_line(frame)
-        label_h = max(round(ih * 0.21), line)
-        marker_h = max(round(ih * 0.21), line) if marker else 0
-        value_box = (ix, iy + label_h, iw, ih - label_h - marker_h)
-        draw_text(surface, frame, label, (ix, iy, iw, label_h), style.text)
+        label_h = max(round(ih * 0.19), line)
+        marker_h = max(round(ih * 0.19), line) if marker else 0
+        detail_h = max(round(ih * 0.14), line) if detail else 0
+        value_box = (ix, iy + label_h, iw, ih - label_h - marker_h - detail_h)
+        draw_text(surface, frame, legible_choice(frame, labels, iw, label_h), (ix, iy, iw, label_h), style.text)
         # Tiles of one size show their numbers at one size: cap at what a typical 5-character value gets.
         cap = frame.fonts.fit("88.8%", value_box[2], value_box[3])
         draw_text(surface, frame, value, value_box, style.value, max_size=cap)
+        if detail:
+            detail_box = (ix, iy + ih - marker_h - detail_h, iw, detail_h)
+            # Detail lines of one size too: capped at what a typical volume line gets.
+            detail_cap = frame.fonts.fit("888 of 8888 today", detail_box[2], detail_box[3])
+            # "907 of 1209 today", then "907 of 1209", then "907/1209": the first legible from 10 m.
+            counts = detail.removesuffix(" today")
+            shown = legible_choice(frame, (detail, counts, counts.replace(" of ", "/")), iw, detail_h)
+            draw_text(surface, frame, shown, detail_box, style.text, max_size=detail_cap if shown == detail else None)
         if marker:
             shown = legible_choice(frame, marker, iw, marker_h)
             draw_text(surface, frame, shown, (ix, iy + ih - marker_h, iw, marker_h), style.text)

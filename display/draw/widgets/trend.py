@@ -27,6 +27,7 @@ from wallboard.display.draw.widgets.base import (
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
+from wallboard.display.logic.tile_text import rounding_for
 
 _LINE = {
     TileState.NEUTRAL: (120, 190, 255),
@@ -62,7 +63,13 @@ class TrendLine:
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.06)))
         tile_state = metric_state(frame, self.metric)
         held = frame.view.state.value(self.metric)
-        shown = "--" if held is None else format_value(held.value, frame.view.config.kind_of(self.metric))
+        shown = (
+            "--"
+            if held is None
+            else format_value(
+                held.value, frame.view.config.kind_of(self.metric), rounding_for(frame.view.config, self.metric)
+            )
+        )
         head_h = max(round(h * 0.22), legible_line(frame))
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
@@ -85,7 +92,10 @@ class TrendLine:
         since = frame.view.wall_now - float(self.settings.window)
         points = [(t, v) for t, v in frame.view.state.history(self.metric) if t >= since]
         if len(points) < 2:
-            draw_text(surface, frame, "collecting history\u2026", chart, theme.muted, max_size=max(10, chart[3] // 4))
+            words = legible_choice(
+                frame, ("collecting history\u2026", "no history yet", "no history"), chart[2], chart[3]
+            )
+            draw_text(surface, frame, words, chart, theme.muted)
             return
         low = min(v for _, v in points)
         high = max(v for _, v in points)

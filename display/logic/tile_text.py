@@ -1,0 +1,101 @@
+"""What a KPI tile says besides its big number: the service-level convention, the volume, the staffing hint.
+
+Pure text from the board view: ``SL 80/20`` beside a service level, ``96 of 120`` beside a ratio, "no
+calls yet" for a new period's 0/0, "low volume" below a rule's ``min_volume``, and "need 23, have 16"
+for the Erlang C staffing hint. It also picks the rounding direction from the rules on the metric so
+the digits agree with the colour. No pygame; the widget draws what this returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from wallboard.device.config.loader import BoardConfig
+from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET
+from wallboard.device.core.view import BoardView
+from wallboard.device.wire.metrics import PERIOD_START, MetricKind, metric_key
+from wallboard.display.logic.formatting import Rounding, format_value
+
+_STAFFING = ("agents_required", "staffing_gap")
+
+
+@dataclass(frozen=True, slots=True)
+class TileText:
+    """The big value, an optional detail line, a caption for the label, and why the tile is quiet (if it is)."""
+
+    value: str
+    detail: str = ""
+    caption: str = ""
+    quiet: str | None = None  # "no calls yet" or "low volume": no alarm, and never shown as OK
+
+
+def rounding_for(config: BoardConfig, key: str) -> Rounding:
+    """Round toward the bad side of the rules on ``key``: down under a "below" rule, up under an "above" one."""
+    directions = set()
+    for rule in config.rule:
+        if rule.metric != key:
+            continue
+        if rule.warn_below is not None or rule.critical_below is not None:
+            directions.add("down")
+        if rule.warn_above is not None or rule.critical_above is not None:
+            directions.add("up")
+    if len(directions) == 1:
+        return "down" if "down" in directions else "up"
+    return "nearest"
+
+
+def tile_text(view: BoardView, key: str) -> TileText:
+    """The texts of the KPI tile showing ``key``."""
+    state, config = view.state, view.config
+    queue, _, field = key.partition(".")
+    caption = config.queue_settings(queue).sl_caption() if field == "service_level_pct" else ""
+    quiet = view.assessment.quiet.get(key)
+    if quiet is None and state.no_calls_yet(key, view.wall_now):
+        quiet = NO_CALLS_YET
+    period = period_text(view, queue)
+    if quiet == NO_CALLS_YET:
+        return TileText("no calls yet", f"0 calls {period or 'this period'}", caption, quiet)
+    held = state.value(key)
+    kind = config.kind_of(key)
+    if held is None:
+        return TileText("--", caption=caption, quiet=quiet)
+    if field in _STAFFING:
+        return _staffing_text(view, queue, caption)
+    value = format_value(held.value, kind, rounding_for(config, key))
+    detail = ""
+    ratio = state.ratio(key)
+    if ratio is not None and ratio.denominator is not None and kind is MetricKind.PERCENT:
+        detail = f"{ratio.numerator:.0f} of {ratio.denominator:.0f}" + (f" {period}" if period else "")
+    if quiet == LOW_VOLUME and not detail:
+        detail = "too few calls"
+    return TileText(value, detail, caption, quiet)
+
+
+def period_text(view: BoardView, queue: str) -> str:
+    """Which period a queue's counts cover, from its ``period_start``: "today" (since local midnight), "since 06:00"."""
+    held = view.state.value(metric_key(queue, PERIOD_START))
+    if held is None:
+        return ""
+    try:
+        zone = ZoneInfo(view.config.site.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    start = datetime.fromtimestamp(held.value, zone)
+    now = datetime.fromtimestamp(view.wall_now, zone)
+    if start.date() == now.date() and (start.hour, start.minute, start.second) == (0, 0, 0):
+        return "today"
+    if start.date() == now.date():
+        return f"since {start:%H:%M}"
+    return f"since {start:%d %b %H:%M}"
+
+
+def _staffing_text(view: BoardView, queue: str, caption: str) -> TileText:
+    """``need 23`` with ``have 16`` (agents staffed), from the Erlang C hint."""
+    required = view.state.value(metric_key(queue, "agents_required"))
+    staffed = view.state.value(metric_key(queue, "agents_staffed"))
+    need = "--" if required is None else f"{required.value:.0f}"
+    have = "" if staffed is None else f"have {staffed.value:.0f}"
+    settings = view.config.queue_settings(queue)
+    return TileText(f"need {need}", have, caption or settings.sl_caption())
