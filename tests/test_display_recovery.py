@@ -112,7 +112,8 @@ def test_board_keeps_signals_status_and_cache_while_dark_and_recovers(
         assert board.state.value("sales.calls_waiting") is not None  # the data still flows
         assert light.current == blind  # fresh, normal data, but nobody can see it: never green
         status = health.last_document
-        assert status is not None and status["data"]["metrics"] == 1  # type: ignore[index]
+        # calls_waiting, and contacts_waiting the board derives from it
+        assert status is not None and status["data"]["metrics"] == 2  # type: ignore[index]
         display = status["display"]
         assert display["state"].startswith("retrying: ") and display["showing"] is False  # type: ignore[index]
         assert display["resolution"] is None and screen.frames_drawn == 0  # type: ignore[index]

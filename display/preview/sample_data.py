@@ -41,7 +41,15 @@ from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
-from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard, Reading
+from wallboard.device.core.updates import (
+    AgentRow,
+    AgentStatusBoard,
+    AgentStatusRow,
+    Announcement,
+    FeedHealth,
+    Leaderboard,
+    Reading,
+)
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 
@@ -85,6 +93,23 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
     if rows:
         rows_at = now - float(sample.get("agents_age_s", 0.0))
         state.apply(Leaderboard(rows, rows_at, rows_at))
+    grid = sample.get("agent_status")
+    if grid is not None:
+        measured = now - float(grid.get("age_s", 0.0))
+        status_rows = tuple(
+            AgentStatusRow(
+                name=str(row["name"]),
+                state=str(row["state"]),
+                state_since=None if row.get("in_state_s") is None else measured - float(row["in_state_s"]),
+                reason=row.get("reason"),
+                calls_today=row.get("calls_today"),
+                ring_no_answer=bool(row.get("ring_no_answer", False)),
+            )
+            for row in grid.get("agents", [])
+        )
+        state.apply(AgentStatusBoard(status_rows, measured, now))
+    for adapter, feed_state in dict(sample.get("feeds", {})).items():
+        state.apply(FeedHealth(str(adapter), str(feed_state), str(feed_state), now))
     said_at = now - float(sample.get("announcements_age_s", 0.0))
     for index, text in enumerate(sample.get("announcements", [])):
         state.apply(Announcement(str(index), str(text), None, said_at))

@@ -69,11 +69,11 @@ class KpiTile:
             marker = (f"{word} \u00b7 {age}", f"{word} {age.removesuffix(' old')}", word)
         name = metric_label(frame, self.settings)
         unit = f" ({self.settings.unit})" if self.settings.unit else ""
-        # The label's wordings, longest first: "Service level · SL 80/20", then "SL 80/20" (still says what
-        # it is), then the name alone; a narrow tile shows the first that is legible from 10 m.
+        # The label's wordings, longest first: "Service level · SL 80/20", then the name alone, then "SL 80/20"
+        # (still says what it is); a narrow tile shows the first that is legible from 10 m.
         labels: tuple[str, ...] = (f"{name}{unit}",)
         if text.caption:
-            labels = (f"{name} \u00b7 {text.caption}{unit}", f"{text.caption}{unit}", *labels)
+            labels = (f"{name} \u00b7 {text.caption}{unit}", *labels, f"{text.caption}{unit}")
         return state, text.value, labels, marker, text.detail
 
     def key(self, frame: Frame, box: Box) -> Hashable:
