@@ -252,7 +252,7 @@ class Ingest:
             body = _AGENT_STATUS_DECODER.decode(payload)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise Rejected(_decode_reason(exc), f"agent_status: {exc}") from None
-        measured_at = self._timestamp(body.ts, now)
+        measured_at = now if body.ts is None else self._timestamp(body.ts, now)
         rows = []
         for row in body.agents[:MAX_AGENT_STATUS_ROWS]:
             if row.state not in AGENT_STATES:

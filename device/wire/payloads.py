@@ -95,10 +95,10 @@ class AgentRow(msgspec.Struct, omit_defaults=True, kw_only=True):
 
 
 class AgentStatusPayload(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """``<prefix>/<site>/agent_status``: every agent a feed sees, at ``ts``."""
+    """``<prefix>/<site>/agent_status``: every agent a feed sees, at ``ts`` (absent: when it arrived)."""
 
-    ts: float
     agents: list[AgentRow]
+    ts: float | None = None
 
 
 FEED_STATES: tuple[str, ...] = ("online", "degraded", "offline")
