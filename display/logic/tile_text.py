@@ -46,6 +46,10 @@ def rounding_for(config: BoardConfig, key: str) -> Rounding:
     return "nearest"
 
 
+# Ratios of real-time agent counts (not of a period's calls).
+_AGENTS_NOW = frozenset({"occupancy_pct", "utilisation_pct"})
+
+
 def tile_text(view: BoardView, key: str) -> TileText:
     """The texts of the KPI tile showing ``key``."""
     state, config = view.state, view.config
@@ -67,7 +71,9 @@ def tile_text(view: BoardView, key: str) -> TileText:
     detail = ""
     ratio = state.ratio(key)
     if ratio is not None and ratio.denominator is not None and kind is MetricKind.PERCENT:
-        detail = f"{ratio.numerator:.0f} of {ratio.denominator:.0f}" + (f" {period}" if period else "")
+        # Occupancy and utilisation are agents now, not the period's calls: "43 of 52 busy", never "today".
+        tail = "busy" if field in _AGENTS_NOW else period
+        detail = f"{ratio.numerator:.0f} of {ratio.denominator:.0f}" + (f" {tail}" if tail else "")
     if quiet == LOW_VOLUME and not detail:
         detail = "too few calls"
     return TileText(value, detail, caption, quiet)
