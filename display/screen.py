@@ -44,7 +44,13 @@ def choose_driver() -> str | None:
 
 
 class DisplayOutput:
-    """Draws the board on the screen; ``frames_drawn``, ``fps`` and ``snapshot_png`` report on it."""
+    """Draws the board on the screen; ``frames_drawn``, ``fps`` and ``snapshot_png`` report on it.
+
+    ``presents`` counts the pushes to the screen (each ``display.update`` or ``flip``) and
+    ``bytes_uploaded`` the bytes they hand over: on SDL's texture path (kmsdrm, or
+    ``SDL_FRAMEBUFFER_ACCELERATION=1``) an update uploads the span enclosing its rectangles
+    (``SDL_UpdateWindowTexture``) and a flip the whole screen, so that is what is counted.
+    """
 
     def __init__(self, config: BoardConfig, *, size: tuple[int, int] | None = None,
                  fullscreen: bool | None = None) -> None:  # fmt: skip
@@ -77,6 +83,8 @@ class DisplayOutput:
         self._wanted: tuple[ScreenMode, tuple[int, int]] = (ScreenMode.ON, (0, 0))
         self._dim: pygame.Surface | None = None
         self.frames_drawn = 0
+        self.presents = 0
+        self.bytes_uploaded = 0
         self._frame_times: deque[float] = deque(maxlen=120)
         self.quit_requested = False
         log.info("display: %dx%d on SDL driver %s%s", *self.size, pygame.display.get_driver(),
@@ -132,7 +140,7 @@ class DisplayOutput:
         if mode is ScreenMode.BLANK:
             if self._target is not None:
                 self.screen.fill((0, 0, 0))
-                pygame.display.flip()
+                self._present(None)
                 self._target = None
                 self._note_frame()
             return _BLANK_BUDGET
@@ -150,9 +158,9 @@ class DisplayOutput:
             if mode is ScreenMode.DIM:
                 self._dim_rects(rects)
             if len(rects) > 8 or any(r.width * r.height > self.size[0] * self.size[1] // 2 for r in rects):
-                pygame.display.flip()
+                self._present(None)
             else:
-                pygame.display.update(rects)
+                self._present(rects)
             self._note_frame()
         if result.moving:
             # The next frame is due one period after this frame began, not one period after this frame was
@@ -175,6 +183,17 @@ class DisplayOutput:
             self._dim.set_alpha(round(255 * (1.0 - self._settings.schedule.dim_level)))
         for rect in rects:
             self.screen.blit(self._dim, rect.topleft, rect)
+
+    def _present(self, rects: list[pygame.Rect] | None) -> None:
+        """Push ``rects`` (None: the whole screen) and count the present and the bytes it uploads."""
+        if rects is None:
+            pygame.display.flip()
+            span = self.screen.get_rect()
+        else:
+            pygame.display.update(rects)
+            span = rects[0].unionall(rects[1:])
+        self.presents += 1
+        self.bytes_uploaded += span.width * span.height * self.screen.get_bytesize()
 
     def _note_frame(self) -> None:
         self.frames_drawn += 1
