@@ -24,6 +24,7 @@ import pygame
 from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.painter import BoardPainter, board_zone
+from wallboard.display.logic.pacing import FramePacer
 from wallboard.display.logic.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class DisplayOutput:
         self._second: int | None = None  # the whole second the schedule and burn-in shift were worked out for
         self._wanted: tuple[ScreenMode, tuple[int, int]] = (ScreenMode.ON, (0, 0))
         self._dim: pygame.Surface | None = None
+        self._pacer = FramePacer(settings.fps)
         self.frames_drawn = 0
         self.presents = 0
         self.bytes_uploaded = 0
@@ -163,11 +165,10 @@ class DisplayOutput:
                 self._present(rects)
             self._note_frame()
         if result.moving:
-            # The next frame is due one period after this frame began, not one period after this frame was
-            # drawn: returning the whole period here added the frame's own cost to every period (30 fps
-            # asked, 23 held on the texture path). A frame that costs more than its period gets no wait,
-            # so the rate drops while the ticker, placed by time, keeps its speed in pixels per second.
-            return max(0.0, began + 1.0 / self._settings.fps - time.monotonic())
+            # Due one period after this frame began (returning the whole period added the frame's own cost to
+            # it: 30 fps asked, 23 held on the texture path); while frames cost more than a period the pacer
+            # steps the rate down (30, 15, 10 fps) and the ticker, placed by time, keeps its speed.
+            return self._pacer.wait(began, time.monotonic())
         # Wake just after the next whole second: ages, the clock and page turns move on seconds.
         return max(0.05, min(_IDLE_BUDGET, 1.0 - (view.wall_now % 1.0) + 0.01))
 

@@ -14,15 +14,18 @@ Lines (space separated, times in epoch seconds):
   ``frame_time``. Watched metrics are those on the display's widgets, else
   the ones the config declares or has rules for.
 - ``T <time> <passes> <frames> <accepted> <dropped> <rejected> <metrics> <presents> <bytes>``:
-  every ``interval`` seconds; ``passes`` counts calls of this output (loop
-  passes), ``frames`` the display's drawn frames when the display counts
+  every ``interval`` seconds; ``passes`` counts calls of this output (the loop's
+  data passes), ``frames`` the display's drawn frames when the display counts
   them (else equal to ``passes``), ``accepted``/``dropped`` the hand-off's
   counts and ``rejected`` the edge's rejections, ``presents`` and ``bytes``
   the display's pushes to the screen and the bytes they uploaded (0 without
   a display that counts them), all since the start.
 
 It must stay cheap: it looks only at the watched metrics, buffers its writes
-and flushes with each tally, and never changes the state it reads.
+and flushes with each tally, and never changes the state it reads. It never
+asks the loop to wake for it: values change only on data passes, which call
+every output, and those come at least once a second (so a tally is written
+every ``interval`` seconds at the finest, every second at the coarsest).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import TextIO
 from wallboard.device.core.view import BoardView, PresentCounter
 
 ENVIRONMENT_VARIABLE = "WALLBOARD_FRAME_LOG"
+_NOT_WOKEN = 3600.0  # called on data passes only (see the module docstring)
 
 
 class FrameLog:
@@ -89,7 +93,7 @@ class FrameLog:
             write(f"T {now:.6f} {self._passes} {frames} {handoff.accepted} {dropped} {rejected} {count} "
                   f"{presents} {uploaded}\n")  # fmt: skip
             self._file.flush()
-        return self._interval
+        return _NOT_WOKEN
 
     def reconfigure(self, config: object) -> None:
         """A new config may put other metrics on screen: work them out again on the next frame."""
