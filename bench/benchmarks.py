@@ -123,6 +123,7 @@ def resting(*, ticker: bool, rate: float, seconds: float, warmup: float, screen:
         "presents_per_s": round((b.presents - a.presents) / span, 2),
         "uploaded_mb_per_s": round((b.uploaded - a.uploaded) / span / MB, 3),
         "cpu_ms_per_frame": round(10.0 * cpu / frames_per_s, 3) if frames_per_s > 0 else 0.0,
+        "main_wakeups_per_s": round((last.main_wakeups - first.main_wakeups) / max(1e-3, last.at - first.at), 2),
         "window_s": round(last.at - first.at, 1),
     }
 
@@ -130,7 +131,8 @@ def resting(*, ticker: bool, rate: float, seconds: float, warmup: float, screen:
 # What ``versus`` measures: (name, ticker, tile updates a second, on the texture path).
 VERSUS = (("headless_ticker", True, 3.0, False), ("headless_still", False, 1.0, False),
           ("texture_ticker", True, 3.0, True))  # fmt: skip
-VERSUS_FIGURES = ("cpu_pct_one_core", "fps", "pss_mb", "presents_per_s", "uploaded_mb_per_s", "cpu_ms_per_frame")
+VERSUS_FIGURES = ("cpu_pct_one_core", "fps", "pss_mb", "presents_per_s", "uploaded_mb_per_s", "cpu_ms_per_frame",
+                  "main_wakeups_per_s")  # fmt: skip
 
 
 def versus(*, seconds: float, warmup: float, reference_warmup: float) -> Figures:

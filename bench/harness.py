@@ -317,6 +317,7 @@ class UsageSample:
     cpu_seconds: float
     pss_bytes: int
     rss_bytes: int
+    main_wakeups: int = 0  # the main thread's voluntary context switches: each is a sleep, i.e. a wake-up after it
 
 
 class Usage:
@@ -324,12 +325,18 @@ class Usage:
 
     def __init__(self, pid: int) -> None:
         self._process = psutil.Process(pid)
+        self._main_status = Path(f"/proc/{pid}/task/{pid}/status")
 
     def sample(self) -> UsageSample:
         with self._process.oneshot():
             times = self._process.cpu_times()
             memory = self._process.memory_full_info()
-        return UsageSample(time.monotonic(), times.user + times.system, memory.pss, memory.rss)
+        switches = 0
+        with contextlib.suppress(OSError):
+            for line in self._main_status.read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    switches = int(line.split()[1])
+        return UsageSample(time.monotonic(), times.user + times.system, memory.pss, memory.rss, switches)
 
 
 def cpu_percent(first: UsageSample, last: UsageSample) -> float:

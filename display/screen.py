@@ -165,8 +165,8 @@ class DisplayOutput:
                 self._present(rects)
             self._note_frame()
         if result.moving:
-            # Due one period after this frame began (returning the whole period added the frame's own cost to
-            # it: 30 fps asked, 23 held on the texture path); while frames cost more than a period the pacer
+            # Frames keep to a fixed schedule (returning the whole period added each frame's own cost to it:
+            # 30 fps asked, 23 held on the texture path); while frames cost more than a period the pacer
             # steps the rate down (30, 15, 10 fps) and the ticker, placed by time, keeps its speed.
             return self._pacer.wait(began, time.monotonic())
         # Wake just after the next whole second: ages, the clock and page turns move on seconds.

@@ -2,8 +2,11 @@
 
 ``FramePacer`` works on the times a frame began and ended and on nothing
 else (no pygame, no clock of its own), so it is tested with plain numbers.
-The next frame is due one period after this one *began* (not after it ended:
-that would add each frame's own cost to the period). A frame that costs more
+Frames are due on a fixed schedule, one period apart (not one period after
+each frame ended: that added each frame's own cost to the period, 30 fps asked
+and 23 held; nor one period after each began: a wake-up ~1 ms late every frame
+then held 29 fps). A frame that starts off the schedule (the first, or one
+after a pause) starts a new one from itself. A frame that costs more
 than its period cannot be held at the asked rate; rather than draw frames back
 to back (a full core, and paho's thread starved), the pacer steps the rate down
 to the asked rate divided by a whole number (30, 15, 10, 7.5 ... fps) so each
@@ -33,6 +36,7 @@ class FramePacer:
         self.period = 1.0 / fps
         self.divisor = 1  # frames are drawn every ``divisor`` periods
         self.cost = 0.0  # smoothed seconds a frame takes (from 0: the first, full paint is no guide)
+        self._due = float("-inf")  # when the frame being drawn was due
 
     @property
     def fps(self) -> float:
@@ -47,4 +51,12 @@ class FramePacer:
             self.divisor = min(_SLOWEST_DIVISOR, math.ceil(self.cost / (_HIGH * self.period)))
         elif self.divisor > 1 and self.cost < _LOW * self.period * (self.divisor - 1):
             self.divisor -= 1
-        return max(0.0, began + self.period * self.divisor - ended)
+        interval = self.period * self.divisor
+        # On the schedule, the next slot however late this frame woke; off it (the first frame, or after
+        # a pause), a new schedule from this frame.
+        on_schedule = began - interval <= self._due < began + interval
+        due = self._due + interval if on_schedule else began + interval
+        if due < ended:
+            due += interval * math.ceil((ended - due) / interval)  # a frame that overran skips the slots it missed
+        self._due = due
+        return due - ended
