@@ -43,7 +43,7 @@ class Recorder:
 
 
 def _board(config: str, tmp_path: Path, *extra: Recorder) -> tuple[Board, DisplayOutput, FakeSource, ManualClock]:
-    wall = ManualClock(1_000_000.2)
+    wall = ManualClock(1_000_000.05)
     source = FakeSource(clock=wall)
     loaded = load_config(CONFIGS / f"{config}.toml")
     board = Board(loaded, source=source, cache=Cache(tmp_path / "cache.db"), wall_clock=wall, clock=wall)
@@ -88,14 +88,18 @@ def test_a_ticker_frame_touches_no_rules_state_or_cache(tmp_path: Path) -> None:
         for name in ("stage", "flush"):
             _spy(board.cache, name, calls)
         version, frames_before = board.state.version, display.frames_drawn
-        budgets = [_pass(board, clock) for _ in range(12)]  # ~0.4 s of ticker frames, inside the same second
+        # Ticker frames inside the same wall-clock second. (The display paces itself on the real clock while this
+        # board runs on a manual one, so how far apart the frames fall is not asserted, only what they do.)
+        passes = 0
+        while board.passes["frame"] < 8 and passes < 40:
+            _pass(board, clock)
+            passes += 1
         assert int(clock.now) == 1_000_000, "the frames stayed inside one wall-clock second"
-        assert board.passes["frame"] == 12 and board.passes["second"] == 0, dict(board.passes)
+        assert board.passes["frame"] == 8 and board.passes["second"] == 0, dict(board.passes)
         assert calls == Counter(), f"a ticker frame did data work: {dict(calls)}"
         assert board.state.version == version
         # (The first frame may fall within a pixel of the data pass's: the manual clock stood still while it drew.)
-        assert display.frames_drawn - frames_before >= 11, "the ticker moved on the frames"
-        assert all(0 < b <= 1 / 30 + 1e-9 for b in budgets), budgets
+        assert display.frames_drawn - frames_before >= 7, "the ticker moved on the frames"
         assert len(slow.views) == 1, "an output that asked for 30 s was not called on frames"
 
         # A value arriving between frames makes the next pass a data pass at once: it waits for no frame.
