@@ -38,7 +38,7 @@ def _plans(quick: bool, soak_minutes: float) -> dict[str, Callable[[], Figures]]
         ),
         # The board beside the hand-written reference board, headless and on the texture path (Xvfb).
         "versus": lambda: benchmarks.versus(
-            seconds=4 if q else 30, warmup=2 if q else 65, reference_warmup=1 if q else 10
+            seconds=4 if q else 30, warmup=2 if q else 30, reference_warmup=1 if q else 10
         ),
         "latency": lambda: benchmarks.latency(updates=60 if q else 1200, rate=20.0, warmup=1 if q else 5),
         "throughput": lambda: benchmarks.throughput(

@@ -96,7 +96,7 @@ def run(port: int, prefix: str, frame_log: str, *, ticker: bool, fps: float, spe
     frames = presents = uploaded = passes = 0
     start = time.monotonic()
     next_frame = next_tally = start
-    second = -1
+    second, shown_time = -1, ""
     while not stop.is_set():
         now = time.monotonic()
         passes += 1
@@ -111,11 +111,13 @@ def run(port: int, prefix: str, frame_log: str, *, ticker: bool, fps: float, spe
                 dirty.append(area)
         if announcement is not None:
             strip = line.render(announcement, True, INK, TICKER).convert()  # opaque: each frame is a plain copy
-        if int(time.time()) != second:
+        if int(time.time()) != second:  # the clock's text is worked out once a second, drawn when it changes
             second = int(time.time())
-            screen.fill(TILE, clock_box)
-            screen.blit(big.render(time.strftime("%H:%M"), True, INK), (clock_box.x + 16, clock_box.y + 40))
-            dirty.append(clock_box)
+            if (text := time.strftime("%H:%M")) != shown_time:
+                shown_time = text
+                screen.fill(TILE, clock_box)
+                screen.blit(big.render(text, True, INK), (clock_box.x + 16, clock_box.y + 40))
+                dirty.append(clock_box)
         scrolling = ticker and strip is not None
         if scrolling and now >= next_frame:
             # Frame n is due at start + n / fps; a frame that ran late skips the slots it missed.

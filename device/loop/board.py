@@ -256,16 +256,17 @@ class Board:
             while not stop.is_set():
                 began = self._clock()
                 budget = self.step()
-                if budget > 0:
-                    self.handoff.wait(budget)
-                # Pace passes to the display's frame rate. Under a flood, data would otherwise wake a pass
-                # (and a redraw) per message batch, ~120 a second, taking the GIL from paho's thread: the
-                # bench (bench/, docs/performance.md) absorbed 26k msg/s before, all 39k offered after.
-                # The coalescing queue keeps the latest values meanwhile, so a value still shows on the
-                # next frame; a still board is not delayed (its last pass was long ago).
-                pause = began + self._min_pass_interval - self._clock()
-                if pause > 0:
-                    stop.wait(pause)
+                # Pace passes that data woke to the display's frame rate. Under a flood, data would otherwise
+                # wake a pass (and a redraw) per message batch, ~120 a second, taking the GIL from paho's
+                # thread: the bench (bench/, docs/performance.md) absorbed 26k msg/s before, all 39k offered
+                # after. The coalescing queue keeps the latest values meanwhile, so a value still shows on
+                # the next frame; a still board is not delayed (its last pass was long ago). A pass that
+                # was due (the wait timed out: a ticker frame, the whole second) keeps its own schedule:
+                # pacing it too made a second sleep on every frame that came a little under a period.
+                if budget <= 0 or self.handoff.wait(budget):
+                    pause = began + self._min_pass_interval - self._clock()
+                    if pause > 0:
+                        stop.wait(pause)
         finally:
             self.close()
 
