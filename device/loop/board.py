@@ -149,7 +149,8 @@ class Board:
         wall_now, now = self._wall_clock(), self._clock()
         updates = self.handoff.drain()
         second_turned = int(wall_now) != self._view_second or now - self._last_assess >= _ASSESS_INTERVAL
-        if self._view is not None and not updates and not self._links and not second_turned:
+        settled = len(self._due) == len(self.outputs)  # an output added since the last data pass gets one
+        if self._view is not None and settled and not updates and not self._links and not second_turned:
             return self._frame(self._view, wall_now, now)
         self.passes["data" if updates or self._links or self._view is None else "second"] += 1
         while self._links:
