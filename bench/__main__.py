@@ -36,6 +36,10 @@ def _plans(quick: bool, soak_minutes: float) -> dict[str, Callable[[], Figures]]
         "resting_no_ticker": lambda: benchmarks.resting(
             ticker=False, rate=1.0, seconds=6 if q else 60, warmup=2 if q else 65
         ),
+        # The board beside the hand-written reference board, headless and on the texture path (Xvfb).
+        "versus": lambda: benchmarks.versus(
+            seconds=4 if q else 30, warmup=2 if q else 30, reference_warmup=1 if q else 10
+        ),
         "latency": lambda: benchmarks.latency(updates=60 if q else 1200, rate=20.0, warmup=1 if q else 5),
         "throughput": lambda: benchmarks.throughput(
             total=40_000 if q else 1_000_000,
@@ -92,7 +96,7 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-ALL = ("resting_ticker", "resting_no_ticker", "latency", "throughput", "cold_start", "draw_cost")
+ALL = ("resting_ticker", "resting_no_ticker", "versus", "latency", "throughput", "cold_start", "draw_cost")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

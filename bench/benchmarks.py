@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.harness import (
+    HEADLESS,
     REPO_DIR,
     BenchError,
     BoardProcess,
@@ -29,10 +30,12 @@ from bench.harness import (
     Tally,
     Usage,
     UsageSample,
+    VirtualScreen,
     board_config,
     cpu_percent,
     free_port,
     percentile,
+    texture_screen,
 )
 from bench.load import TILE_FIELDS, TILE_QUEUES, announce, steady
 
@@ -48,8 +51,13 @@ def _folder() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="wallboard-bench-")
 
 
-def _start(base: str, folder: Path, port: int, *, ticker: bool) -> tuple[BoardProcess, FrameLogReader]:
-    board = BoardProcess(board_config(base, folder, port), folder)
+def _start(base: str, folder: Path, port: int, *, ticker: bool, screen: dict[str, str] | None = None,
+           reference: bool = False) -> tuple[BoardProcess, FrameLogReader]:  # fmt: skip
+    if reference:
+        command = [sys.executable, "-m", "bench.reference_board", "--port", str(port), "--prefix", PREFIX]
+        board = BoardProcess(None, folder, screen=screen, command=command + ([] if ticker else ["--no-ticker"]))
+    else:
+        board = BoardProcess(board_config(base, folder, port), folder, screen=screen)
     board.start()
     frames = FrameLogReader(board.frame_log)
     try:
@@ -66,13 +74,18 @@ def _frame_rate(tallies: list[Tally], since: float, until: float) -> list[float]
     return [(b.frames - a.frames) / (b.at - a.at) for a, b in itertools.pairwise(inside) if b.at > a.at]
 
 
-def resting(*, ticker: bool, rate: float, seconds: float, warmup: float) -> Figures:
-    """CPU and PSS of the board at rest: ``rate`` tile updates per second, with or without the ticker."""
+def resting(*, ticker: bool, rate: float, seconds: float, warmup: float, screen: dict[str, str] | None = None,
+            reference: bool = False) -> Figures:  # fmt: skip
+    """CPU and PSS of the board at rest: ``rate`` tile updates per second, with or without the ticker.
+
+    ``screen`` chooses where it draws (``harness.HEADLESS`` by default, or ``harness.texture_screen``);
+    ``reference`` measures the hand-written ``bench/reference_board.py`` instead of the board.
+    """
     base = "standard" if ticker else "standard-no-ticker"
     with _folder() as tmp, Broker(Path(tmp) / "broker") as broker:
         if ticker:
             announce(broker.port, PREFIX, ANNOUNCEMENT)
-        board, frames = _start(base, Path(tmp), broker.port, ticker=ticker)
+        board, frames = _start(base, Path(tmp), broker.port, ticker=ticker, screen=screen, reference=reference)
         try:
             usage = Usage(board.pid)
             steady(broker.port, PREFIX, rate, warmup, seed=2)
@@ -90,11 +103,16 @@ def resting(*, ticker: bool, rate: float, seconds: float, warmup: float) -> Figu
             last = usage.sample()
             frames.poll()
             board.check_alive()
-            fps = _frame_rate(frames.tallies, wall0, time.time())
+            wall1 = time.time()
+            fps = _frame_rate(frames.tallies, wall0, wall1)
         finally:
             board.stop()
     pss.append(last.pss_bytes)
     cpu = cpu_percent(first, last)
+    inside = [t for t in frames.tallies if wall0 <= t.at <= wall1]
+    a, b = (inside[0], inside[-1]) if len(inside) >= 2 else (frames.tallies[0], frames.tallies[-1])
+    span = max(1e-3, b.at - a.at)
+    frames_per_s = (b.frames - a.frames) / span
     return {
         "cpu_pct_one_core": round(cpu, 3),
         "cpu_s_per_min": round(cpu * 60 / 100, 3),
@@ -102,8 +120,42 @@ def resting(*, ticker: bool, rate: float, seconds: float, warmup: float) -> Figu
         "pss_max_mb": round(max(pss) / MB, 2),
         "rss_mb": round(last.rss_bytes / MB, 2),
         "fps": round(statistics.median(fps), 2) if fps else 0.0,
+        "presents_per_s": round((b.presents - a.presents) / span, 2),
+        "uploaded_mb_per_s": round((b.uploaded - a.uploaded) / span / MB, 3),
+        "cpu_ms_per_frame": round(10.0 * cpu / frames_per_s, 3) if frames_per_s > 0 else 0.0,
+        "main_wakeups_per_s": round((last.main_wakeups - first.main_wakeups) / max(1e-3, last.at - first.at), 2),
         "window_s": round(last.at - first.at, 1),
     }
+
+
+# What ``versus`` measures: (name, ticker, tile updates a second, on the texture path).
+VERSUS = (("headless_ticker", True, 3.0, False), ("headless_still", False, 1.0, False),
+          ("texture_ticker", True, 3.0, True))  # fmt: skip
+VERSUS_FIGURES = ("cpu_pct_one_core", "fps", "pss_mb", "presents_per_s", "uploaded_mb_per_s", "cpu_ms_per_frame",
+                  "main_wakeups_per_s")  # fmt: skip
+
+
+def versus(*, seconds: float, warmup: float, reference_warmup: float) -> Figures:
+    """The board and the hand-written reference board, one after the other under the same load, and their ratios.
+
+    For each configuration of ``VERSUS`` (headless with and without the ticker, and the texture path
+    with the ticker under Xvfb) both are measured as ``resting`` measures, and every figure is
+    reported as ``<config>_board_<figure>``, ``<config>_reference_<figure>`` and
+    ``<config>_ratio_<figure>`` (board / reference, from this same run).
+    """
+    figures: Figures = {}
+    with _folder() as tmp, VirtualScreen(Path(tmp) / "xvfb") as xvfb:
+        for name, ticker, rate, texture in VERSUS:
+            screen = texture_screen(xvfb.display) if texture else HEADLESS
+            board = resting(ticker=ticker, rate=rate, seconds=seconds, warmup=warmup, screen=screen)
+            reference = resting(ticker=ticker, rate=rate, seconds=seconds, warmup=reference_warmup, screen=screen,
+                                reference=True)  # fmt: skip
+            for figure in VERSUS_FIGURES:
+                figures[f"{name}_board_{figure}"] = board[figure]
+                figures[f"{name}_reference_{figure}"] = reference[figure]
+                if reference[figure]:
+                    figures[f"{name}_ratio_{figure}"] = round(board[figure] / reference[figure], 3)
+    return figures
 
 
 def _steady_with(port: int, rate: float, seconds: float, *, every: float, callback: Callable[[], None]) -> None:

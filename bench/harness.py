@@ -112,29 +112,93 @@ def board_config(base: str, folder: Path, port: int, *, extra: str = "") -> Path
     return path
 
 
-class BoardProcess:
-    """``wallboard run`` as its own headless process, writing a frame log; stopped with SIGTERM."""
+# Where the board draws. Headless: SDL's offscreen driver with its plain window surface (only the dirty
+# rectangles are copied). Texture: a real X11 window under Xvfb with SDL_FRAMEBUFFER_ACCELERATION=1,
+# so every update uploads the span of its rectangles into a texture and presents the whole texture
+# (SDL_UpdateWindowTexture) through Mesa's software GL: the path a Pi's kmsdrm console always takes.
+HEADLESS = {"SDL_VIDEODRIVER": "offscreen", "SDL_FRAMEBUFFER_ACCELERATION": "0"}
 
-    def __init__(self, config: Path, folder: Path, *, log_level: str = "WARNING") -> None:
+
+def texture_screen(display: str) -> dict[str, str]:
+    """The environment that puts a board on the texture path, in the X server ``display`` (":N")."""
+    return {"SDL_VIDEODRIVER": "x11", "DISPLAY": display, "SDL_FRAMEBUFFER_ACCELERATION": "1",
+            "LIBGL_ALWAYS_SOFTWARE": "1"}  # fmt: skip
+
+
+class VirtualScreen:
+    """An Xvfb X server at 1920x1080 on a display number it picks itself (``-displayfd``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.display = ""
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        program = shutil.which("Xvfb")
+        if program is None:
+            raise BenchError("Xvfb not found: install it with `sudo apt-get install xvfb libgl1-mesa-dri`")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        read, write = os.pipe()
+        log = (self.folder / "xvfb.log").open("ab")
+        command = [program, "-displayfd", str(write), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"]
+        self._process = subprocess.Popen(command, stdout=log, stderr=log, pass_fds=(write,))
+        log.close()
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            number = pipe.readline().strip()  # Xvfb writes the display number once it accepts clients
+        if not number:
+            self.stop()
+            raise BenchError(f"Xvfb did not start (see {self.folder / 'xvfb.log'})")
+        self.display = f":{number.decode()}"
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+            self._process = None
+
+    def __enter__(self) -> VirtualScreen:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class BoardProcess:
+    """``wallboard run`` (or ``command``) as its own process, writing a frame log; stopped with SIGTERM.
+
+    ``screen`` is the environment choosing where it draws (``HEADLESS`` or ``texture_screen``);
+    ``command`` replaces ``wallboard run`` (the reference board), and gets ``--frame-log`` appended.
+    """
+
+    def __init__(self, config: Path | None, folder: Path, *, log_level: str = "WARNING",
+                 screen: dict[str, str] | None = None, command: list[str] | None = None) -> None:  # fmt: skip
         self.config = config
         self.folder = folder
         self.frame_log = folder / "frames.log"
         self.stderr = folder / "board.stderr"
         self.log_level = log_level
+        self.screen = HEADLESS if screen is None else screen
+        self.command = command
         self._process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
 
     def start(self) -> None:
         self.frame_log.unlink(missing_ok=True)
         env = dict(os.environ)
-        env.update(
-            SDL_VIDEODRIVER="offscreen",
-            SDL_AUDIODRIVER="dummy",
-            PYGAME_HIDE_SUPPORT_PROMPT="1",
-            WALLBOARD_FRAME_LOG=str(self.frame_log),
-        )
-        wallboard = Path(sys.executable).with_name("wallboard")
-        command = [str(wallboard), "--log-level", self.log_level, "run", "--config", str(self.config)]
+        env.update(self.screen)
+        env.update(SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1", WALLBOARD_FRAME_LOG=str(self.frame_log))
+        if self.command is not None:
+            command = [*self.command, "--frame-log", str(self.frame_log)]
+            env["PYTHONPATH"] = str(REPO_DIR)
+        else:
+            wallboard = Path(sys.executable).with_name("wallboard")
+            command = [str(wallboard), "--log-level", self.log_level, "run", "--config", str(self.config)]
         err = self.stderr.open("ab")
         self.started_at = time.time()
         self._process = subprocess.Popen(command, stdout=err, stderr=err, env=env, cwd=self.folder)
@@ -187,6 +251,8 @@ class Tally:
     dropped: int
     rejected: int
     metrics: int
+    presents: int = 0
+    uploaded: int = 0  # bytes the display handed to the screen
 
     @property
     def absorbed(self) -> int:
@@ -251,6 +317,7 @@ class UsageSample:
     cpu_seconds: float
     pss_bytes: int
     rss_bytes: int
+    main_wakeups: int = 0  # the main thread's voluntary context switches: each is a sleep, i.e. a wake-up after it
 
 
 class Usage:
@@ -258,12 +325,18 @@ class Usage:
 
     def __init__(self, pid: int) -> None:
         self._process = psutil.Process(pid)
+        self._main_status = Path(f"/proc/{pid}/task/{pid}/status")
 
     def sample(self) -> UsageSample:
         with self._process.oneshot():
             times = self._process.cpu_times()
             memory = self._process.memory_full_info()
-        return UsageSample(time.monotonic(), times.user + times.system, memory.pss, memory.rss)
+        switches = 0
+        with contextlib.suppress(OSError):
+            for line in self._main_status.read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    switches = int(line.split()[1])
+        return UsageSample(time.monotonic(), times.user + times.system, memory.pss, memory.rss, switches)
 
 
 def cpu_percent(first: UsageSample, last: UsageSample) -> float:

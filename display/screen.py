@@ -31,6 +31,7 @@ from wallboard.device.config.loader import BoardConfig
 from wallboard.device.core.view import SCREEN_OFFSCREEN, SCREEN_OK, BoardView, ScreenReport
 from wallboard.display.draw.painter import BoardPainter, board_zone
 from wallboard.display.draw.twin import screen_twin
+from wallboard.display.logic.pacing import FramePacer
 from wallboard.display.logic.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,13 @@ def open_sdl_video(driver: str | None) -> str:
 
 
 class DisplayOutput:
-    """Draws the board on the screen; ``frames_drawn``, ``fps``, ``snapshot_png``, ``screen_report`` report on it."""
+    """Draws the board on the screen; ``frames_drawn``, ``fps``, ``snapshot_png``, ``screen_report`` report on it.
+
+    ``presents`` counts the pushes to the screen (each ``display.update`` or ``flip``) and
+    ``bytes_uploaded`` the bytes they hand over: on SDL's texture path (kmsdrm, or
+    ``SDL_FRAMEBUFFER_ACCELERATION=1``) an update uploads the span enclosing its rectangles
+    (``SDL_UpdateWindowTexture``) and a flip the whole screen, so that is what is counted.
+    """
 
     def __init__(self, config: BoardConfig, *, size: tuple[int, int] | None = None, fullscreen: bool | None = None,
                  open_video: VideoOpener = open_sdl_video,
@@ -96,7 +103,10 @@ class DisplayOutput:
         self._retry_at = float("-inf")
         self._failures = 0
         self._reminded_at = float("-inf")
+        self._pacer = FramePacer(settings.fps)
         self.frames_drawn = 0
+        self.presents = 0
+        self.bytes_uploaded = 0
         self._frame_times: deque[float] = deque(maxlen=120)
         self.quit_requested = False
         self._reset_frame()
@@ -122,6 +132,7 @@ class DisplayOutput:
         self._zone = board_zone(config)
         self._margin = burn_in_margin(config.display.burn_in, self.size[1])
         self._second, self._offset, self._target = None, None, None
+        self._pacer = FramePacer(config.display.fps)
 
     # ------------------------------------------------------------------ opening and retrying
 
@@ -212,7 +223,7 @@ class DisplayOutput:
         if mode is ScreenMode.BLANK:
             if self._target is not None:
                 self.screen.fill((0, 0, 0))
-                pygame.display.flip()
+                self._present(None)
                 self._target = None
                 self._note_frame()
             return _BLANK_BUDGET
@@ -231,16 +242,15 @@ class DisplayOutput:
             if mode is ScreenMode.DIM:
                 self._dim_rects(rects)
             if len(rects) > 8 or any(r.width * r.height > self.size[0] * self.size[1] // 2 for r in rects):
-                pygame.display.flip()
+                self._present(None)
             else:
-                pygame.display.update(rects)
+                self._present(rects)
             self._note_frame()
         if result.moving:
-            # The next frame is due one period after this frame began, not one period after this frame was
-            # drawn: returning the whole period here added the frame's own cost to every period (30 fps
-            # asked, 23 held on the texture path). A frame that costs more than its period gets no wait,
-            # so the rate drops while the ticker, placed by time, keeps its speed in pixels per second.
-            return max(0.0, began + 1.0 / self._settings.fps - time.monotonic())
+            # Frames keep to a fixed schedule (returning the whole period added each frame's own cost to it:
+            # 30 fps asked, 23 held on the texture path); while frames cost more than a period the pacer
+            # steps the rate down (30, 15, 10 fps) and the ticker, placed by time, keeps its speed.
+            return self._pacer.wait(began, time.monotonic())
         # Wake just after the next whole second: ages, the clock and page turns move on seconds.
         return max(0.05, min(_IDLE_BUDGET, 1.0 - (view.wall_now % 1.0) + 0.01))
 
@@ -256,6 +266,17 @@ class DisplayOutput:
             self._dim.set_alpha(round(255 * (1.0 - self._settings.schedule.dim_level)))
         for rect in rects:
             self.screen.blit(self._dim, rect.topleft, rect)
+
+    def _present(self, rects: list[pygame.Rect] | None) -> None:
+        """Push ``rects`` (None: the whole screen) and count the present and the bytes it uploads."""
+        if rects is None:
+            pygame.display.flip()
+            span = self.screen.get_rect()
+        else:
+            pygame.display.update(rects)
+            span = rects[0].unionall(rects[1:])
+        self.presents += 1
+        self.bytes_uploaded += span.width * span.height * self.screen.get_bytesize()
 
     def _note_frame(self) -> None:
         self.frames_drawn += 1

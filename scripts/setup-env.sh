@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # mosquitto: the broker the tests start on a free loopback port; openssl: the tests' TLS certificates;
 # fonts-dejavu-core: the board's typeface; xvfb: a virtual screen for window screenshots.
+# libgl1-mesa-dri: Mesa's software GL, which the texture-path benchmark (bench versus, under Xvfb) draws through.
 # systemd: systemd-analyze, to verify the unit and rate its sandbox; shellcheck: lints systemd/install.sh.
-APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb systemd shellcheck)
+APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck)
 PYTHON=${PYTHON:-python3}
 
 missing=()

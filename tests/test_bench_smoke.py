@@ -7,7 +7,10 @@ drives the board end to end (broker, board process, frame log, publisher).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench import benchmarks
+from bench.harness import VirtualScreen, texture_screen
 
 
 def test_resting_and_latency_report_their_figures() -> None:
@@ -18,3 +21,12 @@ def test_resting_and_latency_report_their_figures() -> None:
     latency = benchmarks.latency(updates=20, rate=20.0, warmup=0.5)
     assert set(latency) >= {"updates_sent", "updates_seen", "p50_ms", "p99_ms", "max_ms"}
     assert latency["updates_seen"] > 0
+
+
+def test_reference_board_and_texture_path_report_presents(tmp_path: Path) -> None:
+    """The hand-written reference board runs headless, and the board runs on the texture path under Xvfb."""
+    reference = benchmarks.resting(ticker=True, rate=3.0, seconds=2.0, warmup=1.0, reference=True)
+    assert reference["presents_per_s"] > 0 and reference["uploaded_mb_per_s"] > 0
+    with VirtualScreen(tmp_path / "xvfb") as xvfb:
+        board = benchmarks.resting(ticker=True, rate=3.0, seconds=2.0, warmup=1.0, screen=texture_screen(xvfb.display))
+    assert board["presents_per_s"] > 0 and board["uploaded_mb_per_s"] > 0 and board["fps"] > 0

@@ -101,6 +101,14 @@ class ExplainsScreen(Protocol):
 
 
 @runtime_checkable
+class PresentCounter(Protocol):
+    """A display that counts its pushes to the screen and the bytes they upload (read by the benchmarks)."""
+
+    presents: int
+    bytes_uploaded: int
+
+
+@runtime_checkable
 class ReportsHealth(Protocol):
     """An output (a signal backend, say) that has something to say in the status, as JSON-able values."""
 

@@ -2,10 +2,15 @@
 
 The main thread owns everything here (SDL wants it for drawing). The source's
 thread (paho's) only decodes and hands over through the coalescing queue; link
-changes arrive on a small thread-safe deque. Each pass of the loop drains the
-hand-off, applies updates, re-evaluates the rules, stages cache writes and lets
-every output draw; then it sleeps until new data arrives or an output asks to
-be called again (a scrolling ticker asks often, a still board rarely).
+changes arrive on a small thread-safe deque. A pass is one of two kinds. A
+*data pass*, when something arrived or the wall clock's second turned, applies
+the updates, re-evaluates the rules, stages and flushes cache writes, builds a
+new ``BoardView`` and drives every output. An *animation frame*, when only an
+output that asked to be called soon is due (the ticker, a blinking lamp), does
+none of that: it hands the last view, with only its times moved on, to the
+outputs that are due. Between passes the loop sleeps until data arrives, the
+next second turns or an output is due, so a still board wakes once a second
+and once per update (``passes`` counts each kind).
 
 The source and the cache are passed in (``device.loop.outputs`` builds the
 production ones; tests pass ``FakeSource``); outputs get a ``BoardView`` and
@@ -17,8 +22,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from wallboard.device.config.loader import LoadedConfig
 from wallboard.device.config.remote import ConfigOutcome, judge_remote_config
@@ -39,9 +45,14 @@ from wallboard.device.util.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
-# Rules are re-evaluated at least this often even with no new data, so holds
-# expire and values turn stale on time.
-_ASSESS_INTERVAL = 0.5
+# A data pass runs at least this often even with no new data (and on every turn of the wall clock's
+# second), so rules are re-evaluated, holds expire, values turn stale and the cache is flushed on time.
+_ASSESS_INTERVAL = 1.0
+# The whole-second pass wakes just after the second turns, when a still display redraws ages and the clock.
+_SECOND_LAG = 0.01
+# An output due within this much is called now: a sleep may end a little early, and waking again for
+# half a millisecond would be a pass for nothing.
+_EARLY = 0.0005
 _OUTPUT_FAULT_LOG_INTERVAL = 60.0
 
 
@@ -86,6 +97,12 @@ class Board:
         self.failed_passes = 0
         self._last_assess = float("-inf")
         self._assessed_version = -1
+        # The last data pass's view (handed on, times moved, to animation frames), its wall second and
+        # when each output asked to be called next (by ``clock``).
+        self._view: BoardView | None = None
+        self._view_second = -1
+        self._due: list[float] = []
+        self.passes: Counter[str] = Counter()  # passes by kind: data, second, frame, idle (woken for nothing)
 
     # ------------------------------------------------------------ the source's thread
 
@@ -144,13 +161,18 @@ class Board:
         self.source.start(self.ingest.subscriptions(), handlers, Will(self.topics.status, self._presence(online=False)))
 
     def step(self) -> float:
-        """One pass: apply what arrived, assess, stage cache writes, drive outputs; return the idle budget."""
+        """One pass (a data pass, or an animation frame if only outputs are due); return the idle budget."""
         wall_now, now = self._wall_clock(), self._clock()
+        updates = self.handoff.drain()
+        second_turned = int(wall_now) != self._view_second or now - self._last_assess >= _ASSESS_INTERVAL
+        settled = len(self._due) == len(self.outputs)  # an output added since the last data pass gets one
+        if self._view is not None and settled and not updates and not self._links and not second_turned:
+            return self._frame(self._view, wall_now, now)
+        self.passes["data" if updates or self._links or self._view is None else "second"] += 1
         while self._links:
             self.state.set_link(self._links.popleft())
         if self.clock_watch.check(wall_now, now):
             self.state.set_clock_sync(self.clock_watch.synchronised, self.clock_watch.unsynchronised_since)
-        updates = self.handoff.drain()
         self.state.apply_all(u for u in updates if not isinstance(u, (RemoteConfig, ScreenshotRequest)))
         for update in updates:
             if isinstance(update, RemoteConfig):
@@ -158,7 +180,7 @@ class Board:
             elif isinstance(update, ScreenshotRequest):
                 self._screenshot_requests.append(update)
         self._stage_changes()
-        if self.state.version != self._assessed_version or now - self._last_assess >= _ASSESS_INTERVAL:
+        if self.state.version != self._assessed_version or second_turned:
             self.assessment = self.rules.assess(self.state, wall_now, now)
             self._assessed_version = self.state.version
             self._last_assess = now
@@ -182,14 +204,36 @@ class Board:
             late=self.late.summary(),
         )
         self._screenshot_requests.clear()
-        budget = _ASSESS_INTERVAL
-        for output in self.outputs:
+        self._view, self._view_second = replace(view, screenshot_requests=()), int(wall_now)
+        self._due = [now] * len(self.outputs)
+        return self._drive(view, wall_now, now)
+
+    def _frame(self, last: BoardView, wall_now: float, now: float) -> float:
+        """An animation frame: the last view with its times moved on, to the outputs that asked to be called."""
+        if any(due <= now + _EARLY for due in self._due):
+            self.passes["frame"] += 1
+            return self._drive(replace(last, wall_now=wall_now, now=now), wall_now, now)
+        self.passes["idle"] += 1
+        return self._budget(wall_now, now)
+
+    def _drive(self, view: BoardView, wall_now: float, now: float) -> float:
+        """Render every output that is due (all of them on a data pass); note when each wants the next call."""
+        due = self._due
+        for index, output in enumerate(self.outputs):
+            if due[index] > now + _EARLY:
+                continue
             try:
-                budget = min(budget, output.render(view))
+                due[index] = now + output.render(view)
             except Exception:
+                due[index] = now + _ASSESS_INTERVAL  # asked again on the next data pass, not in a busy loop
                 name = type(output).__name__
                 self._output_faults.warning(name, f"output {name} failed; the board keeps running", exc_info=True)
-        return budget
+        return self._budget(wall_now, now)
+
+    def _budget(self, wall_now: float, now: float) -> float:
+        """Seconds until the next pass is due: the next output, or the next data pass just after the second turns."""
+        next_second = 1.0 - wall_now % 1.0 + _SECOND_LAG
+        return max(0.0, min(next_second, _ASSESS_INTERVAL - (now - self._last_assess), *(d - now for d in self._due)))
 
     def _take_remote_config(self, update: RemoteConfig) -> None:
         name = self.ingest.config_topic
@@ -220,6 +264,7 @@ class Board:
         self.state.use_config(self.config)
         self.rules = RuleEngine(self.config.rule)
         self._assessed_version = -1
+        self._view = None  # the next pass is a data pass, with every output
         self.source.set_subscriptions(self.ingest.subscriptions())
         refused: list[str] = []
         for output in self.outputs:
@@ -249,16 +294,17 @@ class Board:
             while not stop.is_set():
                 began = self._clock()
                 budget = self._guarded_step()
-                if budget > 0:
-                    self.handoff.wait(budget)
-                # Pace passes to the display's frame rate. Under a flood, data would otherwise wake a pass
-                # (and a redraw) per message batch, ~120 a second, taking the GIL from paho's thread: the
-                # bench (bench/, docs/performance.md) absorbed 26k msg/s before, all 39k offered after.
-                # The coalescing queue keeps the latest values meanwhile, so a value still shows on the
-                # next frame; a still board is not delayed (its last pass was long ago).
-                pause = began + self._min_pass_interval - self._clock()
-                if pause > 0:
-                    stop.wait(pause)
+                # Pace passes that data woke to the display's frame rate. Under a flood, data would otherwise
+                # wake a pass (and a redraw) per message batch, ~120 a second, taking the GIL from paho's
+                # thread: the bench (bench/, docs/performance.md) absorbed 26k msg/s before, all 39k offered
+                # after. The coalescing queue keeps the latest values meanwhile, so a value still shows on
+                # the next frame; a still board is not delayed (its last pass was long ago). A pass that
+                # was due (the wait timed out: a ticker frame, the whole second) keeps its own schedule:
+                # pacing it too made a second sleep on every frame that came a little under a period.
+                if budget <= 0 or self.handoff.wait(budget):
+                    pause = began + self._min_pass_interval - self._clock()
+                    if pause > 0:
+                        stop.wait(pause)
         finally:
             self.close()
 

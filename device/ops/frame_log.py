@@ -13,14 +13,19 @@ Lines (space separated, times in epoch seconds):
   changed since the previous frame; the frame that shows it finished at
   ``frame_time``. Watched metrics are those on the display's widgets, else
   the ones the config declares or has rules for.
-- ``T <time> <passes> <frames> <accepted> <dropped> <rejected> <metrics>``:
-  every ``interval`` seconds; ``passes`` counts calls of this output (loop
-  passes), ``frames`` the display's drawn frames when the display counts
+- ``T <time> <passes> <frames> <accepted> <dropped> <rejected> <metrics> <presents> <bytes>``:
+  every ``interval`` seconds; ``passes`` counts calls of this output (the loop's
+  data passes), ``frames`` the display's drawn frames when the display counts
   them (else equal to ``passes``), ``accepted``/``dropped`` the hand-off's
-  counts and ``rejected`` the edge's rejections, all since the start.
+  counts and ``rejected`` the edge's rejections, ``presents`` and ``bytes``
+  the display's pushes to the screen and the bytes they uploaded (0 without
+  a display that counts them), all since the start.
 
 It must stay cheap: it looks only at the watched metrics, buffers its writes
-and flushes with each tally, and never changes the state it reads.
+and flushes with each tally, and never changes the state it reads. It never
+asks the loop to wake for it: values change only on data passes, which call
+every output, and those come at least once a second (so a tally is written
+every ``interval`` seconds at the finest, every second at the coarsest).
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from wallboard.device.core.view import BoardView
+from wallboard.device.core.view import BoardView, PresentCounter
 
 ENVIRONMENT_VARIABLE = "WALLBOARD_FRAME_LOG"
+_NOT_WOKEN = 3600.0  # called on data passes only (see the module docstring)
 
 
 class FrameLog:
@@ -45,11 +51,13 @@ class FrameLog:
         *,
         interval: float = 0.5,
         frames: Callable[[], int] | None = None,
+        presents: Callable[[], tuple[int, int]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._file: TextIO = path.open("a", encoding="utf-8", buffering=1 << 16)
         self._interval = interval
         self._frames = frames
+        self._presents = presents
         self._clock = clock
         self._watched: tuple[str, ...] | None = None
         self._shown: dict[str, float] = {}
@@ -81,9 +89,11 @@ class FrameLog:
             dropped = handoff.dropped_full + handoff.dropped_older
             rejected = sum(view.rejections.values())
             count = sum(1 for _ in view.state.metrics())
-            write(f"T {now:.6f} {self._passes} {frames} {handoff.accepted} {dropped} {rejected} {count}\n")
+            presents, uploaded = self._presents() if self._presents is not None else (0, 0)
+            write(f"T {now:.6f} {self._passes} {frames} {handoff.accepted} {dropped} {rejected} {count} "
+                  f"{presents} {uploaded}\n")  # fmt: skip
             self._file.flush()
-        return self._interval
+        return _NOT_WOKEN
 
     def reconfigure(self, config: object) -> None:
         """A new config may put other metrics on screen: work them out again on the next frame."""
@@ -98,11 +108,14 @@ def frame_log_from_environment(
 ) -> FrameLog | None:
     """A ``FrameLog`` writing to the file ``$WALLBOARD_FRAME_LOG`` names; None (the normal case) when unset.
 
-    Frames are counted by the first of ``outputs`` that counts them (the display's ``frames_drawn``).
+    Frames are counted by the first of ``outputs`` that counts them (the display's ``frames_drawn``),
+    presents and uploaded bytes by the first that is a ``PresentCounter``.
     """
     path = (os.environ if environ is None else environ).get(ENVIRONMENT_VARIABLE, "")
     if not path:
         return None
     counter = next((o for o in outputs if isinstance(getattr(o, "frames_drawn", None), int)), None)
     frames = (lambda: int(getattr(counter, "frames_drawn", 0))) if counter is not None else None
-    return FrameLog(Path(path), frames=frames)
+    screen = next((o for o in outputs if isinstance(o, PresentCounter)), None)
+    presents = (lambda: (screen.presents, screen.bytes_uploaded)) if screen is not None else None
+    return FrameLog(Path(path), frames=frames, presents=presents)

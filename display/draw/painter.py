@@ -155,8 +155,8 @@ class BoardPainter:
         """What every still part's picture is computed from, cheaply: if this is unchanged, so are their keys.
 
         The state's version moves on every change an output might draw (values, link, announcements,
-        leaderboard, config); the assessment on the rules' verdict (re-made at least every 0.5 s);
-        the whole second on ages, the clock and page turns. A value turning stale without a rule
+        leaderboard, config); the assessment on the rules' verdict (re-made on every data pass, at
+        least once a second); the whole second on ages, the clock and page turns. A value turning stale without a rule
         watching it is thus shown at the next whole second, as on a still board.
         """
         # Objects, not ids: a tuple compares them by identity first, so an unchanged frame costs no deep compare.

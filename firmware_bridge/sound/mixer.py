@@ -4,9 +4,10 @@
 ``NullSound`` (after one clear log line) when it does not: a board without
 speakers still runs. Playing never blocks (the mixer mixes on SDL's audio
 thread). An open device costs CPU even in silence (SDL's audio thread mixes
-silence: 0.12 % of a core, a third of a still board's cost), so after a quiet
-minute the device is released and opened again for the next chime, which
-then starts a few milliseconds later. Nothing from pygame leaves this module,
+silence: 0.12 % of a core, a third of a still board's cost), so after five
+quiet seconds the device is released and opened again for the next chime,
+which then starts a few milliseconds later (a minute was too long: a board in
+alarm repeating its chime every 10 s kept the device open all the time). Nothing from pygame leaves this module,
 and it never touches pygame.display.
 """
 
@@ -69,7 +70,7 @@ class MixerSound:
         volume: float,
         *,
         init_args: dict[str, Any] | None = None,
-        release_after: float = 60.0,
+        release_after: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._mixer = mixer
