@@ -67,13 +67,51 @@ def test_tile_changed_while_the_ticker_scrolls_is_redrawn() -> None:
     assert held is not None
     view.state.apply(Reading(metric, held.value + 7, held.measured_at, held.received_at))
     result = painter.paint(view, surface, page=0, phase=2 / 30)
-    tile_box = painter.placed[tile].cell
-    assert pygame.Rect(tile_box) in result.dirty
+    placed = painter.placed[tile]
+    assert f"{held.value + 7:g}" in placed.words[1]  # the words read label, value, then detail and marker
+    value_box = placed.text[1]
+    # Only the value's line is repainted (the label, the marker and the frame are as they were), and it is dirty.
+    assert any(rect.contains(value_box) and _inside(rect, placed.cell) for rect in result.dirty)
+    assert not any(rect == pygame.Rect(placed.cell) for rect in result.dirty)
     others = [p.cell for slot, p in painter.placed.items() if slot not in (tile, ticker)]
-    assert not any(pygame.Rect(box) in result.dirty for box in others)
+    assert not any(rect.colliderect(box) for rect in result.dirty for box in others)
     fresh = pygame.Surface(SIZE)
     BoardPainter(config).paint(view, fresh, page=0, phase=2 / 30)
     assert pygame.image.tobytes(surface, "RGB") == pygame.image.tobytes(fresh, "RGB")
+
+
+def test_tiles_repainted_line_by_line_match_a_fresh_paint() -> None:
+    """Values crossing levels, counting down a hold and going stale: after every pass, what a fresh paint gives.
+
+    A tile whose colour and lines stay repaints only the lines whose words changed; one that changes colour, or
+    gains or loses a line, is drawn whole. Either way the pixels and the words read back are a fresh paint's.
+    """
+    config, view = _board()
+    pygame.font.init()
+    surface = pygame.Surface(SIZE)
+    painter = BoardPainter(config)
+    painter.paint(view, surface, page=0, phase=0.0)
+    kpis = [(slot, s.metric) for slot, s in enumerate(painter.pages[0].widget) if s.type == "kpi" and s.metric]
+    values = [0.0, 3.0, 12.0, 25.0, 7.0, 99.0, 55.5, 80.0, 91.0, 0.0, 64.0, 12.0]
+    cells = [pygame.Rect(painter.placed[slot].cell) for slot, _ in kpis]
+    lines = wholes = 0
+    now = view.wall_now
+    for step, value in enumerate(values):
+        now += 1.0 if step != 6 else 3600.0  # an hour on: the tiles not updated then turn stale (drawn whole)
+        for slot, metric in kpis[step % 3 :: 3]:
+            view.state.apply(Reading(metric, value + slot, now, now))
+        moved = BoardView(**{**view.__dict__, "wall_now": now, "now": view.now + step + 1})
+        for rect in painter.paint(moved, surface, page=0, phase=0.0).dirty:
+            lines += any(cell.contains(rect) and rect != cell for cell in cells)
+            wholes += rect in cells
+        fresh_painter = BoardPainter(config)
+        fresh = pygame.Surface(SIZE)
+        fresh_painter.paint(moved, fresh, page=0, phase=0.0)
+        assert pygame.image.tobytes(surface, "RGB") == pygame.image.tobytes(fresh, "RGB"), f"step {step}"
+        for slot, _ in kpis:
+            assert painter.placed[slot].words == fresh_painter.placed[slot].words
+            assert painter.placed[slot].text == fresh_painter.placed[slot].text
+    assert lines and wholes  # both ways were taken
 
 
 def test_scrolled_ticker_matches_a_fresh_paint() -> None:

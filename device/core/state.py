@@ -100,6 +100,9 @@ class BoardState:
         self.clock_synchronised: bool | None = None
         self.clock_unsynchronised_since: float | None = None
         self.version = 0  # bumped on every change an output might draw
+        # Per queue, the ``version`` at which any of its metrics (raw, derived, totals, or the counts behind a
+        # ratio) last changed: a tile reads only its own queue's, so it need not be worked out again otherwise.
+        self._queue_versions: dict[str, int] = {}
         self._changed: set[str] = set()
         self._named_queues = named_queues(config)
         self._other_metrics = 0  # held metrics of queues the config does not name
@@ -213,7 +216,7 @@ class BoardState:
         points.extend(history)
         if self.newest_received_at is None or value.received_at > self.newest_received_at:
             self.newest_received_at = value.received_at
-        self.version += 1
+        self._touch(key)
 
     def _apply_reading(self, reading: Reading, derived: bool, *, cascade: bool | None = None) -> bool:
         """Hold ``reading``; a raw one (or a total's sum, ``cascade``) also updates totals and derived metrics."""
@@ -239,7 +242,7 @@ class BoardState:
         self._changed.add(reading.metric)
         if self.newest_received_at is None or reading.received_at > self.newest_received_at:
             self.newest_received_at = reading.received_at
-        self.version += 1
+        self._touch(reading.metric)
         if cascade or (cascade is None and not derived):
             queue, _, field = reading.metric.partition(".")
             if cascade is None:
@@ -268,10 +271,9 @@ class BoardState:
                 continue
             key = metric_key(queue, formula.field)
             self._ratios[key] = ratio
+            self._touch(key)  # the counts behind it ("96 of 120"), or a new period with no calls yet
             if ratio.value is not None:
                 self._apply_reading(Reading(key, ratio.value, ratio.measured_at, received_at), derived=True)
-            else:
-                self.version += 1  # a new period with no calls yet: the tile changes to say so
         if field in _STAFFING_INPUTS:
             self._derive_staffing(queue, received_at)
 
@@ -347,6 +349,15 @@ class BoardState:
                 points[-1] = (points[-1][0], value)  # keep one point per interval, holding its latest value
             return
         points.append((at, value))
+
+    def _touch(self, key: str) -> None:
+        """Note a change to metric ``key`` (its value, or the counts behind it)."""
+        self.version += 1
+        self._queue_versions[key.partition(".")[0]] = self.version
+
+    def queue_version(self, queue: str) -> int:
+        """The ``version`` at which any metric of ``queue`` last changed (0: none yet)."""
+        return self._queue_versions.get(queue, 0)
 
     def take_changed(self) -> set[str]:
         """Keys whose value changed since the last call (for the cache to write)."""

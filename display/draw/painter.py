@@ -50,6 +50,17 @@ class PaintResult:
 
 
 @dataclass
+class _Motion:
+    """What a frame in which only the moving parts change reuses from the last paint of the whole page."""
+
+    surface: pygame.Surface
+    page: int
+    inputs: Hashable  # ``BoardPainter._inputs_of`` of that paint's view
+    frame: Frame  # that paint's frame (its local time is of the same whole second)
+    movers: list[tuple[int, str, Widget, Box]]  # (slot, kind, widget, box) of each moving part
+
+
+@dataclass
 class PlacedWidget:
     """Where a widget was last drawn and the text boxes it drew, for overflow checks."""
 
@@ -79,10 +90,9 @@ class BoardPainter:
         self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown
         self._layout_key: Hashable = None
         self._keys: dict[object, Hashable] = {}
-        # What the still parts were last painted from, and the slots that move (the ticker): while the
-        # inputs are the same, a frame only repaints the moving slots (see ``_inputs``).
-        self._inputs: Hashable = None
-        self._moving: list[int] = []
+        # What the still parts were last painted from and the parts that move (the ticker): while the
+        # inputs are the same, a frame repaints only the moving parts and works out nothing else (``_animate``).
+        self._motion: _Motion | None = None
         self.painted = 0  # widgets, strip and banner drawn (for tests and benchmarks)
         self.page_shown = 0  # the page (from 0) of the last paint
         self.last_frame: Frame | None = None  # what the last paint's widgets read (for the text twin)
@@ -90,7 +100,7 @@ class BoardPainter:
     def invalidate(self) -> None:
         """Forget what is on the surface: the next paint redraws everything."""
         self._layout_key = None
-        self._inputs = None
+        self._motion = None
         self._keys.clear()
 
     def page_label(self, index: int) -> str:
@@ -103,6 +113,11 @@ class BoardPainter:
               phase: float | None = None) -> PaintResult:  # fmt: skip
         """Bring ``surface`` up to date with ``view``; ``page`` fixes the page (else it rotates)."""
         index = self.rotation.current(view.now, view.assessment) if page is None else page % len(self.pages)
+        inputs = self._inputs_of(view)
+        motion = self._motion
+        if motion is not None and motion.surface is surface and motion.page == index and motion.inputs == inputs:
+            return self._animate(view, motion, phase)
+        self._motion = None
         offline = view.state.link.status is not LinkStatus.UP
         width, height = surface.get_size()
         frame = Frame(
@@ -121,7 +136,6 @@ class BoardPainter:
         layout_key = (width, height, offline, index)
         if layout_key != self._layout_key:
             self._layout_key = layout_key
-            self._inputs = None
             if self._own_fonts:
                 self.fonts.size_for_screen(width, height, surface.get_bytesize())
             self._keys.clear()
@@ -131,23 +145,26 @@ class BoardPainter:
             result.dirty.append(surface.get_rect())
         page_settings = self.pages[index]
         widgets = self.widgets[index]
-        inputs = self._inputs_of(view)
-        if inputs == self._inputs:
-            # Nothing a still part shows can have changed: paint the moving parts alone.
-            for slot in self._moving:
-                box = cell_box(layout.grid, layout.gap, page_settings, page_settings.widget[slot])
-                result.moving = widgets[slot].moving(frame) or result.moving
-                self._paint_widget(surface, slot, page_settings.widget[slot].type, widgets[slot], box, frame, result)
-            return result
-        self._inputs = inputs
-        self._moving = []
+        movers: list[tuple[int, str, Widget, Box]] = []
         self._paint_chrome(surface, layout, frame, index, result)
         for slot, (settings, widget) in enumerate(zip(page_settings.widget, widgets, strict=True)):
             box = cell_box(layout.grid, layout.gap, page_settings, settings)
             if widget.moving(frame):
                 result.moving = True
-                self._moving.append(slot)
+                movers.append((slot, settings.type, widget, box))
             self._paint_widget(surface, slot, settings.type, widget, box, frame, result)
+        self._motion = _Motion(surface, index, inputs, frame, movers)
+        return result
+
+    def _animate(self, view: BoardView, motion: _Motion, phase: float | None) -> PaintResult:
+        """A frame where only the moving parts change: repaint those from the last paint's frame, moved on."""
+        frame = motion.frame
+        frame.view, frame.phase = view, view.now if phase is None else phase
+        result = PaintResult(page=motion.page)
+        self.page_shown, self.last_frame = motion.page, frame
+        for slot, kind, widget, box in motion.movers:
+            result.moving = widget.moving(frame) or result.moving
+            self._paint_widget(motion.surface, slot, kind, widget, box, frame, result)
         return result
 
     @staticmethod

@@ -55,10 +55,12 @@ class PageRotation:
 
     def current(self, now: float, assessment: Assessment) -> int:
         """The index of the page to show at monotonic time ``now``."""
+        if len(self.pages) <= 1:
+            return self.index  # nothing to turn (asked on every frame: keep it cheap)
         if self._shown_since is None:
             self._shown_since = now
         pinned = self.pin_critical and page_is_critical(self.pages[self.index], assessment)
-        if len(self.pages) > 1 and now - self._shown_since >= self.interval * (PIN_INTERVALS if pinned else 1):
+        if now - self._shown_since >= self.interval * (PIN_INTERVALS if pinned else 1):
             self.index = (self.index + 1) % len(self.pages)
             self._shown_since = now
         return self.index

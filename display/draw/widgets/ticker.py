@@ -39,48 +39,39 @@ class Ticker:
     def __init__(self, settings: WidgetSettings, speed: float) -> None:
         self.settings = settings
         self.speed = speed  # pixels per second at 1080p
-        # Kept per announcement list, not per frame: joining and cleaning the text char by char, and
-        # measuring it, cost more than the scroll itself when done 30 times a second.
+        # What the ticker shows, kept per state version, whole second and link (``_content``), not worked out
+        # on each of 30 frames: joining and cleaning the text char by char, the stale note and measuring the
+        # text cost more than the scroll itself.
+        self._content_key: tuple[object, int, int, bool] | None = None
+        self._content: tuple[str, Colour, Colour] = ("", (0, 0, 0), (0, 0, 0))  # (text, background, ink)
         self._source: tuple[str, ...] | None = None
         self._joined = ""
         self._measured: tuple[str, int, tuple[int, int]] | None = None  # (text, size, (width, height))
         self._strip: pygame.Surface | None = None  # the text on the ticker's background, one at a time
         self._strip_key: tuple[str, int, Colour, Colour] | None = None
         self._strip_top = 0  # the strip's first row within the text's line
-        self._view: object = None  # the view and state version ``_joined`` was last checked against
-        self._version = -1
-        self._note_key: tuple[int, int, bool] | None = None
-        self._note_text = ""
 
-    def _text(self, frame: Frame) -> str:
-        """The announcements as scrolled, led by "STALE · 9h old" while they are not live."""
-        joined = self._announced(frame)
-        note = self._stale_note(frame) if joined else ""
-        return f"{note}{_SEPARATOR}{joined}" if note else joined
+    def _shown(self, frame: Frame) -> tuple[str, Colour, Colour]:
+        """(text, background, ink): the announcements as scrolled, led by "STALE · 9h old" on grey while not live.
 
-    def _stale_note(self, frame: Frame) -> str:
-        """``stale_note`` worked out once per state version and whole second, not on each of 24 frames."""
-        key = (frame.view.state.version, int(frame.view.wall_now), frame.offline)
-        if key != self._note_key:
-            self._note_key, self._note_text = key, stale_note(frame, self.settings)
-        return self._note_text
-
-    def _colours(self, frame: Frame) -> tuple[Colour, Colour]:
-        """(background, text): the ticker's own, or the stale grey while its text is not live."""
-        if self._announced(frame) and self._stale_note(frame):
-            style = frame.theme.tile(TileState.STALE)
-            return style.background, style.text
-        return frame.theme.ticker, frame.theme.ticker_text
-
-    def _announced(self, frame: Frame) -> str:
-        if frame.view is self._view and frame.view.state.version == self._version:
-            return self._joined
-        self._view, self._version = frame.view, frame.view.state.version
-        source = tuple(a.text for a in frame.view.state.announcements(frame.view.wall_now))
-        if source != self._source:
-            self._source = source
-            self._joined = ticker_text(list(source))
-        return self._joined
+        Worked out again only when the state changes, the whole second turns (ages, expiries) or the link
+        does; an animation frame between those reads it back.
+        """
+        view = frame.view
+        key = (view.state, view.state.version, int(view.wall_now), frame.offline)
+        if key != self._content_key:
+            self._content_key = key
+            source = tuple(a.text for a in view.state.announcements(view.wall_now))
+            if source != self._source:
+                self._source, self._joined = source, ticker_text(list(source))
+            joined = self._joined
+            note = stale_note(frame, self.settings) if joined else ""
+            if note:
+                style = frame.theme.tile(TileState.STALE)
+                self._content = (f"{note}{_SEPARATOR}{joined}", style.background, style.text)
+            else:
+                self._content = (joined, frame.theme.ticker, frame.theme.ticker_text)
+        return self._content
 
     def _offset(self, frame: Frame, text_w: int, box_w: int) -> int:
         # At phase 0 the text starts at the left edge, so a new board shows the whole message at once.
@@ -93,13 +84,13 @@ class Ticker:
         return self._measured[2]
 
     def key(self, frame: Frame, box: Box) -> Hashable:
-        text = self._text(frame)
+        text = self._shown(frame)[0]
         if not text:
             return (box, "")
         return (box, text, self._offset(frame, self._measure(frame, text, self._size(box))[0], box[2]))
 
     def moving(self, frame: Frame) -> bool:
-        return bool(self._text(frame))
+        return bool(self._shown(frame)[0])
 
     @staticmethod
     def _size(box: Box) -> int:
@@ -111,7 +102,7 @@ class Ticker:
         Only the rows with ink are kept (the line's other rows are the ticker colour anyway): a
         scrolling frame is then a plain copy of those rows, not an alpha blend of the whole line.
         """
-        background, colour = self._colours(frame)
+        _, background, colour = self._shown(frame)
         key = (text, size, colour, background)
         if self._strip is None or self._strip_key != key:
             self._strip = None  # let the old strip go before the new one is made
@@ -125,9 +116,8 @@ class Ticker:
         return self._strip, self._strip_top
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
-        background, ink = self._colours(frame)
+        text, background, ink = self._shown(frame)
         x, y, w, h = box
-        text = self._text(frame)
         radius = corner(box)
         previous = frame.previous
         scrolled = isinstance(previous, tuple) and len(previous) == 3 and previous[:2] == (box, text)
