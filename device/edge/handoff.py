@@ -8,6 +8,8 @@ capacity, new keys are dropped and counted: the producer never blocks.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
 
 from wallboard.device.core.updates import Reading, Update
@@ -21,7 +23,10 @@ class CoalescingQueue:
         self._capacity = capacity
         self._pending: dict[str, Update] = {}
         self._lock = threading.Lock()
-        self._ready = threading.Event()
+        # The consumer's doorbell: holds one token while something is waiting (``_rung``), so ``wait`` blocks in C
+        # (``SimpleQueue.get``) rather than in ``threading.Event``'s Python-level condition wait.
+        self._bell: queue.SimpleQueue[None] = queue.SimpleQueue()
+        self._rung = False
         self._accepted = 0
         self._coalesced = 0
         self._dropped_full = 0
@@ -45,27 +50,53 @@ class CoalescingQueue:
                 self._coalesced += 1
             self._pending[key] = update
             self._accepted += 1
-        self._ready.set()
+            self._ring()
         return True
 
     def drain(self) -> list[Update]:
         """Take every waiting update, oldest key first."""
         with self._lock:
+            self._silence()
             if not self._pending:
-                self._ready.clear()
                 return []
-            self._ready.clear()
             taken = list(self._pending.values())
             self._pending = {}
         return taken
 
+    def waiting(self) -> bool:
+        """True if something may be waiting to drain (a cheap look without the lock, for the frame path).
+
+        A put that lands just after a False still wakes the consumer's next ``wait``, so nothing is missed.
+        """
+        return bool(self._pending)
+
     def wake(self) -> None:
         """Wake the consumer without handing anything over (e.g. the link changed)."""
-        self._ready.set()
+        with self._lock:
+            self._ring()
 
     def wait(self, timeout: float) -> bool:
-        """Block up to ``timeout`` seconds for something to drain; True if something is waiting."""
-        return self._ready.wait(timeout)
+        """Block up to ``timeout`` seconds for something to drain (or a ``wake``); True if so.
+
+        Like ``threading.Event.wait``, it does not reset: until the next ``drain`` it returns at once.
+        """
+        try:
+            self._bell.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return False
+        self._bell.put(None)  # the token stays until ``drain`` takes it
+        return True
+
+    def _ring(self) -> None:  # with the lock held
+        if not self._rung:
+            self._rung = True
+            self._bell.put(None)
+
+    def _silence(self) -> None:  # with the lock held; only the consumer drains, so the token is there
+        if self._rung:
+            self._rung = False
+            with contextlib.suppress(queue.Empty):  # only if a wait on another thread holds it this instant
+                self._bell.get_nowait()
 
     def __len__(self) -> int:
         with self._lock:

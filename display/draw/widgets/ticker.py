@@ -14,6 +14,7 @@ non-printable again rather than trust it. Reads board state only.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 import pygame
 
@@ -33,6 +34,20 @@ def ticker_text(texts: list[str]) -> str:
     return _SEPARATOR.join(t for t in clean if t)[:MAX_TICKER_CHARS]
 
 
+@dataclass(frozen=True, slots=True)
+class _Band:
+    """The shown text's place in a box: its font size, measured size, top row, and whether it clears the corners."""
+
+    shown: tuple[str, Colour, Colour]  # (text, background, ink), as ``Ticker._shown`` gave it
+    box: Box
+    size: int
+    text_w: int
+    text_h: int
+    ty: int
+    radius: int
+    in_band: bool
+
+
 class Ticker:
     """Scrolling announcements."""
 
@@ -46,7 +61,7 @@ class Ticker:
         self._content: tuple[str, Colour, Colour] = ("", (0, 0, 0), (0, 0, 0))  # (text, background, ink)
         self._source: tuple[str, ...] | None = None
         self._joined = ""
-        self._measured: tuple[str, int, tuple[int, int]] | None = None  # (text, size, (width, height))
+        self._last_band: _Band | None = None
         self._strip: pygame.Surface | None = None  # the text on the ticker's background, one at a time
         self._strip_key: tuple[str, int, Colour, Colour] | None = None
         self._strip_top = 0  # the strip's first row within the text's line
@@ -78,35 +93,44 @@ class Ticker:
         period = text_w + box_w
         return int(frame.phase * self.speed * frame.scale + box_w) % max(1, period)
 
-    def _measure(self, frame: Frame, text: str, size: int) -> tuple[int, int]:
-        if self._measured is None or self._measured[:2] != (text, size):
-            self._measured = (text, size, frame.fonts.measure(text, size))
-        return self._measured[2]
+    def _band(self, frame: Frame, box: Box) -> _Band:
+        """Where and how the shown text scrolls in ``box``: worked out once per text and box, read by every frame."""
+        shown = self._shown(frame)
+        band = self._last_band
+        if band is not None and band.shown == shown and band.box == box:
+            return band
+        text = shown[0]
+        size = max(10, round(box[3] * 0.6))
+        text_w, text_h = frame.fonts.measure(text, size) if text else (0, 0)
+        _, y, _, h = box
+        radius = corner(box)
+        ty = y + (h - text_h) // 2
+        # Text whose rows reach the rounded corners is blended onto the box as drawn, the slow way.
+        in_band = y + radius <= ty and ty + text_h <= y + h - radius
+        self._last_band = band = _Band(shown, box, size, text_w, text_h, ty, radius, in_band)
+        return band
 
     def key(self, frame: Frame, box: Box) -> Hashable:
-        text = self._shown(frame)[0]
+        band = self._band(frame, box)
+        text = band.shown[0]
         if not text:
             return (box, "")
-        return (box, text, self._offset(frame, self._measure(frame, text, self._size(box))[0], box[2]))
+        return (box, text, self._offset(frame, band.text_w, box[2]))
 
     def moving(self, frame: Frame) -> bool:
         return bool(self._shown(frame)[0])
 
-    @staticmethod
-    def _size(box: Box) -> int:
-        return max(10, round(box[3] * 0.6))
-
-    def _strip_for(self, frame: Frame, text: str, size: int, like: pygame.Surface) -> tuple[pygame.Surface, int]:
-        """``text`` blended onto the ticker colour once, in the target's pixel format, and its first row.
+    def _strip_for(self, frame: Frame, band: _Band, like: pygame.Surface) -> tuple[pygame.Surface, int]:
+        """The text blended onto the ticker colour once, in the target's pixel format, and its first row.
 
         Only the rows with ink are kept (the line's other rows are the ticker colour anyway): a
         scrolling frame is then a plain copy of those rows, not an alpha blend of the whole line.
         """
-        _, background, colour = self._shown(frame)
-        key = (text, size, colour, background)
+        text, background, colour = band.shown
+        key = (text, band.size, colour, background)
         if self._strip is None or self._strip_key != key:
             self._strip = None  # let the old strip go before the new one is made
-            rendered = frame.fonts.render(text, size, colour)
+            rendered = frame.fonts.render(text, band.size, colour)
             ink = rendered.get_bounding_rect()
             rows = pygame.Rect(0, ink.top, rendered.get_width(), max(1, ink.height))
             strip = pygame.Surface(rows.size, 0, like)
@@ -116,38 +140,33 @@ class Ticker:
         return self._strip, self._strip_top
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
-        text, background, ink = self._shown(frame)
-        x, y, w, h = box
-        radius = corner(box)
+        band = self._band(frame, box)
+        text, background, ink = band.shown
         previous = frame.previous
-        scrolled = isinstance(previous, tuple) and len(previous) == 3 and previous[:2] == (box, text)
         if not text:
-            fill(surface, box, background, radius)
+            fill(surface, box, background, band.radius)
             return
-        size = self._size(box)
-        height = self._measure(frame, text, size)[1]
-        ty = y + (h - height) // 2
-        if ty < y + radius or ty + height > y + h - radius:
-            # The text's rows reach the rounded corners: blend it onto the box as drawn, the slow way.
-            fill(surface, box, background, radius)
-            rendered = frame.fonts.text(text, size, ink)
+        if not band.in_band:
+            fill(surface, box, background, band.radius)
+            rendered = frame.fonts.text(text, band.size, ink)
             self._blit(surface, box, frame, rendered, text)
             return
-        strip, ink_top = self._strip_for(frame, text, size, surface)
+        x, _, w, _ = box
+        strip, ink_top = self._strip_for(frame, band, surface)
         tw, ink_h = strip.get_size()
-        top = ty + ink_top
+        top = band.ty + ink_top
         left = x + w - self._offset(frame, tw, w)
-        if scrolled:
-            # Only the rows with ink change; clear what the strip does not cover, leave the rest as it is.
+        if isinstance(previous, tuple) and len(previous) == 3 and previous[0] == box and previous[1] == text:
+            # Scrolled on: only the rows with ink change; clear what the strip does not cover, leave the rest.
             if left > x:
-                surface.fill(background, pygame.Rect(x, top, left - x, ink_h))
+                surface.fill(background, (x, top, left - x, ink_h))
             if left + tw < x + w:
-                surface.fill(background, pygame.Rect(left + tw, top, x + w - left - tw, ink_h))
+                surface.fill(background, (left + tw, top, x + w - left - tw, ink_h))
             frame.repainted = (x, top, w, ink_h)  # so a dimmed screen dims these rows once, not the box again
         else:
-            fill(surface, box, background, radius)
+            fill(surface, box, background, band.radius)
         surface.blit(strip, (left, top))
-        self._note(box, frame, text, left, tw, ty, height)
+        self._note(box, frame, text, left, tw, band.ty, band.text_h, band.size)
 
     def _blit(self, surface: pygame.Surface, box: Box, frame: Frame, rendered: pygame.Surface, text: str) -> None:
         x, y, w, h = box
@@ -155,13 +174,13 @@ class Ticker:
         left = x + w - self._offset(frame, tw, w)
         ty = y + (h - th) // 2
         surface.blit(rendered, (left, ty))
-        self._note(box, frame, text, left, tw, ty, th)
+        self._note(box, frame, text, left, tw, ty, th, self._band(frame, box).size)
 
     @staticmethod
-    def _note(box: Box, frame: Frame, text: str, left: int, tw: int, ty: int, th: int) -> None:
+    def _note(box: Box, frame: Frame, text: str, left: int, tw: int, ty: int, th: int, size: int) -> None:
         x, y, w, h = box
         visible_left, visible_right = max(x, left), min(x + w, left + tw)
         if visible_right > visible_left:
             frame.drawn.append((visible_left, max(y, ty), visible_right - visible_left, min(th, h)))
             frame.texts.append(text)
-            frame.sizes.append(Ticker._size(box))
+            frame.sizes.append(size)
