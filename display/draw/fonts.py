@@ -70,6 +70,7 @@ class FontBook:
         self._text_bytes = 0
         self._fits: dict[tuple[str, int, int, bool], int] = {}
         self._caps: dict[tuple[int, bool], int] = {}
+        self._sizes_for_caps: dict[tuple[int, bool], int] = {}
         self.renders = 0  # how many strings were actually rendered (cache misses)
 
     def font(self, size: int, bold: bool = True) -> pygame.font.Font:
@@ -129,11 +130,15 @@ class FontBook:
         return found
 
     def size_for_cap(self, cap: int, bold: bool = True) -> int:
-        """The smallest font size whose capitals are at least ``cap`` pixels tall."""
-        size = max(_MIN_SIZE, int(cap))
-        while self.cap_height(size, bold) < cap and size < 4 * cap + 8:
-            size += 1
-        return size
+        """The smallest font size whose capitals are at least ``cap`` pixels tall (worked out once per cap)."""
+        key = (int(cap), bold)
+        found = self._sizes_for_caps.get(key)
+        if found is None:
+            size = max(_MIN_SIZE, int(cap))
+            while self.cap_height(size, bold) < cap and size < 4 * cap + 8:
+                size += 1
+            found = self._sizes_for_caps[key] = size
+        return found
 
     def measure(self, content: str, size: int, bold: bool = True) -> tuple[int, int]:
         """Width and height of ``content`` at ``size``."""
