@@ -89,6 +89,8 @@ class BoardPainter:
         self.placed: dict[int, PlacedWidget] = {}  # by slot on the page shown
         self.chrome: dict[str, PlacedWidget] = {}  # the status strip and banner, when shown
         self._layout_key: Hashable = None
+        self._layout = screen_layout(1, 1, strip=False, banner=False)  # the first paint sets it (``_layout_key``)
+        self._boxes: list[Box] = []
         self._keys: dict[object, Hashable] = {}
         # What the still parts were last painted from and the parts that move (the ticker): while the
         # inputs are the same, a frame repaints only the moving parts and works out nothing else (``_animate``).
@@ -132,10 +134,13 @@ class BoardPainter:
         )
         result = PaintResult(page=index)
         self.page_shown, self.last_frame = index, frame
-        layout = screen_layout(width, height, strip=self.config.display.status_strip, banner=offline)
         layout_key = (width, height, offline, index)
         if layout_key != self._layout_key:
             self._layout_key = layout_key
+            # The page's layout and each widget's box, worked out once per screen size, page and link state.
+            self._layout = screen_layout(width, height, strip=self.config.display.status_strip, banner=offline)
+            shown = self.pages[index]
+            self._boxes = [cell_box(self._layout.grid, self._layout.gap, shown, settings) for settings in shown.widget]
             if self._own_fonts:
                 self.fonts.size_for_screen(width, height, surface.get_bytesize())
             self._keys.clear()
@@ -146,9 +151,8 @@ class BoardPainter:
         page_settings = self.pages[index]
         widgets = self.widgets[index]
         movers: list[tuple[int, str, Widget, Box]] = []
-        self._paint_chrome(surface, layout, frame, index, result)
-        for slot, (settings, widget) in enumerate(zip(page_settings.widget, widgets, strict=True)):
-            box = cell_box(layout.grid, layout.gap, page_settings, settings)
+        self._paint_chrome(surface, self._layout, frame, index, result)
+        for slot, (settings, widget, box) in enumerate(zip(page_settings.widget, widgets, self._boxes, strict=True)):
             if widget.moving(frame):
                 result.moving = True
                 movers.append((slot, settings.type, widget, box))
