@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,3 +69,15 @@ def run_for(board: Board, seconds: float) -> None:
     while time.monotonic() < ends:
         board.step()
         board.handoff.wait(0.05)
+
+
+def start_board_process(config: Path, cwd: Path) -> subprocess.Popen[str]:
+    """``wallboard run --config config`` as its own process, headless and silent, its output on a text pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(config)],
+        cwd=cwd,
+        env={**os.environ, "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

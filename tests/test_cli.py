@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from tests.broker import Mosquitto, require
 from tests.conftest import board_toml
+from tests.helpers import start_board_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,17 +69,9 @@ def test_run_stops_cleanly_on_sigterm_with_cache_flushed_and_status_offline(
     state_dir = tmp_path / "state"
     config = tmp_path / "board.toml"
     config.write_text(board_toml(mosquitto.port, state_dir).replace('flush_interval = "0.5s"', 'flush_interval = "1m"'))
-    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy"}
     # Retained, so the board receives it the moment it subscribes.
     mosquitto.publish("cc/lab/queue/sales", json.dumps({"ts": time.time(), "calls_waiting": 11}), retain=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(config)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_board_process(config, REPO)
     try:
         sub = [require("mosquitto_sub"), "-h", "127.0.0.1", "-p", str(mosquitto.port), "-t", "wallboard/lab/b1/status",
                "-C", "1", "-W", "20"]  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import WriteConfig, run_for, wait_until
+from tests.helpers import WriteConfig, run_for, start_board_process, wait_until
 from tests.ops_support import Inbox, status_where
 from wallboard.device.config.bounds import MAX_CONFIG_BYTES, estimate_depth
 from wallboard.device.config.loader import load_config, load_config_text
@@ -170,15 +169,7 @@ def _rejected_since(status: dict[str, Any] | None, started: float) -> bool:
 def _run_until_rejected(config: Path, inbox: Inbox) -> None:
     """Start `wallboard run`, wait for its status to report the config rejected, stop it; it must exit 0."""
     started = time.time()
-    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(config)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_board_process(config, REPO)
     try:
         wait_until(
             lambda: _rejected_since(inbox.latest_json("wallboard/lab/b1/status"), started),

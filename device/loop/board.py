@@ -164,17 +164,16 @@ class Board:
         """One pass (a data pass, or an animation frame if only outputs are due); return the idle budget."""
         wall_now, now = self._wall_clock(), self._clock()
         last = self._view
+        second_turned = int(wall_now) != self._view_second or now - self._last_assess >= _ASSESS_INTERVAL
         if (
             last is not None
+            and not second_turned
             and not self.handoff.waiting()
             and not self._links
-            and int(wall_now) == self._view_second
-            and now - self._last_assess < _ASSESS_INTERVAL
             and len(self._due) == len(self.outputs)  # an output added since the last data pass gets one
         ):
             return self._frame(last, wall_now, now)
         updates = self.handoff.drain()
-        second_turned = int(wall_now) != self._view_second or now - self._last_assess >= _ASSESS_INTERVAL
         self.passes["data" if updates or self._links or last is None else "second"] += 1
         while self._links:
             self.state.set_link(self._links.popleft())
