@@ -65,12 +65,15 @@ def test_tile_changed_while_the_ticker_scrolls_is_redrawn() -> None:
     assert metric is not None
     held = view.state.value(metric)
     assert held is not None
+    old_value_box = pygame.Rect(painter.placed[tile].text[1])
     view.state.apply(Reading(metric, held.value + 7, held.measured_at, held.received_at))
     result = painter.paint(view, surface, page=0, phase=2 / 30)
     placed = painter.placed[tile]
     assert f"{held.value + 7:g}" in placed.words[1]  # the words read label, value, then detail and marker
     value_box = placed.text[1]
-    # Only the value's line is repainted (the label, the marker and the frame are as they were), and it is dirty.
+    # Only the value's words are repainted (the label, the marker and the frame are as they were): the dirty
+    # area is where the old number was and where the new one went, not the whole line.
+    assert pygame.Rect(value_box).union(old_value_box) in result.dirty
     assert any(rect.contains(value_box) and _inside(rect, placed.cell) for rect in result.dirty)
     assert not any(rect == pygame.Rect(placed.cell) for rect in result.dirty)
     others = [p.cell for slot, p in painter.placed.items() if slot not in (tile, ticker)]

@@ -126,18 +126,25 @@ class KpiTile:
                 pygame.draw.rect(surface, edge, pygame.Rect(box), width=width, border_radius=corner(box))
             changed = list(parts)
             self._drawn.clear()
+            cleared: list[pygame.Rect] | None = None
         else:
-            # The same state, wordings and lines as on the surface: repaint only the lines that changed (a new
-            # value, a countdown's second) on the tile's own colour; the frame and the other lines stay.
-            for part in changed:
-                surface.fill(style.background, pygame.Rect(parts[part]))
-            span = pygame.Rect(parts[changed[0]]).unionall([pygame.Rect(parts[p]) for p in changed[1:]])
-            frame.repainted = (span.x, span.y, span.width, span.height)
+            # The same state, wordings and lines as on the surface: repaint only the words that changed (a new
+            # value, a countdown's second). Their old words are cleared to the tile's colour where they were,
+            # not the whole line: fewer pixels to fill and, on a Pi, to upload; the frame and the rest stay.
+            cleared = [pygame.Rect(old) for part in changed for old in self._drawn.get(part, ([], [], []))[0]]
+            for rect in cleared:
+                surface.fill(style.background, rect)
         for part in changed:
             mark = len(frame.drawn)
             self._draw_part(part, surface, frame, parts[part], texts)
             self._drawn[part] = (frame.drawn[mark:], frame.texts[mark:], frame.sizes[mark:])
             del frame.drawn[mark:], frame.texts[mark:], frame.sizes[mark:]
+        if cleared is not None:
+            # Dirty: where the old words were and where the new ones went (the lines' boxes if neither).
+            touched = cleared + [pygame.Rect(new) for part in changed for new in self._drawn[part][0]]
+            touched = touched or [pygame.Rect(parts[part]) for part in changed]
+            span = touched[0].unionall(touched[1:])
+            frame.repainted = (span.x, span.y, span.width, span.height)
         for part in parts:  # what the whole tile says, in reading order (for overflow checks and the text twin)
             drawn, words, sizes = self._drawn.get(part, ([], [], []))
             frame.drawn += drawn
