@@ -75,13 +75,15 @@ def _frame_rate(tallies: list[Tally], since: float, until: float) -> list[float]
 
 
 def resting(*, ticker: bool, rate: float, seconds: float, warmup: float, screen: dict[str, str] | None = None,
-            reference: bool = False) -> Figures:  # fmt: skip
+            reference: bool = False, base: str = "standard") -> Figures:  # fmt: skip
     """CPU and PSS of the board at rest: ``rate`` tile updates per second, with or without the ticker.
 
     ``screen`` chooses where it draws (``harness.HEADLESS`` by default, or ``harness.texture_screen``);
-    ``reference`` measures the hand-written ``bench/reference_board.py`` instead of the board.
+    ``reference`` measures the hand-written ``bench/reference_board.py`` instead of the board; ``base``
+    names the board's config in ``bench/configs`` (``plain``: the same board without its rules), to which
+    ``-no-ticker`` is added without the ticker.
     """
-    base = "standard" if ticker else "standard-no-ticker"
+    base = base if ticker else f"{base}-no-ticker"
     with _folder() as tmp, Broker(Path(tmp) / "broker") as broker:
         if ticker:
             announce(broker.port, PREFIX, ANNOUNCEMENT)
@@ -128,9 +130,12 @@ def resting(*, ticker: bool, rate: float, seconds: float, warmup: float, screen:
     }
 
 
-# What ``versus`` measures: (name, ticker, tile updates a second, on the texture path).
-VERSUS = (("headless_ticker", True, 3.0, False), ("headless_still", False, 1.0, False),
-          ("texture_ticker", True, 3.0, True))  # fmt: skip
+# What ``versus`` measures: (name, board config, ticker, tile updates a second, on the texture path). The
+# ``plain`` board is the standard one without its 12 rules (no severities, holds or countdowns: what the
+# reference draws); it is measured against the same reference figures, so the ratios split the board's cost.
+VERSUS = (("headless_ticker", "standard", True, 3.0, False), ("headless_still", "standard", False, 1.0, False),
+          ("texture_ticker", "standard", True, 3.0, True), ("plain_ticker", "plain", True, 3.0, False),
+          ("plain_still", "plain", False, 1.0, False))  # fmt: skip
 VERSUS_FIGURES = ("cpu_pct_one_core", "fps", "pss_mb", "presents_per_s", "uploaded_mb_per_s", "cpu_ms_per_frame",
                   "main_wakeups_per_s")  # fmt: skip
 
@@ -138,18 +143,23 @@ VERSUS_FIGURES = ("cpu_pct_one_core", "fps", "pss_mb", "presents_per_s", "upload
 def versus(*, seconds: float, warmup: float, reference_warmup: float) -> Figures:
     """The board and the hand-written reference board, one after the other under the same load, and their ratios.
 
-    For each configuration of ``VERSUS`` (headless with and without the ticker, and the texture path
-    with the ticker under Xvfb) both are measured as ``resting`` measures, and every figure is
-    reported as ``<config>_board_<figure>``, ``<config>_reference_<figure>`` and
-    ``<config>_ratio_<figure>`` (board / reference, from this same run).
+    For each configuration of ``VERSUS`` (headless with and without the ticker, the texture path
+    with the ticker under Xvfb, and the board without its rules headless) both are measured as
+    ``resting`` measures, and every figure is reported as ``<config>_board_<figure>``,
+    ``<config>_reference_<figure>`` and ``<config>_ratio_<figure>`` (board / reference, from this same
+    run). The reference is measured once per load and screen, right after the first board under it.
     """
     figures: Figures = {}
+    references: dict[tuple[bool, float, bool], Figures] = {}
     with _folder() as tmp, VirtualScreen(Path(tmp) / "xvfb") as xvfb:
-        for name, ticker, rate, texture in VERSUS:
+        for name, base, ticker, rate, texture in VERSUS:
             screen = texture_screen(xvfb.display) if texture else HEADLESS
-            board = resting(ticker=ticker, rate=rate, seconds=seconds, warmup=warmup, screen=screen)
-            reference = resting(ticker=ticker, rate=rate, seconds=seconds, warmup=reference_warmup, screen=screen,
-                                reference=True)  # fmt: skip
+            board = resting(ticker=ticker, rate=rate, seconds=seconds, warmup=warmup, screen=screen, base=base)
+            load = (ticker, rate, texture)
+            if load not in references:
+                references[load] = resting(ticker=ticker, rate=rate, seconds=seconds, warmup=reference_warmup,
+                                           screen=screen, reference=True)  # fmt: skip
+            reference = references[load]
             for figure in VERSUS_FIGURES:
                 figures[f"{name}_board_{figure}"] = board[figure]
                 figures[f"{name}_reference_{figure}"] = reference[figure]
