@@ -9,9 +9,15 @@
 #   systemd/install.sh --dry-run [...]      print what would be done, change nothing (no root needed)
 #   sudo systemd/install.sh --root DIR      install into the tree DIR (a staging root: no packages, no
 #                                           running udev/systemd touched; see docs/deployment.md)
+#   sudo systemd/install.sh --feed ADAPTER  install a feed (asterisk, connect, genesys) instead of the board:
+#                                           the code with its feed libraries, the wallboard-feed user, the
+#                                           wallboard-feed@ unit enabled for ADAPTER, an example
+#                                           /etc/wallboard/feed-ADAPTER.toml; started only once that file
+#                                           was there before (an upgrade). Takes the options above too;
+#                                           --uninstall --feed ADAPTER disables that feed (see docs/feeds.md).
 #
 # Idempotent: running it again upgrades the code and unit and changes nothing else. It never overwrites
-# /etc/wallboard/board.toml, site.toml or /etc/default/wallboard once they exist. It refuses 32-bit ARM
+# /etc/wallboard/board.toml, site.toml, feed-ADAPTER.toml or /etc/default/wallboard once they exist. It refuses 32-bit ARM
 # (armhf/armv7l) and a Python older than 3.11: the board's compiled dependencies have no wheels there.
 # In a chroot (an image build) with no udev or systemd running, the reloads are skipped with a note.
 # What it does, step by step, is described in docs/deployment.md.
@@ -30,6 +36,17 @@ APT_PACKAGES=(python3 python3-venv fonts-dejavu-core
 BINARY_ONLY=pygame-ce,msgspec,psutil
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
+# A feed needs no screen, sound or pins: the OS's Python only, and a user of its own with no device groups.
+FEED_APT_PACKAGES=(python3 python3-venv)
+FEED_USER=wallboard-feed
+# The adapters that ship an example config (config/feeds/<adapter>.toml), for messages.
+feed_names() {
+    local file names=()
+    for file in "$SOURCE"/config/feeds/*.toml; do
+        names+=("$(basename "$file" .toml)")
+    done
+    echo "${names[*]}"
+}
 
 action=install
 purge=0
@@ -37,10 +54,17 @@ dry_run=0
 start=1
 ROOT=""
 expect_root=0
+feed=""
+expect_feed=0
 for arg in "$@"; do
     if ((expect_root)); then
         ROOT="${arg%/}"
         expect_root=0
+        continue
+    fi
+    if ((expect_feed)); then
+        feed="$arg"
+        expect_feed=0
         continue
     fi
     case "$arg" in
@@ -50,8 +74,10 @@ for arg in "$@"; do
         --no-start) start=0 ;;
         --root) expect_root=1 ;;
         --root=*) ROOT="${arg#--root=}" ROOT="${ROOT%/}" ;;
+        --feed) expect_feed=1 ;;
+        --feed=*) feed="${arg#--feed=}" ;;
         -h | --help)
-            sed -n '2,17p' "$0"
+            sed -n '2,23p' "$0"
             exit 0
             ;;
         *)
@@ -65,12 +91,23 @@ if ((expect_root)) || { [ -n "$ROOT" ] && [ ! -d "$ROOT" ]; }; then
     echo "install.sh: --root needs an existing directory" >&2
     exit 2
 fi
+if ((expect_feed)); then
+    echo "install.sh: --feed needs the platform's adapter: $(feed_names)" >&2
+    exit 2
+fi
+if [ -n "$feed" ] && { ! [[ "$feed" =~ ^[a-z][a-z0-9_-]*$ ]] || [ ! -f "$SOURCE/config/feeds/$feed.toml" ]; }; then
+    echo "install.sh: no feed '$feed': the adapters are $(feed_names)" >&2
+    exit 2
+fi
 PREFIX="$ROOT/opt/wallboard"
 CONF_DIR="$ROOT/etc/wallboard"
 STATE_DIR="$ROOT/var/lib/wallboard"
 UNIT="$ROOT/etc/systemd/system/wallboard.service"
 RULES="$ROOT/etc/udev/rules.d/99-wallboard.rules"
 DEFAULTS="$ROOT/etc/default/wallboard"
+FEED_UNIT="$ROOT/etc/systemd/system/wallboard-feed@.service"
+FEED_CONFIG="$CONF_DIR/feed-$feed.toml"
+FEED_STATE_DIR="$ROOT/var/lib/wallboard-feed"
 
 say() { echo "wallboard-install: $*"; }
 
@@ -149,22 +186,26 @@ check_platform() {
     say "platform: $arch, Python $version"
 }
 
+# install_packages PACKAGE...: the OS packages wanted (and, for the board, gpiozero's backend where it exists).
 install_packages() {
+    local wanted=("$@")
     if [ -n "$ROOT" ]; then
-        say "--root: not installing packages into $ROOT; the image needs: ${APT_PACKAGES[*]} (and python3-lgpio on a Pi)"
+        local lgpio=" (and python3-lgpio on a Pi)"
+        [ -z "$feed" ] || lgpio=""
+        say "--root: not installing packages into $ROOT; the image needs: ${wanted[*]}$lgpio"
         return 0
     fi
     local missing=() package
-    for package in "${APT_PACKAGES[@]}"; do
+    for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     # gpiozero's lgpio backend: the OS package on a Pi (the venv sees it through --system-site-packages).
-    if apt-cache show python3-lgpio >/dev/null 2>&1 &&
+    if [ -z "$feed" ] && apt-cache show python3-lgpio >/dev/null 2>&1 &&
         ! dpkg-query -W -f='${Status}' python3-lgpio 2>/dev/null | grep -q "install ok installed"; then
         missing+=(python3-lgpio)
     fi
     if ((${#missing[@]} == 0)); then
-        say "packages: all present (${APT_PACKAGES[*]})"
+        say "packages: all present (${wanted[*]})"
     else
         say "installing packages: ${missing[*]}"
         run apt-get update -qq
@@ -192,7 +233,9 @@ create_user() {
     )" "$SERVICE_USER"
 }
 
+# install_code [EXTRAS]: the code into the venv, with pip's extras ("[feeds]" for a feed).
 install_code() {
+    local extras="${1:-}"
     say "installing the code into $PREFIX"
     run install -d -m 0755 "$PREFIX" "$PREFIX/src"
     # A clean copy of the source (no .git, no development venv), so the install does not depend on the checkout.
@@ -210,7 +253,7 @@ install_code() {
     run "$PREFIX/venv/bin/python" -m pip install -q --upgrade pip
     # Wheels only for the compiled dependencies: a Python they publish no wheels for fails here, clearly,
     # instead of compiling for hours.
-    if ! run "$PREFIX/venv/bin/python" -m pip install -q --upgrade --only-binary "$BINARY_ONLY" "$PREFIX/src"; then
+    if ! run "$PREFIX/venv/bin/python" -m pip install -q --upgrade --only-binary "$BINARY_ONLY" "$PREFIX/src$extras"; then
         echo "install.sh: pip could not install the board (above). If it says 'No matching distribution' for" \
             "$BINARY_ONLY, this Python has no wheels for them: use the OS's python3 on Raspberry Pi OS (64-bit)" \
             "Bookworm, or a Python that pygame-ce, msgspec and psutil publish wheels for." >&2
@@ -290,7 +333,7 @@ do_install() {
     require_root
     check_os
     check_platform
-    install_packages
+    install_packages "${APT_PACKAGES[@]}"
     create_user
     install_code
     install_config
@@ -337,7 +380,123 @@ do_uninstall() {
     fi
 }
 
-if [ "$action" = install ]; then
+# ---- a feed (--feed ADAPTER): the platform's API to the site's broker; no screen, sound or pins ----
+
+create_feed_user() {
+    local root_option=()
+    [ -z "$ROOT" ] || root_option=(--root "$ROOT")
+    if ! grep -q "^$FEED_USER:" "$ROOT/etc/passwd" 2>/dev/null; then
+        say "creating system user $FEED_USER"
+        run useradd "${root_option[@]}" --system --user-group --home-dir /var/lib/wallboard-feed --no-create-home \
+            --shell /usr/sbin/nologin --comment "Contact-centre wallboard feed" "$FEED_USER"
+    fi
+}
+
+# The feed's config, readable by its user and not by others (it names the broker's user and the secrets'
+# files); the secrets themselves go in /etc/wallboard/secrets, root's only, handed over by systemd.
+install_feed_config() {
+    run install -d -m 0755 "$CONF_DIR"
+    run rm -rf "$CONF_DIR/examples"
+    run cp -r "$SOURCE/config" "$CONF_DIR/examples"
+    run install -d -m 0700 "$CONF_DIR/secrets"
+    if [ -e "$FEED_CONFIG" ]; then
+        return 0
+    fi
+    feed_config_written=1 # an example, not yet the site's: the feed is not started on it
+    say "writing an example $FEED_CONFIG (edit it: the site, the platform's address, the broker)"
+    write_file "$FEED_CONFIG" 0640 <"$SOURCE/config/feeds/$feed.toml"
+    # The group by number from the (staging) root's own /etc/group: the host may have no such group.
+    local gid
+    gid="$(awk -F: -v name="$FEED_USER" '$1 == name { print $3 }' "$ROOT/etc/group" 2>/dev/null)"
+    run chgrp "${gid:-$FEED_USER}" "$FEED_CONFIG"
+}
+
+install_feed_unit() {
+    say "installing the systemd unit wallboard-feed@.service, enabled for $feed"
+    write_file "$FEED_UNIT" 0644 <"$SOURCE/systemd/wallboard-feed@.service"
+    if systemd_running; then
+        run systemctl daemon-reload
+        run systemctl enable "wallboard-feed@$feed.service"
+    else
+        say "note: systemd is not running here (a chroot or a staging --root): enabling the unit offline"
+        run systemctl --root="${ROOT:-/}" enable "wallboard-feed@$feed.service"
+    fi
+}
+
+check_feed_config() {
+    if ((dry_run)); then
+        echo "+ check $FEED_CONFIG as $FEED_USER"
+        return 0
+    fi
+    local as_user=(runuser -u "$FEED_USER" --)
+    [ -z "$ROOT" ] || as_user=()
+    if ! "${as_user[@]}" "$PREFIX/venv/bin/wallboard" check "$FEED_CONFIG"; then
+        say "the feed's config above has problems: fix it, then run: sudo systemctl restart wallboard-feed@$feed"
+        return 1
+    fi
+}
+
+do_install_feed() {
+    require_root
+    check_os
+    check_platform
+    install_packages "${FEED_APT_PACKAGES[@]}"
+    create_feed_user
+    install_code "[feeds]"
+    feed_config_written=0
+    install_feed_config
+    install_feed_unit
+    local next="edit $FEED_CONFIG; put its secrets in $CONF_DIR/secrets/ and hand them to the unit with"
+    next+=" 'sudo systemctl edit wallboard-feed@$feed' (LoadCredential=, see docs/feeds.md); then"
+    next+=" 'sudo $PREFIX/venv/bin/wallboard check $FEED_CONFIG' and 'sudo systemctl start wallboard-feed@$feed'"
+    if ((feed_config_written)); then
+        say "installed and enabled, not started: the config is an example. Next: $next"
+    elif ((start)) && ! systemd_running; then
+        check_feed_config || true
+        say "installed and enabled; systemd is not running here, so not started (it starts at boot)"
+    elif ((start)) && check_feed_config; then
+        run systemctl restart "wallboard-feed@$feed.service"
+        say "started; follow it with: journalctl -u wallboard-feed@$feed -f"
+    else
+        say "installed and enabled, not started"
+    fi
+}
+
+# Disables this feed's instance; the unit file goes once no feed is enabled. The code in /opt/wallboard stays
+# (the board may run from it: --uninstall without --feed removes it).
+do_uninstall_feed() {
+    require_root
+    if systemd_running; then
+        run systemctl disable --now "wallboard-feed@$feed.service" || true
+    else
+        run systemctl --root="${ROOT:-/}" disable "wallboard-feed@$feed.service" || true
+    fi
+    if ! compgen -G "$ROOT/etc/systemd/system/*.wants/wallboard-feed@*.service" >/dev/null || ((dry_run)); then
+        run rm -f "$FEED_UNIT"
+        if systemd_running; then
+            run systemctl daemon-reload
+        fi
+    fi
+    if ((purge)); then
+        say "purging the $feed feed's config"
+        run rm -f "$FEED_CONFIG"
+        if ! compgen -G "$CONF_DIR/feed-*.toml" >/dev/null || ((dry_run)); then
+            say "no feed left: purging its counters and the $FEED_USER user"
+            run rm -rf "$FEED_STATE_DIR"
+            if grep -q "^$FEED_USER:" "$ROOT/etc/passwd" 2>/dev/null; then
+                if [ -n "$ROOT" ]; then run userdel --root "$ROOT" "$FEED_USER"; else run userdel "$FEED_USER"; fi
+            fi
+        fi
+    else
+        say "kept $FEED_CONFIG, $CONF_DIR/secrets, $FEED_STATE_DIR and the $FEED_USER user (--purge removes them)"
+    fi
+}
+
+if [ -n "$feed" ] && [ "$action" = install ]; then
+    do_install_feed
+elif [ -n "$feed" ]; then
+    do_uninstall_feed
+elif [ "$action" = install ]; then
     do_install
 else
     do_uninstall

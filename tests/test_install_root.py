@@ -120,3 +120,68 @@ def test_install_refuses_platforms_without_wheels(tmp_path: Path, dpkg_arch: str
     assert "+ " not in done.stdout  # refused before the first step
     if dpkg_arch == "armhf":
         assert "Raspberry Pi OS Lite (64-bit)" in done.stderr
+
+
+def test_real_feed_install_into_a_throwaway_root(tmp_path: Path) -> None:
+    """--feed: the feed's user, libraries, unit (enabled for the adapter) and an example config; no board parts.
+
+    The example is not the site's config, so the feed is enabled but not started, and the install says what to
+    edit next. Uninstalling with --purge removes the feed and its user and leaves the code (a board may run it).
+    """
+    if os.geteuid() != 0:
+        pytest.fail("the real install needs root (useradd --root); run the README's test command as root")
+    for program, package in (("useradd", "passwd"), ("systemctl", "systemd")):
+        require_tool(program, package)
+    root = tmp_path / "root"
+    _fresh_root(root)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+    done = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--feed", "asterisk"],
+                          capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "installed and enabled, not started: the config is an example" in done.stdout
+    assert "systemctl edit wallboard-feed@asterisk" in done.stdout  # what to do next
+    assert "python3 python3-venv" in done.stdout and "libgbm1" not in done.stdout  # no screen libraries
+
+    unit = root / "etc/systemd/system/wallboard-feed@.service"
+    assert unit.read_text() == (REPO / "systemd/wallboard-feed@.service").read_text()
+    enabled = root / "etc/systemd/system/multi-user.target.wants/wallboard-feed@asterisk.service"
+    assert enabled.is_symlink() and os.readlink(enabled).endswith("/wallboard-feed@.service")
+    config = root / "etc/wallboard/feed-asterisk.toml"
+    assert config.read_text() == (REPO / "config/feeds/asterisk.toml").read_text()
+    groups = {line.split(":")[0]: line.split(":") for line in (root / "etc/group").read_text().split()}
+    assert config.stat().st_mode & 0o777 == 0o640 and config.stat().st_gid == int(groups["wallboard-feed"][2])
+    assert (root / "etc/wallboard/secrets").stat().st_mode & 0o777 == 0o700
+    passwd = (root / "etc/passwd").read_text()
+    assert re.search(r"^wallboard-feed:x:\d+:\d+:Contact-centre wallboard feed:/var/lib/wallboard-feed:"
+                     r"/usr/sbin/nologin$", passwd, flags=re.MULTILINE), passwd  # fmt: skip
+    assert not any("wallboard-feed" in group[3] for group in groups.values())  # no device groups
+    board_parts = (
+        "etc/systemd/system/wallboard.service",
+        "etc/udev/rules.d/99-wallboard.rules",
+        "etc/wallboard/board.toml",
+        "etc/systemd/system/multi-user.target.wants/wallboard.service",
+    )
+    for board_part in board_parts:
+        assert not (root / board_part).exists(), board_part
+
+    python = root / "opt/wallboard/venv/bin/python"
+    libraries = subprocess.run([str(python), "-c", "import boto3, panoramisk, httpx, websockets"],
+                               capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert libraries.returncode == 0, libraries.stderr
+    check = subprocess.run([str(root / "opt/wallboard/venv/bin/wallboard"), "check", str(config)],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert check.returncode == 0 and "ok (feed)" in check.stdout, check.stdout + check.stderr
+
+    # Run again (an upgrade): the site's edited config stays as it is.
+    config.write_text(config.read_text().replace('site = "london"', 'site = "leeds"'))
+    again = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--feed", "asterisk", "--dry-run"],
+                           capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "feed-asterisk.toml (mode" not in again.stdout and "+ check " in again.stdout
+
+    uninstall = ["bash", str(INSTALL), "--root", str(root), "--uninstall", "--purge", "--feed", "asterisk"]
+    removed = subprocess.run(uninstall, capture_output=True, text=True, timeout=120, env=env)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not unit.exists() and not enabled.is_symlink() and not config.exists()
+    assert "wallboard-feed:" not in (root / "etc/passwd").read_text()
+    assert python.is_file()  # the code stays: a board on this machine may run from it

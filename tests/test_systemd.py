@@ -227,6 +227,35 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     assert [p.exists() for p in touched] == before  # a dry run creates and removes nothing
 
 
+def test_install_feed_dry_run_lists_its_steps_and_refuses_unknown_adapters() -> None:
+    """--feed ADAPTER installs a feed (its user, libraries and unit), none of the board's parts; a typo is refused."""
+    feed = subprocess.run(["bash", str(INSTALL), "--feed", "asterisk", "--dry-run"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert feed.returncode == 0, feed.stderr
+    assert re.search(r"^wallboard-install: (packages: all present \(|installing packages: )python3", feed.stdout,
+                     flags=re.MULTILINE)  # fmt: skip
+    for step in (
+        "--only-binary pygame-ce,msgspec,psutil /opt/wallboard/src[feeds]",
+        "+ write /etc/systemd/system/wallboard-feed@.service (mode 0644)",
+        "+ install -d -m 0700 /etc/wallboard/secrets",
+    ):
+        assert step in feed.stdout, step
+    assert re.search(
+        r"^\+ systemctl (--root=/ )?enable wallboard-feed@asterisk\.service$", feed.stdout, flags=re.MULTILINE
+    )
+    for board_step in ("wallboard.service", "99-wallboard.rules", "getty@tty1", "usermod", "board.toml"):
+        assert board_step not in feed.stdout, board_step
+    for wrong in (["--feed"], ["--feed", "asterix"], ["--feed=../../etc/passwd"]):
+        refused = subprocess.run(["bash", str(INSTALL), *wrong, "--dry-run"], capture_output=True, text=True)
+        assert refused.returncode == 2 and "asterisk connect genesys" in refused.stderr, refused.stderr
+        assert "+ " not in refused.stdout
+    uninstall = subprocess.run(["bash", str(INSTALL), "--uninstall", "--feed", "asterisk", "--dry-run"],
+                               capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert uninstall.returncode == 0, uninstall.stderr
+    assert "disable" in uninstall.stdout and "wallboard-feed@asterisk.service" in uninstall.stdout
+    assert "/opt/wallboard" not in uninstall.stdout  # the code stays for a board on the same machine
+
+
 def test_udev_rule_names_the_tower_and_the_pico() -> None:
     """The CH340 tower (1a86:7523) becomes /dev/wallboard-tower and the Pico (2e8a) /dev/wallboard-bridge."""
     rules = [line for line in RULES.read_text().splitlines() if line and not line.startswith("#")]
