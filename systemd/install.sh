@@ -351,6 +351,18 @@ do_install() {
 
 do_uninstall() {
     require_root
+    # A feed on this machine runs from the same code: removing it would leave the feed's unit failing at boot.
+    local feeds=() link
+    for link in "$ROOT"/etc/systemd/system/*.wants/wallboard-feed@*.service; do
+        [ -e "$link" ] || [ -L "$link" ] || continue
+        link="${link##*/wallboard-feed@}"
+        feeds+=("${link%.service}")
+    done
+    if ((${#feeds[@]})); then
+        echo "install.sh: the feed(s) ${feeds[*]} run from $PREFIX too: remove them first," \
+            "with: sudo $0 --uninstall --feed ${feeds[0]}" >&2
+        exit 1
+    fi
     if systemd_running; then
         if systemctl list-unit-files wallboard.service >/dev/null 2>&1; then
             run systemctl disable --now wallboard.service || true

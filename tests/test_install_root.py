@@ -179,6 +179,11 @@ def test_real_feed_install_into_a_throwaway_root(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stdout + again.stderr
     assert "feed-asterisk.toml (mode" not in again.stdout and "+ check " in again.stdout
 
+    # The board's uninstall would remove the code the feed runs from: refused, saying how to remove the feed first.
+    board_removal = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--uninstall"],
+                                   capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    assert board_removal.returncode == 1 and "--uninstall --feed asterisk" in board_removal.stderr
+    assert python.is_file() and enabled.is_symlink()
     uninstall = ["bash", str(INSTALL), "--root", str(root), "--uninstall", "--purge", "--feed", "asterisk"]
     removed = subprocess.run(uninstall, capture_output=True, text=True, timeout=120, env=env)
     assert removed.returncode == 0, removed.stdout + removed.stderr
