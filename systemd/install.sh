@@ -316,15 +316,17 @@ has_getty() { [ -e "$ROOT/lib/systemd/system/getty@.service" ] || [ -e "$ROOT/us
 udev_running() { [ -z "$ROOT" ] && [ -S /run/udev/control ] && command -v udevadm >/dev/null; }
 systemd_running() { [ -z "$ROOT" ] && [ -d /run/systemd/system ]; }
 
+# check_config FILE USER UNIT: `wallboard check` FILE as USER (the one the unit runs as); say how to go on.
 check_config() {
+    local file="$1" user="$2" unit="$3"
     if ((dry_run)); then
-        echo "+ check $CONF_DIR/board.toml as $SERVICE_USER"
+        echo "+ check $file as $user"
         return 0
     fi
-    local as_user=(runuser -u "$SERVICE_USER" --)
+    local as_user=(runuser -u "$user" --)
     [ -z "$ROOT" ] || as_user=()
-    if ! "${as_user[@]}" "$PREFIX/venv/bin/wallboard" check "$CONF_DIR/board.toml"; then
-        say "the config above has problems: fix it, then run: sudo systemctl restart wallboard"
+    if ! "${as_user[@]}" "$PREFIX/venv/bin/wallboard" check "$file"; then
+        say "the config above has problems: fix it, then run: sudo systemctl restart $unit"
         return 1
     fi
 }
@@ -339,9 +341,9 @@ do_install() {
     install_config
     install_unit
     if ((start)) && ! systemd_running; then
-        check_config || true
+        check_config "$CONF_DIR/board.toml" "$SERVICE_USER" wallboard || true
         say "installed and enabled; systemd is not running here, so not started (it starts at boot)"
-    elif ((start)) && check_config; then
+    elif ((start)) && check_config "$CONF_DIR/board.toml" "$SERVICE_USER" wallboard; then
         run systemctl restart wallboard.service
         say "started; follow it with: journalctl -u wallboard -f"
     else
@@ -435,19 +437,6 @@ install_feed_unit() {
     fi
 }
 
-check_feed_config() {
-    if ((dry_run)); then
-        echo "+ check $FEED_CONFIG as $FEED_USER"
-        return 0
-    fi
-    local as_user=(runuser -u "$FEED_USER" --)
-    [ -z "$ROOT" ] || as_user=()
-    if ! "${as_user[@]}" "$PREFIX/venv/bin/wallboard" check "$FEED_CONFIG"; then
-        say "the feed's config above has problems: fix it, then run: sudo systemctl restart wallboard-feed@$feed"
-        return 1
-    fi
-}
-
 do_install_feed() {
     require_root
     check_os
@@ -464,9 +453,9 @@ do_install_feed() {
     if ((feed_config_written)); then
         say "installed and enabled, not started: the config is an example. Next: $next"
     elif ((start)) && ! systemd_running; then
-        check_feed_config || true
+        check_config "$FEED_CONFIG" "$FEED_USER" "wallboard-feed@$feed" || true
         say "installed and enabled; systemd is not running here, so not started (it starts at boot)"
-    elif ((start)) && check_feed_config; then
+    elif ((start)) && check_config "$FEED_CONFIG" "$FEED_USER" "wallboard-feed@$feed"; then
         run systemctl restart "wallboard-feed@$feed.service"
         say "started; follow it with: journalctl -u wallboard-feed@$feed -f"
     else

@@ -37,15 +37,20 @@ def _fresh_root(root: Path) -> None:
         (etc / name).chmod(0o640)
 
 
-def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquitto: Mosquitto, tmp_path: Path) -> None:
-    """Every file, the user with its groups and the enabled unit land in the root; its board publishes a status."""
+def _staging(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A fresh staging root and the environment to run install.sh in (no venv of the tests leaking in)."""
     if os.geteuid() != 0:
         pytest.fail("the real install needs root (useradd --root); run the README's test command as root")
     for program, package in (("useradd", "passwd"), ("systemctl", "systemd")):
         require_tool(program, package)
     root = tmp_path / "root"
     _fresh_root(root)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+    return root, {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+
+
+def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    """Every file, the user with its groups and the enabled unit land in the root; its board publishes a status."""
+    root, env = _staging(tmp_path)
     done = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--no-start"],
                           capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -128,13 +133,7 @@ def test_real_feed_install_into_a_throwaway_root(tmp_path: Path) -> None:
     The example is not the site's config, so the feed is enabled but not started, and the install says what to
     edit next. Uninstalling with --purge removes the feed and its user and leaves the code (a board may run it).
     """
-    if os.geteuid() != 0:
-        pytest.fail("the real install needs root (useradd --root); run the README's test command as root")
-    for program, package in (("useradd", "passwd"), ("systemctl", "systemd")):
-        require_tool(program, package)
-    root = tmp_path / "root"
-    _fresh_root(root)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+    root, env = _staging(tmp_path)
     done = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--feed", "asterisk"],
                           capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
