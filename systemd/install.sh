@@ -17,8 +17,9 @@
 #                                           --uninstall --feed ADAPTER disables that feed (see docs/feeds.md).
 #
 # Idempotent: running it again upgrades the code and unit and changes nothing else. It never overwrites
-# /etc/wallboard/board.toml, site.toml, feed-ADAPTER.toml or /etc/default/wallboard once they exist. It refuses 32-bit ARM
-# (armhf/armv7l) and a Python older than 3.11: the board's compiled dependencies have no wheels there.
+# /etc/wallboard/board.toml, site.toml, feed-ADAPTER.toml or /etc/default/wallboard once they exist. It
+# refuses 32-bit ARM (armhf/armv7l) and a Python older than 3.11: the board's compiled dependencies have no
+# wheels there.
 # In a chroot (an image build) with no udev or systemd running, the reloads are skipped with a note.
 # What it does, step by step, is described in docs/deployment.md.
 set -euo pipefail
@@ -77,7 +78,7 @@ for arg in "$@"; do
         --feed) expect_feed=1 ;;
         --feed=*) feed="${arg#--feed=}" ;;
         -h | --help)
-            sed -n '2,23p' "$0"
+            sed -n '2,24p' "$0"
             exit 0
             ;;
         *)
