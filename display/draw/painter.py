@@ -25,7 +25,7 @@ from wallboard.display.draw.widgets import Frame, Widget, build_widget
 from wallboard.display.draw.widgets.chrome import OfflineBanner, StatusStrip
 from wallboard.display.logic.layout import Box, ScreenLayout, cell_box, screen_layout
 from wallboard.display.logic.legibility import min_cap_px
-from wallboard.display.logic.pages import PageRotation, board_pages
+from wallboard.display.logic.pages import PageRotation, alarm_elsewhere, board_pages
 from wallboard.display.logic.theme import THEMES
 
 log = logging.getLogger(__name__)
@@ -202,11 +202,17 @@ class BoardPainter:
         label = self.page_label(index)
         if layout.strip is not None:
             strip_box = layout.strip
-            key = self.strip.key(frame, strip_box, label)
+            # An alarm on a page not on screen is said on the strip until its page comes round.
+            elsewhere = alarm_elsewhere(self.pages, index, frame.view.assessment) if len(self.pages) > 1 else None
+            alarm = None
+            if elsewhere is not None:
+                severity, page = elsewhere
+                alarm = (severity, self.pages[page].name or f"page {page + 1}")
+            key = self.strip.key(frame, strip_box, label, alarm)
             if self._keys.get("strip") != key:
                 self._keys["strip"] = key
                 frame.drawn, frame.texts, frame.sizes = [], [], []
-                self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label))
+                self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label, alarm))
                 self.painted += 1
                 self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts, frame.sizes)
                 result.dirty.append(pygame.Rect(strip_box))

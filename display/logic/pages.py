@@ -38,6 +38,38 @@ def page_is_critical(page: PageSettings, assessment: Assessment) -> bool:
     return any(w.metric is not None and assessment.severity_of(w.metric) is Severity.CRITICAL for w in page.widget)
 
 
+def page_severity(page: PageSettings, assessment: Assessment, *, besides: frozenset[str] = frozenset()) -> Severity:
+    """The worst alarm (NORMAL, WARN or CRITICAL) among the metrics ``page`` shows, leaving out ``besides``.
+
+    UNKNOWN (no fresh data) is not an alarm: the tiles and the strip say that themselves.
+    """
+    worst = Severity.NORMAL
+    for widget in page.widget:
+        if widget.metric is None or widget.metric in besides:
+            continue
+        severity = assessment.severity_of(widget.metric)
+        if severity in (Severity.WARN, Severity.CRITICAL) and severity > worst:
+            worst = severity
+    return worst
+
+
+def alarm_elsewhere(pages: list[PageSettings], shown: int, assessment: Assessment) -> tuple[Severity, int] | None:
+    """The worst alarm on a metric that only other pages show, and the first page with it; None if there is none.
+
+    A board turns its pages, so an alarm on a page not on screen would go unseen until it comes round: the
+    status strip says it meanwhile ("✖ CRITICAL on Support"). A metric also on the page shown is seen already.
+    """
+    on_screen = frozenset(w.metric for w in pages[shown].widget if w.metric is not None)
+    found: tuple[Severity, int] | None = None
+    for index, page in enumerate(pages):
+        if index == shown:
+            continue
+        severity = page_severity(page, assessment, besides=on_screen)
+        if severity is not Severity.NORMAL and (found is None or severity > found[0]):
+            found = (severity, index)
+    return found
+
+
 # A page showing a critical widget stays up this many intervals before the others get one interval each:
 # the alarm is on screen most of the time, and the floor still sees the rest of the board.
 PIN_INTERVALS = 3

@@ -13,11 +13,13 @@ from datetime import datetime
 import pygame
 
 from wallboard.device.config.display import WidgetSettings
+from wallboard.device.core.rules import Severity
 from wallboard.device.core.state import LinkStatus
 from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_choice, legible_line, shrink
 from wallboard.display.logic.formatting import format_since
 from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness
 from wallboard.display.logic.layout import Box
+from wallboard.display.logic.theme import TileState
 
 
 def liveness_text(freshness: Freshness, age: float | None) -> str:
@@ -37,11 +39,17 @@ def liveness_text(freshness: Freshness, age: float | None) -> str:
     return f"\u25cb OFFLINE \u00b7 {since}"
 
 
+# An alarm on a page not on screen: its severity and that page's name (``display.logic.pages.alarm_elsewhere``).
+AlarmElsewhere = tuple[Severity, str]
+
+
 class StatusStrip:
     """Board name on the left; page, what is live and the data age on the right; the time in the middle.
 
     The marker is green only while the link is up and every data source shown on the board is fresh;
     some stale sources make it amber with how many, none fresh (or no link) puts it on the banner colour.
+    While another page has a warning or critical widget, the left part says so instead of the board's name,
+    on that level's colour with its shape ("✖ CRITICAL on Support"): the floor sees it on every page.
     """
 
     def __init__(self, board_name: str, widgets: Sequence[WidgetSettings] = ()) -> None:
@@ -49,6 +57,7 @@ class StatusStrip:
         self.widgets = tuple(widgets)
 
     def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, Liveness]:
+        """Left (the board's name and page), clock, connection and liveness."""
         freshness = board_freshness(frame.view, self.widgets)
         age = frame.view.state.data_age(frame.view.wall_now)
         connection, liveness = liveness_text(freshness, age), freshness.liveness
@@ -61,10 +70,11 @@ class StatusStrip:
         left = self.board_name + (f" \u00b7 {page_label}" if page_label else "")
         return left, frame.local.strftime("%H:%M"), connection, liveness
 
-    def key(self, frame: Frame, box: Box, page_label: str) -> Hashable:
-        return (box, self._texts(frame, page_label))
+    def key(self, frame: Frame, box: Box, page_label: str, alarm: AlarmElsewhere | None = None) -> Hashable:
+        return (box, self._texts(frame, page_label), alarm)
 
-    def draw(self, surface: pygame.Surface, box: Box, frame: Frame, page_label: str) -> None:
+    def draw(self, surface: pygame.Surface, box: Box, frame: Frame, page_label: str,
+             alarm: AlarmElsewhere | None = None) -> None:  # fmt: skip
         theme = frame.theme
         left, clock, connection, liveness = self._texts(frame, page_label)
         fill(surface, box, theme.strip)
@@ -72,8 +82,18 @@ class StatusStrip:
         x += h // 2
         w -= h
         cap = round(h * 0.95)
-        left = legible_choice(frame, [left, left.split(" (")[0], self.board_name], w * 45 // 100, h)
-        draw_text(surface, frame, left, (x, y, w * 45 // 100, h), theme.strip_text, align="left", max_size=cap)
+        if alarm is None:
+            left = legible_choice(frame, [left, left.split(" (")[0], self.board_name], w * 45 // 100, h)
+            draw_text(surface, frame, left, (x, y, w * 45 // 100, h), theme.strip_text, align="left", max_size=cap)
+        else:
+            severity, page = alarm
+            style = theme.tile(TileState.CRITICAL if severity is Severity.CRITICAL else TileState.WARN)
+            shape = style.marker.split(" ")[0]
+            fill(surface, (box[0], box[1], x - box[0] + w * 45 // 100, box[3]), style.background)
+            # "✖ CRITICAL on Support", "✖ Support", "✖ CRITICAL": the first legible from across the room.
+            words = legible_choice(frame, [f"{style.marker} on {page}", f"{shape} {page}", style.marker],
+                                   w * 45 // 100, h)  # fmt: skip
+            draw_text(surface, frame, words, (x, y, w * 45 // 100, h), style.text, align="left", max_size=cap)
         draw_text(surface, frame, clock, (x + w * 46 // 100, y, w * 10 // 100, h), theme.strip_text, max_size=cap)
         colour = {Liveness.LIVE: theme.live, Liveness.PARTLY_STALE: theme.partly_stale}.get(liveness, theme.banner_text)
         if liveness not in (Liveness.LIVE, Liveness.PARTLY_STALE):
