@@ -203,7 +203,7 @@ class BoardPainter:
         if layout.strip is not None:
             strip_box = layout.strip
             # An alarm on a page not on screen is said on the strip until its page comes round.
-            elsewhere = alarm_elsewhere(self.pages, index, frame.view.assessment) if len(self.pages) > 1 else None
+            elsewhere = alarm_elsewhere(self.pages, index, frame.view.assessment)
             alarm = None
             if elsewhere is not None:
                 severity, page = elsewhere

@@ -33,11 +33,6 @@ def board_pages(config: BoardConfig) -> list[PageSettings]:
     return [PageSettings(name="", columns=columns, rows=rows, widget=widgets)]
 
 
-def page_is_critical(page: PageSettings, assessment: Assessment) -> bool:
-    """True if a widget on ``page`` shows a metric in critical state."""
-    return any(w.metric is not None and assessment.severity_of(w.metric) is Severity.CRITICAL for w in page.widget)
-
-
 def page_severity(page: PageSettings, assessment: Assessment, *, besides: frozenset[str] = frozenset()) -> Severity:
     """The worst alarm (NORMAL, WARN or CRITICAL) among the metrics ``page`` shows, leaving out ``besides``.
 
@@ -53,12 +48,19 @@ def page_severity(page: PageSettings, assessment: Assessment, *, besides: frozen
     return worst
 
 
+def page_is_critical(page: PageSettings, assessment: Assessment) -> bool:
+    """True if a widget on ``page`` shows a metric in critical state."""
+    return page_severity(page, assessment) is Severity.CRITICAL
+
+
 def alarm_elsewhere(pages: list[PageSettings], shown: int, assessment: Assessment) -> tuple[Severity, int] | None:
     """The worst alarm on a metric that only other pages show, and the first page with it; None if there is none.
 
     A board turns its pages, so an alarm on a page not on screen would go unseen until it comes round: the
     status strip says it meanwhile ("✖ CRITICAL on Support"). A metric also on the page shown is seen already.
     """
+    if len(pages) <= 1:
+        return None  # nothing else to show (asked on every data pass: keep it cheap)
     on_screen = frozenset(w.metric for w in pages[shown].widget if w.metric is not None)
     found: tuple[Severity, int] | None = None
     for index, page in enumerate(pages):

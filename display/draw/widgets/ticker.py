@@ -149,7 +149,7 @@ class Ticker:
         if not band.in_band:
             fill(surface, box, background, band.radius)
             rendered = frame.fonts.text(text, band.size, ink)
-            self._blit(surface, box, frame, rendered, text)
+            self._blit(surface, box, frame, rendered, text, band.size)
             return
         x, _, w, _ = box
         strip, ink_top = self._strip_for(frame, band, surface)
@@ -168,13 +168,14 @@ class Ticker:
         surface.blit(strip, (left, top))
         self._note(box, frame, text, left, tw, band.ty, band.text_h, band.size)
 
-    def _blit(self, surface: pygame.Surface, box: Box, frame: Frame, rendered: pygame.Surface, text: str) -> None:
+    def _blit(self, surface: pygame.Surface, box: Box, frame: Frame, rendered: pygame.Surface, text: str,
+              size: int) -> None:  # fmt: skip
         x, y, w, h = box
         tw, th = rendered.get_size()
         left = x + w - self._offset(frame, tw, w)
         ty = y + (h - th) // 2
         surface.blit(rendered, (left, ty))
-        self._note(box, frame, text, left, tw, ty, th, self._band(frame, box).size)
+        self._note(box, frame, text, left, tw, ty, th, size)
 
     @staticmethod
     def _note(box: Box, frame: Frame, text: str, left: int, tw: int, ty: int, th: int, size: int) -> None:
