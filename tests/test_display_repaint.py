@@ -13,7 +13,9 @@ from wallboard.device.core.updates import Reading
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.fonts import FontBook
 from wallboard.display.draw.painter import BoardPainter
+from wallboard.display.draw.widgets.kpi import KpiTile
 from wallboard.display.draw.widgets.ticker import Ticker
+from wallboard.display.logic.tile_text import tile_reads
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1920, 1080)
@@ -140,3 +142,29 @@ def test_text_cache_stays_within_its_byte_budget() -> None:
     assert fonts.renders == 3000
     fonts.text(f"{2999 / 7:.1f}%", 200, (255, 255, 255))
     assert fonts.renders == 3000  # the newest is still cached
+
+
+def test_a_tile_is_worked_out_again_only_when_a_metric_it_reads_changes() -> None:
+    """A new queue figure reworks the tiles that read it, not its siblings; the picture stays a fresh paint's."""
+    config, view = _board()
+    pygame.font.init()
+    surface = pygame.Surface(SIZE)
+    painter = BoardPainter(config)
+    painter.paint(view, surface, page=0, phase=0.0)
+    tiles = {s.metric: w for s, w in zip(painter.pages[0].widget, painter.widgets[0], strict=True) if s.type == "kpi"}
+    service_level, calls_waiting = tiles["sales.service_level_pct"], tiles["sales.calls_waiting"]
+    assert isinstance(service_level, KpiTile) and isinstance(calls_waiting, KpiTile)
+    assert tile_reads("sales.service_level_pct") == ("sales.service_level_pct", "sales.period_start")
+    assert tile_reads("sales.agents_required")[2:] == ("sales.agents_required", "sales.agents_staffed")
+    now = view.wall_now
+    steps = [("sales.calls_waiting", 31.0, False), ("sales.period_start", now - 3600.0, True)]
+    for step, (metric, value, reworked) in enumerate(steps, start=1):
+        before, sibling = service_level._texts_now, calls_waiting._texts_now
+        view.state.apply(Reading(metric, value, now, now))
+        moved = BoardView(**{**view.__dict__, "now": view.now + step})
+        painter.paint(moved, surface, page=0, phase=0.0)
+        assert (service_level._texts_now is not before) is reworked, metric
+        assert calls_waiting._texts_now is not sibling, metric  # its own value, then the period every tile reads
+        fresh = pygame.Surface(SIZE)
+        BoardPainter(config).paint(moved, fresh, page=0, phase=0.0)
+        assert pygame.image.tobytes(surface, "RGB") == pygame.image.tobytes(fresh, "RGB"), metric

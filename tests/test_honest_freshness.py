@@ -9,7 +9,7 @@ import pytest
 
 from tests.display_helpers import config_from, count_colour, paint, rgb, view_of
 from wallboard.device.config.loader import BoardConfig
-from wallboard.display.logic.freshness import Liveness, board_freshness
+from wallboard.display.logic.freshness import Liveness, board_freshness, shown_sources
 from wallboard.display.logic.theme import DARK, TileState
 
 SIZE = (1920, 1080)
@@ -64,7 +64,7 @@ def test_marker_says_all_stale_on_the_banner_colour(floor1: BoardConfig) -> None
     sample["announcements_age_s"] = 13 * 3600
     view = view_of(floor1, sample)
     painter_widgets = [w for p in floor1.display.page for w in p.widget]
-    assert board_freshness(view, painter_widgets).liveness is Liveness.ALL_STALE
+    assert board_freshness(view, shown_sources(painter_widgets)).liveness is Liveness.ALL_STALE
     words, surface, painter = _strip_words(floor1, sample)
     assert "\u25cb ALL STALE \u00b7 data 3h ago" in words
     strip = painter.chrome["strip"].cell

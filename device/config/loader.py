@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import math
 import os
@@ -155,8 +156,12 @@ class HealthSettings(_Section, frozen=True, forbid_unknown_fields=True, kw_only=
     sysfs: str = "/sys"  # where temperatures are read; tests point it at a fake tree
 
 
-class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """A whole, merged and validated board config."""
+class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=True, dict=True):
+    """A whole, merged and validated board config.
+
+    ``dict=True`` gives it room for the lookups below, indexed once on first use (``cached_property``): the
+    display asks for a metric's settings and stale limit a few dozen times a pass.
+    """
 
     site: SiteSettings
     board: BoardSettings
@@ -173,26 +178,36 @@ class BoardConfig(_Section, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     signals: SignalSettings = SignalSettings()
     health: HealthSettings = HealthSettings()
 
+    @functools.cached_property
+    def _metrics_by_key(self) -> dict[str, MetricSettings]:
+        found: dict[str, MetricSettings] = {}
+        for entry in self.metric:
+            found.setdefault(entry.key, entry)  # the first entry for a key wins, as a scan would find it
+        return found
+
+    @functools.cached_property
+    def _queues_by_id(self) -> dict[str, QueueSettings]:
+        found: dict[str, QueueSettings] = {}
+        for entry in self.queue:
+            found.setdefault(entry.id, entry)
+        return found
+
+    @functools.cached_property
+    def _stale_limits(self) -> dict[str, float]:
+        entries = self._metrics_by_key.items()
+        return {key: float(entry.stale_after) for key, entry in entries if entry.stale_after is not None}
+
     def metric_settings(self, key: str) -> MetricSettings | None:
         """The ``[[metric]]`` entry for ``key``, if the config has one."""
-        for entry in self.metric:
-            if entry.key == key:
-                return entry
-        return None
+        return self._metrics_by_key.get(key)
 
     def queue_settings(self, queue: str) -> QueueSettings:
         """The ``[[queue]]`` entry for ``queue`` (a total's id too), or the defaults (80/20, offered minus short)."""
-        for entry in self.queue:
-            if entry.id == queue:
-                return entry
-        return DEFAULT_QUEUE
+        return self._queues_by_id.get(queue, DEFAULT_QUEUE)
 
     def stale_after(self, key: str) -> float:
         """Seconds after which ``key``'s value is stale."""
-        entry = self.metric_settings(key)
-        if entry is not None and entry.stale_after is not None:
-            return float(entry.stale_after)
-        return float(self.default_stale_after)
+        return self._stale_limits.get(key, float(self.default_stale_after))
 
     def kind_of(self, key: str) -> MetricKind | None:
         """The kind of ``key``: declared in ``[[metric]]`` or known from the wire contract."""

@@ -100,9 +100,9 @@ class BoardState:
         self.clock_synchronised: bool | None = None
         self.clock_unsynchronised_since: float | None = None
         self.version = 0  # bumped on every change an output might draw
-        # Per queue, the ``version`` at which any of its metrics (raw, derived, totals, or the counts behind a
-        # ratio) last changed: a tile reads only its own queue's, so it need not be worked out again otherwise.
-        self._queue_versions: dict[str, int] = {}
+        # Per metric, the ``version`` at which its value (raw, derived, a total, or the counts behind a ratio)
+        # last changed: a tile reads only the few metrics it shows, so it need not be worked out again otherwise.
+        self._metric_versions: dict[str, int] = {}
         self._changed: set[str] = set()
         self._named_queues = named_queues(config)
         self._other_metrics = 0  # held metrics of queues the config does not name
@@ -353,11 +353,12 @@ class BoardState:
     def _touch(self, key: str) -> None:
         """Note a change to metric ``key`` (its value, or the counts behind it)."""
         self.version += 1
-        self._queue_versions[key.partition(".")[0]] = self.version
+        self._metric_versions[key] = self.version
 
-    def queue_version(self, queue: str) -> int:
-        """The ``version`` at which any metric of ``queue`` last changed (0: none yet)."""
-        return self._queue_versions.get(queue, 0)
+    def version_of(self, keys: Iterable[str]) -> int:
+        """The ``version`` at which any of metrics ``keys`` last changed (0: none of them yet)."""
+        versions = self._metric_versions
+        return max((versions.get(key, 0) for key in keys), default=0)
 
     def take_changed(self) -> set[str]:
         """Keys whose value changed since the last call (for the cache to write)."""

@@ -84,7 +84,7 @@ def screen_twin(painter: BoardPainter, view: BoardView, size: tuple[int, int]) -
         }
         entry.update(_data(view, frame, settings))
         widgets.append(entry)
-    freshness = board_freshness(view, [w for p in painter.pages for w in p.widget])
+    freshness = board_freshness(view, painter.strip.sources)
     strip = painter.chrome.get("strip")
     banner = painter.chrome.get("banner")
     config = view.config

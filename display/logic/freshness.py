@@ -15,7 +15,7 @@ nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from wallboard.device.config.display import WidgetSettings
@@ -117,8 +117,11 @@ class Freshness:
     total: int
 
 
-def board_freshness(view: BoardView, widgets: Iterable[WidgetSettings]) -> Freshness:
-    """Count the sources the widgets show (each once) that hold data, and how many of those are stale."""
+def shown_sources(widgets: Iterable[WidgetSettings]) -> dict[str, float | None]:
+    """Every data source the widgets show (each once, the clock aside) and the strictest ``stale_after`` on it.
+
+    Worked out once per set of widgets (the status strip keeps it), not on every pass.
+    """
     limits: dict[str, float | None] = {}
     for settings in widgets:
         for source in widget_sources(settings):
@@ -128,7 +131,12 @@ def board_freshness(view: BoardView, widgets: Iterable[WidgetSettings]) -> Fresh
             # The strictest limit any widget applies to a source decides.
             held = limits.get(source)
             limits[source] = limit if held is None or (limit is not None and limit < held) else held
-    ages = [source_age(view, source, limit) for source, limit in limits.items()]
+    return limits
+
+
+def board_freshness(view: BoardView, sources: Mapping[str, float | None]) -> Freshness:
+    """Of the ``sources`` shown (``shown_sources``), count those that hold data and how many of those are stale."""
+    ages = [source_age(view, source, limit) for source, limit in sources.items()]
     held_ages = [a for a in ages if a.age is not None]
     stale = sum(1 for a in held_ages if a.stale)
     link = view.state.link.status

@@ -50,6 +50,13 @@ def rounding_for(config: BoardConfig, key: str) -> Rounding:
 _AGENTS_NOW = frozenset({"occupancy_pct", "utilisation_pct"})
 
 
+def tile_reads(key: str) -> tuple[str, ...]:
+    """The metrics ``tile_text`` reads for ``key``: the tile is worked out again only when one of them changes."""
+    queue, _, field = key.partition(".")
+    staffing = ("agents_required", "agents_staffed") if field in _STAFFING else ()
+    return (key, metric_key(queue, PERIOD_START), *(metric_key(queue, name) for name in staffing))
+
+
 def tile_text(view: BoardView, key: str) -> TileText:
     """The texts of the KPI tile showing ``key``."""
     state, config = view.state, view.config

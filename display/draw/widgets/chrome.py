@@ -17,7 +17,7 @@ from wallboard.device.core.rules import Severity
 from wallboard.device.core.state import LinkStatus
 from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_choice, legible_line, shrink
 from wallboard.display.logic.formatting import format_since
-from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness
+from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness, shown_sources
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
 
@@ -54,11 +54,11 @@ class StatusStrip:
 
     def __init__(self, board_name: str, widgets: Sequence[WidgetSettings] = ()) -> None:
         self.board_name = board_name
-        self.widgets = tuple(widgets)
+        self.sources = shown_sources(widgets)  # every data source on the board, for "LIVE" / "3 OF 12 STALE"
 
     def _texts(self, frame: Frame, page_label: str) -> tuple[str, str, str, Liveness]:
         """Left (the board's name and page), clock, connection and liveness."""
-        freshness = board_freshness(frame.view, self.widgets)
+        freshness = board_freshness(frame.view, self.sources)
         age = frame.view.state.data_age(frame.view.wall_now)
         connection, liveness = liveness_text(freshness, age), freshness.liveness
         feeds_down = frame.view.state.feeds_not_online()

@@ -32,7 +32,7 @@ from wallboard.display.draw.widgets.base import (
 from wallboard.display.logic.formatting import format_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
-from wallboard.display.logic.tile_text import tile_text
+from wallboard.display.logic.tile_text import tile_reads, tile_text
 
 _Texts = tuple[TileState, str, tuple[str, ...], tuple[str, ...], str]
 
@@ -44,7 +44,7 @@ class KpiTile:
         self.settings = settings
         assert settings.metric is not None  # guaranteed by config validation
         self.metric = settings.metric
-        self._queue = self.metric.partition(".")[0]
+        self._reads = tile_reads(self.metric)  # the metrics its texts are made from
         self._inputs: Hashable = None
         self._texts_now: _Texts | None = None
         # Per line drawn (label, value, detail, marker): the text boxes, words and sizes it drew.
@@ -58,16 +58,16 @@ class KpiTile:
         return self._texts_now
 
     def _inputs_of(self, frame: Frame) -> Hashable:
-        """Everything ``_work_out`` reads, cheaply: the config, the tile's queue (its values, derived metrics and
-        counts), the rules' verdict on its metric (a hold's countdown in whole seconds, as shown), the link,
-        whether the value or its counts are stale, and the time only where the texts say it (a stale value's
-        age) or depend on the day ("today")."""
+        """Everything ``_work_out`` reads, cheaply: the config, the metrics it reads (its own value and counts, the
+        queue's period start, the staffing inputs), the rules' verdict on its metric (a hold's countdown in whole
+        seconds, as shown), the link, whether the value or its counts are stale, and the time only where the texts
+        say it (a stale value's age) or depend on the day ("today")."""
         view, metric = frame.view, self.metric
         state, assessment, now = view.state, view.assessment, view.wall_now
         stale = state.value(metric) is not None and (frame.offline or state.is_stale(metric, now))
         pending = assessment.pending.get(metric)
         countdown = None if pending is None else (pending.level, math.ceil(pending.seconds_left))
-        return (view.config, state, state.queue_version(self._queue), assessment.quiet.get(metric),
+        return (view.config, state, state.version_of(self._reads), assessment.quiet.get(metric),
                 assessment.metrics.get(metric), countdown, frame.offline, stale, state.no_calls_yet(metric, now),
                 int(now) if stale else None, frame.local.date())  # fmt: skip
 
