@@ -9,7 +9,6 @@ the ``Board``: an output cannot change the state, the rules or the connection. N
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -58,12 +57,14 @@ class BoardView:
 def moved_on(view: BoardView, wall_now: float, now: float) -> BoardView:
     """``view`` at a later moment: the same board with only its clocks moved on (an animation frame's view).
 
-    A shallow copy with two fields set, not ``dataclasses.replace`` (which rebuilds every field through
-    ``__init__``): it is made up to 30 times a second.
+    A shallow copy of its fields with two set, not ``dataclasses.replace`` (which rebuilds every field
+    through ``__init__``) nor ``copy.copy`` (``__reduce_ex__``, ~4x the time): it is made up to 30 times a
+    second.
     """
-    moved = copy.copy(view)
-    object.__setattr__(moved, "wall_now", wall_now)
-    object.__setattr__(moved, "now", now)
+    moved = object.__new__(BoardView)
+    fields = moved.__dict__
+    fields.update(view.__dict__)
+    fields["wall_now"], fields["now"] = wall_now, now
     return moved
 
 
