@@ -176,3 +176,21 @@ def test_clock_watch_asks_the_kernel_at_most_once_a_minute_and_remembers_since_w
     assert not watch.check(1060.0, 60.0) and watch.unsynchronised_since == 1000.0
     assert watch.check(1120.0, 120.0) and watch.synchronised is True and watch.unsynchronised_since is None
     assert kernel_clock_synchronised() in (True, False)  # Linux answers through adjtimex(2)
+
+
+def test_asking_the_kernel_starts_no_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """adjtimex comes from the board's own symbols: no ``ldconfig -p`` (a fork of the whole board) once a minute."""
+    import subprocess
+
+    from wallboard.device.edge import timesync
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"started a process: {args!r}")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    timesync._adjtimex.cache_clear()
+    try:
+        assert timesync.kernel_clock_synchronised() in (True, False)
+        assert timesync.kernel_clock_synchronised() in (True, False)
+    finally:
+        timesync._adjtimex.cache_clear()

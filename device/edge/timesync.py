@@ -12,20 +12,32 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 from collections.abc import Callable
 
 _TIME_ERROR = 5  # adjtimex(2): "the system clock is not synchronized to a reliable server"
 _TIMEX_BYTES = 512  # struct timex is 208 bytes on 64-bit Linux; a zeroed buffer with modes = 0 only reads
 
 
+@functools.cache
+def _adjtimex() -> Callable[[ctypes.Array[ctypes.c_char]], int] | None:
+    """libc's ``adjtimex``, looked up once: in the running process's own symbols (Python is linked to libc),
+    else through ``find_library``, which runs ``ldconfig -p`` (a fork of the whole board, once a minute
+    before this was kept); None where there is none."""
+    for own in (True, False):
+        name = None if own else ctypes.util.find_library("c")
+        try:
+            found: Callable[[ctypes.Array[ctypes.c_char]], int] = ctypes.CDLL(name, use_errno=True).adjtimex
+        except (OSError, AttributeError, TypeError):
+            continue
+        return found
+    return None
+
+
 def kernel_clock_synchronised() -> bool | None:
     """True if the kernel says the clock is synchronised, False if not, None if it cannot be asked."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        adjtimex = ctypes.CDLL(name, use_errno=True).adjtimex
-    except (OSError, AttributeError):
+    adjtimex = _adjtimex()
+    if adjtimex is None:
         return None
     state = int(adjtimex(ctypes.create_string_buffer(_TIMEX_BYTES)))
     if state < 0:
