@@ -52,12 +52,11 @@ def _no_flush(force: bool = False) -> bool:
     return False
 
 
-def _board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
-    """Main-thread CPU (% of one core) of the plain still board in process, with the first ``cut`` steps taken."""
-    for name, value in HEADLESS.items():
-        os.environ.setdefault(name, value)
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+def board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
+    """Main-thread CPU (% of one core) of the plain still board in process, with the first ``cut`` steps taken.
+
+    Draws where ``$SDL_VIDEODRIVER`` says (``main`` sets the headless driver ``bench versus`` uses).
+    """
     from wallboard.device.config.loader import LoadedConfig, load_config
     from wallboard.device.core.state import LinkStatus
     from wallboard.device.edge.source import FakeSource
@@ -122,7 +121,7 @@ def _board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
     return 100.0 * (cpu1 - cpu0) / (wall1 - wall0)
 
 
-def _reference_main_thread_pct(seconds: float, warmup: float) -> float:
+def reference_main_thread_pct(seconds: float, warmup: float) -> float:
     """Main-thread CPU of the hand-written reference board (its own process, a real broker, 1 update a second)."""
     with tempfile.TemporaryDirectory(prefix="wallboard-floor-") as tmp, Broker(Path(tmp) / "broker") as broker:
         board, _ = _start("plain", Path(tmp), broker.port, ticker=False, screen=HEADLESS, reference=True)
@@ -153,13 +152,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="measured window of each run")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds run before each window")
     args = parser.parse_args()
+    for name, value in HEADLESS.items():  # the board drawn headless, as ``bench versus`` draws it
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     print(f"main-thread CPU, % of one core (median of {args.runs} runs of {args.seconds:g} s; 1 tile update a second)")
     for cut, step in enumerate(STEPS):
-        median, figures = _median(partial(_board_main_thread_pct, cut, args.seconds, args.warmup), args.runs)
+        median, figures = _median(partial(board_main_thread_pct, cut, args.seconds, args.warmup), args.runs)
         print(f"  {step:18s} {median:6.3f} %   runs {figures}", flush=True)
     # /proc counts whole ticks (10 ms): a window of at least a minute reads the reference to 0.017 %.
     window = max(args.seconds, 60.0)
-    median, figures = _median(lambda: _reference_main_thread_pct(window, args.warmup), args.runs)
+    median, figures = _median(lambda: reference_main_thread_pct(window, args.warmup), args.runs)
     print(f"  {'reference board':18s} {median:6.3f} %   runs {figures} (its own process, {window:g} s windows)")
 
 

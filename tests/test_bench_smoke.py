@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import benchmarks
+from bench import benchmarks, floor
 from bench.harness import VirtualScreen, texture_screen
 
 
@@ -30,3 +30,10 @@ def test_reference_board_and_texture_path_report_presents(tmp_path: Path) -> Non
     with VirtualScreen(tmp_path / "xvfb") as xvfb:
         board = benchmarks.resting(ticker=True, rate=3.0, seconds=2.0, warmup=1.0, screen=texture_screen(xvfb.display))
     assert board["presents_per_s"] > 0 and board["uploaded_mb_per_s"] > 0 and board["fps"] > 0
+
+
+def test_floor_reports_the_main_threads_cpu_with_and_without_the_board_s_parts() -> None:
+    """bench/floor.py runs the whole board and the bare loop in process and reads their main thread's CPU."""
+    whole = floor.board_main_thread_pct(0, seconds=1.5, warmup=0.5)
+    bare = floor.board_main_thread_pct(len(floor.STEPS) - 1, seconds=1.5, warmup=0.5)
+    assert whole > 0 and bare > 0
