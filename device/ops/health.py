@@ -6,9 +6,9 @@ retained, every ``[health] interval`` and at once when the alarm state, the
 broker connection or a remote config's outcome changes. The machine's figures
 (CPU, memory, temperature, disk) are sampled once per interval, not on each
 of those changes: reading PSS walks the process's page tables (~3.5 ms for a
-1080p board here), and an alarm that flaps would otherwise pay that each time. It never runs on
-paho's thread: the connect callback only wakes the loop, which sees the link
-come up and publishes. The broker's copy of the will (``"status": "offline"``)
+1080p board here), which an alarm that flaps would otherwise pay each time.
+It never runs on paho's thread: the connect callback only wakes the loop,
+which sees the link come up and publishes. The broker's copy of the will (``"status": "offline"``)
 is replaced by the next online document.
 
 It must not change the board: it reads the view, the board's counters and the
