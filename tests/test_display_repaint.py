@@ -27,6 +27,16 @@ def _board() -> tuple[BoardConfig, BoardView]:
     return config, view_of(config, sample)
 
 
+def _painted() -> tuple[BoardConfig, BoardView, pygame.Surface, BoardPainter]:
+    """The sample board, its view, and a surface with the view's first page painted on it."""
+    config, view = _board()
+    pygame.font.init()
+    surface = pygame.Surface(SIZE)
+    painter = BoardPainter(config)
+    painter.paint(view, surface, page=0, phase=0.0)
+    return config, view, surface, painter
+
+
 def _slots(painter: BoardPainter) -> tuple[int, int]:
     """The ticker's slot and the first KPI tile's slot on page 0."""
     ticker = next(i for i, w in enumerate(painter.widgets[0]) if isinstance(w, Ticker))
@@ -40,11 +50,7 @@ def _inside(rect: pygame.Rect, box: tuple[int, int, int, int]) -> bool:
 
 def test_scrolling_frames_repaint_only_the_ticker() -> None:
     """With nothing but the ticker moving, each frame paints the ticker alone and dirties only its box."""
-    config, view = _board()
-    pygame.font.init()
-    surface = pygame.Surface(SIZE)
-    painter = BoardPainter(config)
-    painter.paint(view, surface, page=0, phase=0.0)
+    _, view, surface, painter = _painted()
     ticker, _ = _slots(painter)
     before = painter.painted
     for step in range(1, 11):
@@ -56,11 +62,7 @@ def test_scrolling_frames_repaint_only_the_ticker() -> None:
 
 def test_tile_changed_while_the_ticker_scrolls_is_redrawn() -> None:
     """A value that changes between two scrolling frames is on the very next frame; unchanged tiles are not redrawn."""
-    config, view = _board()
-    pygame.font.init()
-    surface = pygame.Surface(SIZE)
-    painter = BoardPainter(config)
-    painter.paint(view, surface, page=0, phase=0.0)
+    config, view, surface, painter = _painted()
     painter.paint(view, surface, page=0, phase=1 / 30)
     ticker, tile = _slots(painter)
     metric = painter.pages[0].widget[tile].metric
@@ -91,11 +93,7 @@ def test_tiles_repainted_line_by_line_match_a_fresh_paint() -> None:
     A tile whose colour and lines stay repaints only the lines whose words changed; one that changes colour, or
     gains or loses a line, is drawn whole. Either way the pixels and the words read back are a fresh paint's.
     """
-    config, view = _board()
-    pygame.font.init()
-    surface = pygame.Surface(SIZE)
-    painter = BoardPainter(config)
-    painter.paint(view, surface, page=0, phase=0.0)
+    config, view, surface, painter = _painted()
     kpis = [(slot, s.metric) for slot, s in enumerate(painter.pages[0].widget) if s.type == "kpi" and s.metric]
     values = [0.0, 3.0, 12.0, 25.0, 7.0, 99.0, 55.5, 80.0, 91.0, 0.0, 64.0, 12.0]
     cells = [pygame.Rect(painter.placed[slot].cell) for slot, _ in kpis]
@@ -146,11 +144,7 @@ def test_text_cache_stays_within_its_byte_budget() -> None:
 
 def test_a_tile_is_worked_out_again_only_when_a_metric_it_reads_changes() -> None:
     """A new queue figure reworks the tiles that read it, not its siblings; the picture stays a fresh paint's."""
-    config, view = _board()
-    pygame.font.init()
-    surface = pygame.Surface(SIZE)
-    painter = BoardPainter(config)
-    painter.paint(view, surface, page=0, phase=0.0)
+    config, view, surface, painter = _painted()
     tiles = {s.metric: w for s, w in zip(painter.pages[0].widget, painter.widgets[0], strict=True) if s.type == "kpi"}
     service_level, calls_waiting = tiles["sales.service_level_pct"], tiles["sales.calls_waiting"]
     assert isinstance(service_level, KpiTile) and isinstance(calls_waiting, KpiTile)
