@@ -151,7 +151,11 @@ def test_simulator_feeds_a_board_through_mosquitto(
 ) -> None:
     """The simulator publishing counts to a real mosquitto gives a board its ratios and the staffing hint."""
     board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", site="demo"))))
-    publisher = SimulatorPublisher("127.0.0.1", mosquitto.port, site="demo", queues=["sales"], rate=5.0, seed=1)
+    # The model's day starts at 10:00 (site time), whatever the wall clock says: from the evening on its site is
+    # closed (no agents, no calls), so there is no handle time and no staffing hint (this failed after ~20:00).
+    publisher = SimulatorPublisher(
+        "127.0.0.1", mosquitto.port, site="demo", queues=["sales"], rate=5.0, seed=1, day_start=10.0
+    )
     board.start()
     try:
         step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
