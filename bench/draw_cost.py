@@ -22,8 +22,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import msgspec
 import pygame
 
-from wallboard.device.config.display import ScheduleSettings
 from wallboard.device.config.loader import BoardConfig, load_config
+from wallboard.device.config.screen_schema import ScheduleSettings
 from wallboard.device.core.updates import Reading
 from wallboard.display.draw.painter import BoardPainter
 from wallboard.display.preview.sample_data import sample_view

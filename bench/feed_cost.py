@@ -81,7 +81,7 @@ def measure(polls: int = 200, events: int = 5000, process_seconds: float = 10.0)
                 [
                     sys.executable,
                     "-m",
-                    "wallboard.device.cli",
+                    "wallboard.app.cli",
                     "feed",
                     "asterisk",
                     "--config",

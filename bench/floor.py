@@ -57,11 +57,11 @@ def board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
 
     Draws where ``$SDL_VIDEODRIVER`` says (``main`` sets the headless driver ``bench versus`` uses).
     """
+    from wallboard.app.loop.board import Board
+    from wallboard.app.loop.outputs import build_outputs
     from wallboard.device.config.loader import LoadedConfig, load_config
     from wallboard.device.core.state import LinkStatus
     from wallboard.device.edge.source import FakeSource
-    from wallboard.device.loop.board import Board
-    from wallboard.device.loop.outputs import build_outputs
     from wallboard.display.draw.painter import PaintResult
 
     with tempfile.TemporaryDirectory(prefix="wallboard-floor-") as tmp:

@@ -11,7 +11,7 @@ frames to a fixed schedule (frame ``n`` is due at ``start + n / fps``), and
 pushes only the changed rectangles. Without a ticker it wakes for data and once
 a second for the clock.
 
-It writes the same ``T`` lines as the board's frame log (``device/ops/frame_log.py``)
+It writes the same ``T`` lines as the board's frame log (``ops/frame_log.py``)
 so the harness reads both alike. Run: ``python -m bench.reference_board --port P
 --prefix cc/bench --frame-log FILE [--no-ticker]``; SIGTERM stops it.
 """

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-env.sh
 export SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy PYGAME_HIDE_SUPPORT_PROMPT=1
-SOURCES=(device display firmware_bridge feeds src tests bench)
+SOURCES=(src tests bench)
 
 echo "test: ruff"
 .venv/bin/ruff check -q "${SOURCES[@]}"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from wallboard.device.loop.board import Board
+from wallboard.app.loop.board import Board
 
 
 class WriteConfig(Protocol):
@@ -74,7 +74,7 @@ def run_for(board: Board, seconds: float) -> None:
 def start_board_process(config: Path, cwd: Path) -> subprocess.Popen[str]:
     """``wallboard run --config config`` as its own process, headless and silent, its output on a text pipe."""
     return subprocess.Popen(
-        [sys.executable, "-m", "wallboard.device.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "wallboard.app.cli", "run", "--config", str(config)],
         cwd=cwd,
         env={**os.environ, "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy"},
         stdout=subprocess.PIPE,

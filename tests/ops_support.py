@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from tests.helpers import step_until, wait_until
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.core.view import BoardView
-from wallboard.device.loop.board import Board
-from wallboard.device.tools.mqtt_client import ToolClient
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

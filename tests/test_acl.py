@@ -10,10 +10,10 @@ import pytest
 
 from tests.broker import Mosquitto
 from tests.helpers import run_for, step_until
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
-from wallboard.device.loop.board import Board
-from wallboard.device.tools.mqtt_client import ToolClient
 
 ACL_EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl.example"
 USERS = {

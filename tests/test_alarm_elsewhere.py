@@ -13,7 +13,7 @@ from pathlib import Path
 import pygame
 
 from tests.display_helpers import config_from, rgb, view_of
-from wallboard.device.config.display import PageSettings, WidgetSettings
+from wallboard.device.config.screen_schema import PageSettings, WidgetSettings
 from wallboard.device.core.rules import Assessment, Severity
 from wallboard.display.draw.painter import BoardPainter
 from wallboard.display.logic.pages import alarm_elsewhere

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from tests.helpers import ManualClock
 from tests.ops_support import FakeDisplay
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config_text
 from wallboard.device.core.rules import Severity
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.edge.cache import open_cache
 from wallboard.device.edge.source import FakeSource
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
-from wallboard.device.ops.screenshot import ScreenshotResponder
+from wallboard.ops.health import HealthPublisher
+from wallboard.ops.screenshot import ScreenshotResponder
 
 NOW = 1_763_800_000.0
 

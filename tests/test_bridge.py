@@ -22,8 +22,8 @@ import pytest
 from tests.broker import Mosquitto, TlsFiles, free_port, make_tls_files, require, wait_for_port
 from tests.conftest import board_toml
 from tests.helpers import step_until, wait_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
-from wallboard.device.loop.board import Board
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "mosquitto"
 PASSWORDS = {"site-london": "pw-london", "site-leeds": "pw-leeds", "wallboard-admin": "pw-admin"}
@@ -147,7 +147,7 @@ def test_two_sites_bridged_to_central_survive_a_wan_cut(fleet: Fleet, tmp_path: 
                 [
                     sys.executable,
                     "-m",
-                    "wallboard.device.cli",
+                    "wallboard.app.cli",
                     "fleet",
                     "--broker",
                     f"127.0.0.1:{fleet.central_port}",

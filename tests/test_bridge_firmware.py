@@ -23,7 +23,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.signal_fakes import FakeNeoPixel, firmware_modules, view
 from wallboard import firmware_bridge as firmware_bridge_package
-from wallboard.device.config.signals import BridgeSettings, SignalSettings
+from wallboard.device.config.signals_schema import BridgeSettings, SignalSettings
 from wallboard.device.core.rules import Severity
 from wallboard.firmware_bridge.drivers.bridge import BridgeLink
 from wallboard.firmware_bridge.fakes import RecordingSound

@@ -14,14 +14,14 @@ from tests.broker import Mosquitto, free_port, make_tls_files
 from tests.conftest import board_toml
 from tests.display_helpers import config_from, count_colour, paint, view_of
 from tests.helpers import WriteConfig, step_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
 from wallboard.display.logic.legibility import min_cap_px
 from wallboard.display.logic.theme import DARK
+from wallboard.ops.health import HealthPublisher
 
 
 def _board_with(tmp_path: Path, write_config: WriteConfig, port: int, mqtt_extra: str = "", host: str = "") -> Board:

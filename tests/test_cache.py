@@ -17,10 +17,10 @@ import pytest
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.helpers import ManualClock, WriteConfig, step_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config, load_config_text
 from wallboard.device.core.state import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache, open_cache
-from wallboard.device.loop.board import Board
 
 REPO = Path(__file__).resolve().parent.parent
 

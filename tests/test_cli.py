@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _wallboard(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+        [sys.executable, "-m", "wallboard.app.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
     )
 
 

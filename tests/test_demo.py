@@ -18,7 +18,7 @@ def test_demo_offscreen_receives_simulated_values_over_mqtt(tmp_path: Path) -> N
     env.pop("WAYLAND_DISPLAY", None)
     shots = tmp_path / "shots"
     result = subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "demo", "--duration", "5", "--screenshots", str(shots),
+        [sys.executable, "-m", "wallboard.app.cli", "demo", "--duration", "5", "--screenshots", str(shots),
          "--screenshot-every", "2", "--size", "960x540"],
         capture_output=True, text=True, timeout=60, env=env,
     )  # fmt: skip

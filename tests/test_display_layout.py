@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.display_helpers import config_from, paint, view_of
-from wallboard.device.demo.demo import DEMO_CONFIG
+from wallboard.app.demo.demo import DEMO_CONFIG
 from wallboard.display.draw.painter import BoardPainter
 from wallboard.display.logic.layout import inside, screen_layout
 

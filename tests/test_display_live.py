@@ -12,10 +12,10 @@ from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, background_probe, rgb
 from tests.helpers import WriteConfig, step_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache
-from wallboard.device.loop.board import Board
 from wallboard.display.logic.layout import screen_layout
 from wallboard.display.logic.theme import DARK, TileState
 from wallboard.display.screen import DisplayOutput

@@ -15,16 +15,16 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import ManualClock, WriteConfig
 from tests.ops_support import status_from_broker
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.edge.cache import open_cache
 from wallboard.device.edge.source import FakeSource
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
 from wallboard.display.screen import DisplayOutput, open_sdl_video
 from wallboard.firmware_bridge.fakes import RecordingSound, RecordingStackLight
 from wallboard.firmware_bridge.policy import light_for
 from wallboard.firmware_bridge.signals import SignalOutput
+from wallboard.ops.health import HealthPublisher
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
 RULE = """

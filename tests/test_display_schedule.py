@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, config_from, view_of
 from tests.helpers import WriteConfig
-from wallboard.device.config.display import BurnInSettings, PageSettings, ScheduleSettings, WidgetSettings
+from wallboard.device.config.screen_schema import BurnInSettings, PageSettings, ScheduleSettings, WidgetSettings
 from wallboard.device.config.types import Duration
 from wallboard.device.core.rules import Assessment, Severity
 from wallboard.display.logic.pages import PageRotation

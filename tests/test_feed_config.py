@@ -8,9 +8,9 @@ import pytest
 
 from wallboard.feeds.adapter import ADAPTERS, load_adapter
 from wallboard.feeds.asterisk import AsteriskSection
-from wallboard.feeds.config import decode_section, load_feed_config
 from wallboard.feeds.connect import ConnectSection
 from wallboard.feeds.errors import FeedConfigError
+from wallboard.feeds.feed_config import decode_section, load_feed_config
 from wallboard.feeds.genesys import GenesysSection
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config" / "feeds"
@@ -67,7 +67,7 @@ def test_wallboard_check_validates_feed_configs_apart_from_boards(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`wallboard check` checks a folder's feed configs as feeds (not as boards) and fails on a bad one."""
-    from wallboard.device.cli import main
+    from wallboard.app.cli import main
 
     (tmp_path / "good.toml").write_text('[feed]\nsite = "x"\ntime_zone = "Europe/Paris"\n[asterisk]\nusername = "u"\n')
     assert main(["check", str(tmp_path)]) == 0

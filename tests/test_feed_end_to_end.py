@@ -16,8 +16,8 @@ from tests.broker import Mosquitto, require
 from tests.conftest import board_toml
 from tests.fake_ami import FakeAmi, Member, Queue
 from tests.helpers import step_until, wait_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
-from wallboard.device.loop.board import Board
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ secret_file = "ami.secret"
 
 def _feed(config: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(config), *extra],
+        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(config), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -126,7 +126,7 @@ def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread
     """--once: exit 0 with the snapshot when healthy, 1 with the reason on a wrong secret, 2 on a readable secret."""
     good = _feed_config(tmp_path / "good", pbx.ami.port, 1)
     done = subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(good), "--once"],
+        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(good), "--once"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -138,7 +138,7 @@ def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread
 
     wrong = _feed_config(tmp_path / "wrong", pbx.ami.port, 1, secret="nope")
     done = subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(wrong), "--once"],
+        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(wrong), "--once"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -150,7 +150,7 @@ def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread
 
     readable = _feed_config(tmp_path / "readable", pbx.ami.port, 1, mode=0o640)
     done = subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "feed", "asterisk", "--config", str(readable), "--once"],
+        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(readable), "--once"],
         capture_output=True,
         text=True,
         timeout=60,

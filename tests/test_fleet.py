@@ -16,12 +16,12 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until, wait_until
 from tests.ops_support import FakeDisplay
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.fleet import Fleet, format_table, rows_json, watch
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
-from wallboard.device.tools.fleet import Fleet, format_table, rows_json, watch
-from wallboard.device.tools.mqtt_client import ToolClient
+from wallboard.ops.health import HealthPublisher
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
 NOW = 1_763_800_000.0

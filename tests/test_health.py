@@ -13,13 +13,13 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig
 from tests.ops_support import FakeDisplay, Inbox, status_where
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.view import ScreenReport
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
-from wallboard.device.ops.status import STATUS_SCHEMA
-from wallboard.device.ops.sysinfo import read_disk, read_temperature
-from wallboard.device.tools.mqtt_client import ToolClient
+from wallboard.ops.health import HealthPublisher
+from wallboard.ops.status import STATUS_SCHEMA
+from wallboard.ops.sysinfo import read_disk, read_temperature
 
 
 def _zone(root: Path, name: str, kind: str, millidegrees: str) -> None:

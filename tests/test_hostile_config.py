@@ -15,13 +15,13 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, run_for, start_board_process, wait_until
 from tests.ops_support import Inbox, status_where
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.bounds import MAX_CONFIG_BYTES, estimate_depth
 from wallboard.device.config.loader import load_config, load_config_text
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.errors import ConfigError
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
-from wallboard.device.tools.mqtt_client import ToolClient
+from wallboard.ops.health import HealthPublisher
 
 REPO = Path(__file__).resolve().parent.parent
 HEAD = '[site]\nid = "lab"\n[board]\nid = "b1"\n'
@@ -32,7 +32,7 @@ HOSTILE = {"dotted": DEEP_DOTTED, "array": DEEP_ARRAY, "inline": DEEP_INLINE}
 
 
 def _wallboard(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "wallboard.device.cli", *args]
+    command = [sys.executable, "-m", "wallboard.app.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
 
 

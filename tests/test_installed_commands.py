@@ -26,7 +26,7 @@ from wallboard.device import __version__
 
 REPO = Path(__file__).resolve().parent.parent
 WALLBOARD = Path(sys.executable).parent / "wallboard"
-DEMO_CONFIG = Path(wallboard.__file__).resolve().parent / "device" / "demo" / "demo.toml"
+DEMO_CONFIG = Path(wallboard.__file__).resolve().parent / "app" / "demo" / "demo.toml"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from wallboard.display.logic.legibility import min_cap_mm, min_cap_px, picture_h
 from wallboard.display.preview.sample_data import load_sample, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
-BOARDS = [*sorted((ROOT / "config" / "boards").glob("*.toml")), ROOT / "device" / "demo" / "demo.toml"]
+BOARDS = [*sorted((ROOT / "config" / "boards").glob("*.toml")), ROOT / "app" / "demo" / "demo.toml"]
 SAMPLES = sorted((ROOT / "config").glob("sample-data*.json"))
 SIZES = [(1280, 720), (1920, 1080), (3840, 2160)]
 

@@ -11,8 +11,8 @@ import pytest
 
 from tests.display_helpers import paint
 from wallboard.device.config.checks import check_paths
-from wallboard.device.config.display import WidgetSettings
 from wallboard.device.config.loader import BoardConfig, RuleSettings, load_config, load_config_text
+from wallboard.device.config.screen_schema import WidgetSettings
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine, Severity
 from wallboard.device.core.state import BoardState, LinkChange, LinkStatus
@@ -26,7 +26,7 @@ from wallboard.display.logic.theme import DARK, TileState
 from wallboard.display.preview.sample_data import load_sample, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = [*sorted((ROOT / "config" / "boards").glob("*.toml")), ROOT / "device" / "demo" / "demo.toml"]
+SHIPPED = [*sorted((ROOT / "config" / "boards").glob("*.toml")), ROOT / "app" / "demo" / "demo.toml"]
 NOW = 1_763_800_000.0
 # Offsets around each level: the rounding boundaries of one decimal and of whole seconds, both sides.
 OFFSETS = (-1.0, -0.51, -0.5, -0.49, -0.1, -0.051, -0.05, -0.049, -0.04, -0.01, -0.001, 0.0,

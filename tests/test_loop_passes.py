@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import ManualClock
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.device.edge.cache import Cache
 from wallboard.device.edge.source import FakeSource
-from wallboard.device.loop.board import Board
 from wallboard.display.screen import DisplayOutput
 
 CONFIGS = Path(__file__).resolve().parent.parent / "bench" / "configs"

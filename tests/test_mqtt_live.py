@@ -12,10 +12,10 @@ import pytest
 from tests.broker import Mosquitto, make_tls_files, require
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.edge.mqtt_source import MqttSource
-from wallboard.device.loop.board import Board
 
 
 def _board(path: Path) -> Board:

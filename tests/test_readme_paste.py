@@ -13,9 +13,9 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.display_helpers import background_probe, rgb
 from tests.helpers import WriteConfig, step_until
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
-from wallboard.device.loop.board import Board
 from wallboard.display.logic.theme import DARK, TileState
 from wallboard.display.screen import DisplayOutput
 

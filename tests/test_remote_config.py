@@ -12,17 +12,17 @@ from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, rgb
 from tests.helpers import WriteConfig, step_until
 from tests.ops_support import Inbox, status_where
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.loader import load_config
 from wallboard.device.config.remote import check_remote_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.device.edge.source import FakeSource
 from wallboard.device.errors import ConfigError
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.health import HealthPublisher
-from wallboard.device.tools.mqtt_client import ToolClient
 from wallboard.display.logic.theme import DARK, LIGHT
 from wallboard.display.screen import DisplayOutput
+from wallboard.ops.health import HealthPublisher
 
 CONFIG_TOPIC = "wallboard/lab/b1/config"
 SCREEN = '[display]\nsize = "640x360"\nfullscreen = false\n'

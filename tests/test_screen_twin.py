@@ -12,13 +12,13 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from tests.test_honest_pending import HELD_PAGE
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.fleet import describe_twin, fetch_screenshot
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.screenshot import ScreenshotResponder
-from wallboard.device.tools.fleet import describe_twin, fetch_screenshot
-from wallboard.device.tools.mqtt_client import ToolClient
 from wallboard.display.draw.twin import TWIN_SCHEMA
+from wallboard.ops.screenshot import ScreenshotResponder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def test_preview_explain_writes_the_twin_beside_the_png(tmp_path: Path) -> None:
     """`wallboard preview --explain` on the pending sample: page, liveness and each tile's words, value and pending."""
     out, twin_path = tmp_path / "board.png", tmp_path / "board.json"
     subprocess.run(
-        [sys.executable, "-m", "wallboard.device.cli", "preview", "--config", str(ROOT / "config/boards/floor1.toml"),
+        [sys.executable, "-m", "wallboard.app.cli", "preview", "--config", str(ROOT / "config/boards/floor1.toml"),
          "--data", str(ROOT / "config/sample-data-pending.json"), "--out", str(out), "--explain", str(twin_path)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip

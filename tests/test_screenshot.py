@@ -9,13 +9,13 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from tests.ops_support import FakeDisplay, png_size
+from wallboard.app.loop.board import Board
+from wallboard.app.tools.fleet import fetch_screenshot
+from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.state import LinkStatus
 from wallboard.device.core.view import BoardOutput
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.screenshot import ScreenshotResponder
-from wallboard.device.tools.fleet import fetch_screenshot
-from wallboard.device.tools.mqtt_client import ToolClient
+from wallboard.ops.screenshot import ScreenshotResponder
 
 
 def _fetch_while_stepping(board: Board, port: int, out: Path, max_width: int) -> str | None:

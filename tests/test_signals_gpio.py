@@ -12,7 +12,7 @@ from gpiozero.pins.mock import MockFactory
 
 from tests.helpers import wait_until
 from tests.signal_fakes import view
-from wallboard.device.config.signals import (
+from wallboard.device.config.signals_schema import (
     ButtonSettings,
     CriticalPattern,
     GpioOutputPin,

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from wallboard.device.config.signals import BridgeSettings, GpioOutputPin, GpioSettings, TowerSettings
+from wallboard.device.config.signals_schema import BridgeSettings, GpioOutputPin, GpioSettings, TowerSettings
 from wallboard.firmware_bridge.drivers.bridge import BridgeLink
 from wallboard.firmware_bridge.drivers.tower import AdafruitTower
 from wallboard.firmware_bridge.lights import LampMode, LightState

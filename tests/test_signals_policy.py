@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wallboard.device.config.signals import SignalSettings
+from wallboard.device.config.signals_schema import SignalSettings
 from wallboard.device.core.rules import Assessment, Severity
 from wallboard.firmware_bridge.lights import LampMode
 from wallboard.firmware_bridge.policy import SignalPolicy, SignalState, classify

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import ManualClock
-from wallboard.device.config.signals import SoundSettings
+from wallboard.device.config.signals_schema import SoundSettings
 from wallboard.firmware_bridge.sound.chimes import CHIMES, RATE, chime_wav
 from wallboard.firmware_bridge.sound.mixer import MixerSound, NullSound, open_sound
 
@@ -56,7 +56,7 @@ def test_no_audio_driver_at_all_does_not_crash_a_process() -> None:
     """In a process whose SDL has no usable audio driver, open_sound returns the null sink."""
     code = (
         "from wallboard.firmware_bridge.sound.mixer import open_sound, NullSound\n"
-        "from wallboard.device.config.signals import SoundSettings\n"
+        "from wallboard.device.config.signals_schema import SoundSettings\n"
         "assert isinstance(open_sound(SoundSettings()), NullSound)\n"
         "print('ok')\n"
     )

@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import wait_until
 from tests.signal_fakes import PtyDevice, view
-from wallboard.device.config.signals import SignalSettings, TowerSettings
+from wallboard.device.config.signals_schema import SignalSettings, TowerSettings
 from wallboard.device.config.types import Duration
 from wallboard.device.core.rules import Severity
 from wallboard.firmware_bridge.drivers.tower import AdafruitTower, tower_bytes

@@ -11,20 +11,20 @@ from zoneinfo import ZoneInfo
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.erlang import agents_required
-from wallboard.device.core.rejections import RejectionCounter
-from wallboard.device.core.state import BoardState, LinkStatus
-from wallboard.device.core.updates import Reading
-from wallboard.device.demo.simulator import (
+from wallboard.app.demo.simulator import (
     BREAK_SHRINKAGE,
     ContactCentre,
     SimulatorPublisher,
     day_profile,
     parse_broker,
 )
+from wallboard.app.loop.board import Board
+from wallboard.device.config.loader import load_config
+from wallboard.device.core.erlang import agents_required
+from wallboard.device.core.rejections import RejectionCounter
+from wallboard.device.core.state import BoardState, LinkStatus
+from wallboard.device.core.updates import Reading
 from wallboard.device.edge.ingest import Ingest
-from wallboard.device.loop.board import Board
 
 START = 1_763_805_600.0  # a weekday morning
 ZONE = "Europe/London"

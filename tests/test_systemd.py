@@ -17,10 +17,10 @@ import pytest
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
+from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.view import ScreenReport
-from wallboard.device.loop.board import Board
-from wallboard.device.ops.systemd import SystemdNotifier, SystemdOutput
+from wallboard.ops.systemd import SystemdNotifier, SystemdOutput
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "systemd" / "wallboard.service"

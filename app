@@ -1,0 +1,1 @@
+src/wallboard/app

@@ -1,0 +1,292 @@
+"""The ``wallboard`` command: run a board, check configs, and the tools IT uses around them.
+
+Objects are built here, in ``main``, never at import. Sub-commands that need
+pygame or hardware libraries import them only when chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from wallboard.device import __version__
+from wallboard.device.config.loader import load_config, read_secret
+from wallboard.device.errors import ConfigError
+from wallboard.device.util.text import printable
+
+log = logging.getLogger("wallboard")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from wallboard.device.config.checks import check_paths, feed_config_files
+
+    results, missing = check_paths(args.paths)
+    feeds_failed = _check_feed_configs(feed_config_files(args.paths), quiet=args.quiet)
+    for line in missing:
+        print(line)
+    for result in results:
+        for warning in result.warnings:
+            print(warning)
+        if result.ok:
+            if not args.quiet:
+                print(f"{result.path}: ok")
+        else:
+            for problem in result.problems:
+                print(printable(problem, 1000))  # a value quoted from a file may hold escape sequences
+    failed = sum(1 for r in results if not r.ok)
+    if not results and not missing and feeds_failed is None:
+        print("no config files found")
+        return 2
+    print(f"{len(results)} board config(s) checked, {failed} invalid", file=sys.stderr)
+    return 1 if failed or missing or feeds_failed else 0
+
+
+def _check_feed_configs(paths: list[Path], *, quiet: bool) -> int | None:
+    """Validate feed configs (``[feed]`` and ``[mqtt]``); how many are invalid, None if there were none."""
+    if not paths:
+        return None
+    from wallboard.feeds.errors import FeedConfigError
+    from wallboard.feeds.feed_config import load_feed_config
+
+    failed = 0
+    for path in paths:
+        try:
+            load_feed_config(path)
+        except FeedConfigError as exc:
+            failed += 1
+            print(exc)
+        else:
+            if not quiet:
+                print(f"{path}: ok (feed)")
+    print(f"{len(paths)} feed config(s) checked, {failed} invalid", file=sys.stderr)
+    return failed
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from wallboard.app.loop.board import Board
+    from wallboard.app.loop.outputs import build_outputs
+    from wallboard.device.util.stopping import stop_on_signals
+
+    try:
+        loaded = load_config(args.config)
+    except ConfigError as exc:
+        raise ConfigError([*exc.problems, "refusing to start with an invalid config"]) from None
+    stop = stop_on_signals()
+    board = Board(loaded)
+    board.outputs.extend(build_outputs(board))
+    log.info(
+        "wallboard %s: board %s/%s from %s (config %s)",
+        __version__,
+        loaded.config.site.id,
+        loaded.config.board.id,
+        loaded.path,
+        loaded.checksum,
+    )
+    board.run(stop)
+    return 0
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from wallboard.device.config.screen_schema import parse_size
+    from wallboard.display.preview.preview import render_preview
+
+    loaded = load_config(args.config)
+    try:
+        size = parse_size(args.size) or (1920, 1080)
+        out = render_preview(loaded.config, args.data, args.out, size, page=args.page, explain=args.explain)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    print(f"wrote {out} ({size[0]}x{size[1]}, page {args.page})" + (f" and {args.explain}" if args.explain else ""))
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from wallboard.app.demo.simulator import run_simulator
+
+    return run_simulator(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from wallboard.app.demo.demo import run_demo
+
+    return run_demo(args)
+
+
+def _cmd_sound(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from wallboard.app.tools.sound_check import list_devices, play_test_tone
+    from wallboard.device.config.signals_schema import SoundSettings
+
+    if args.list:
+        return list_devices(sys.stdout)
+    settings = SoundSettings()
+    if args.config:
+        settings = load_config(args.config).config.signals.sound
+    if args.output:
+        settings = msgspec.structs.replace(settings, output=args.output, device="")
+    if args.device:
+        settings = msgspec.structs.replace(settings, device=args.device)
+    return play_test_tone(settings, sys.stdout)
+
+
+def _cmd_fleet(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wallboard.app.tools.fleet import describe_twin, fetch_screenshot, watch
+    from wallboard.app.tools.mqtt_client import ToolClient
+
+    host, _, port = args.broker.rpartition(":")
+    if not host or not port.isdigit():
+        log.error("--broker: expected HOST:PORT, got %r", args.broker)
+        return 2
+    password = read_secret(args.password_file, Path.cwd()) if args.password_file else None
+    client = ToolClient(host, int(port), username=args.username, password=password, ca_file=args.ca_file)
+    try:
+        client.connect()
+    except ConnectionError as exc:
+        log.error("%s", exc)
+        return 1
+    try:
+        if args.screenshot:
+            site, _, board = args.screenshot.rpartition("/")
+            site = site or args.site
+            if site == "+" or not args.out:
+                log.error("--screenshot: name the board as SITE/BOARD (or give --site) and give --out FILE.png")
+                return 2
+            error = fetch_screenshot(client, site, board, Path(args.out), max_width=args.max_width)
+            if error is not None:
+                log.error("%s", error)
+                return 1
+            print(f"wrote {args.out}")
+            twin_path = Path(args.out).with_suffix(".json")
+            if twin_path.exists():
+                print(f"wrote {twin_path}: what the screen says")
+                for line in describe_twin(json.loads(twin_path.read_text(encoding="utf-8"))):
+                    print(f"  {line}")
+            return 0
+        return watch(
+            client,
+            site=args.site,
+            as_json=args.json,
+            once=args.once,
+            duration=args.timeout,
+            hot_celsius=args.hot,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        client.close()
+
+
+def _cmd_feed(args: argparse.Namespace) -> int:
+    from wallboard.feeds.main import run_feed
+
+    return run_feed(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wallboard", description="A contact-centre wallboard for a floor TV.")
+    parser.add_argument("--version", action="version", version=f"wallboard {__version__}")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a board")
+    run.add_argument("--config", required=True, help="the board's TOML config file")
+    run.set_defaults(handler=_cmd_run)
+
+    check = commands.add_parser("check", help="validate config files or folders before a rollout")
+    check.add_argument("paths", nargs="+", help="files or folders of *.toml")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    check.set_defaults(handler=_cmd_check)
+
+    preview = commands.add_parser("preview", help="render a board to PNG from sample data (no broker, no screen)")
+    preview.add_argument("--config", required=True, help="the board's TOML config file")
+    preview.add_argument("--data", required=True, help="sample data (JSON), e.g. config/sample-data.json")
+    preview.add_argument("--out", required=True, help="the PNG to write")
+    preview.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
+    preview.add_argument("--page", type=int, default=1, help="which page, from 1 (default 1)")
+    preview.add_argument("--explain", default=None, metavar="FILE",
+                         help="also write the screen's text twin (JSON: what each widget says) to FILE")  # fmt: skip
+    preview.set_defaults(handler=_cmd_preview)
+
+    simulate = commands.add_parser("simulate", help="publish a simulated contact centre to a broker")
+    simulate.add_argument("--broker", default="127.0.0.1:1883", help="HOST:PORT (default 127.0.0.1:1883)")
+    simulate.add_argument("--site", default="demo", help="site id in the topics (default demo)")
+    simulate.add_argument("--queues", default="sales,support", help="comma-separated queue names")
+    simulate.add_argument("--rate", type=float, default=1.0, help="queue updates per second per queue (default 1)")
+    simulate.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
+    simulate.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
+    simulate.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
+    simulate.add_argument("--timezone", default="UTC", help="the site's time zone, e.g. Europe/London (default UTC)")
+    simulate.add_argument("--day-start", type=float, default=None,
+                          help="start the simulated day at this hour, site time (default: now)")  # fmt: skip
+    simulate.set_defaults(handler=_cmd_simulate)
+
+    demo = commands.add_parser("demo", help="a live demo board: embedded broker, simulator and board in one")
+    demo.add_argument("--config", default=None, help="board config (default: the demo config shipped in the package)")
+    demo.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
+    demo.add_argument("--screenshots", default=None, help="folder for screenshots when there is no display")
+    demo.add_argument("--screenshot-every", type=float, default=5.0, help="seconds between screenshots offscreen")
+    demo.add_argument("--size", default=None, help="WIDTHxHEIGHT of the window or offscreen screen")
+    demo.set_defaults(handler=_cmd_demo)
+
+    sound = commands.add_parser("sound", help="list the audio outputs SDL sees, or play a test tone")
+    which = sound.add_mutually_exclusive_group(required=True)
+    which.add_argument("--list", action="store_true", help="print SDL's audio driver and output device names")
+    which.add_argument("--test", action="store_true", help="play a short test tone as the board would")
+    sound.add_argument("--config", default=None, help="take [signals.sound] from this board config")
+    sound.add_argument("--output", choices=["auto", "hdmi", "headphones"], default=None, help="which speaker")
+    sound.add_argument("--device", default=None, help="an SDL device name, as --list prints it")
+    sound.set_defaults(handler=_cmd_sound)
+
+    fleet = commands.add_parser("fleet", help="every board's health from the broker, live; or fetch a screenshot")
+    fleet.add_argument("--broker", required=True, help="HOST:PORT of the site's (or central) broker")
+    fleet.add_argument("--site", default="+", help="only this site (default: all)")
+    fleet.add_argument("--json", action="store_true", help="JSON for scripts (one array per refresh)")
+    fleet.add_argument("--once", action="store_true", help="collect for --timeout seconds (default 2), print, exit")
+    fleet.add_argument("--timeout", type=float, default=None, help="seconds to collect (--once) or to keep watching")
+    fleet.add_argument("--hot", type=float, default=None, help="flag boards at or above this many degrees C")
+    fleet.add_argument("--username", default=None, help="broker user (an admin or monitoring account)")
+    fleet.add_argument("--password-file", default=None, help="file holding that user's password")
+    fleet.add_argument("--ca-file", default=None, help="CA certificate: connect with TLS")
+    fleet.add_argument("--screenshot", metavar="SITE/BOARD", default=None, help="fetch a PNG of what a board shows")
+    fleet.add_argument("--out", default=None, help="where --screenshot writes the PNG")
+    fleet.add_argument("--max-width", type=int, default=960, help="screenshot width limit in pixels (default 960)")
+    fleet.set_defaults(handler=_cmd_fleet)
+
+    feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")
+    feed.add_argument("adapter", help="the platform: asterisk, connect or genesys")
+    feed.add_argument("--config", required=True, help="the feed's TOML config file")
+    feed.add_argument("--once", action="store_true", help="print one normalised snapshot; exit 0 if healthy, else 1")
+    feed.add_argument("--dry-run", action="store_true", help="print what would be published; no broker")
+    feed.add_argument("--record", metavar="DIR", default=None, help="save the raw vendor payloads (callers hashed)")
+    feed.add_argument("--state-dir", default=None, help="where the day counters live (default: from the config)")
+    feed.set_defaults(handler=_cmd_feed)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        result: int = args.handler(args)
+    except ConfigError as exc:
+        # Every command reports config problems the same way: one line each, naming file and key; exit 2.
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

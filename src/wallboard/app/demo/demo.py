@@ -1,0 +1,143 @@
+"""``wallboard demo``: a live board on a fresh machine with nothing else installed.
+
+Starts an embedded MQTT broker (amqtt) on a free loopback port, the simulator
+publishing to it, and a board subscribed over MQTT exactly as in production,
+drawing in a window where there is a display, or offscreen otherwise, writing
+a screenshot every few seconds and saying where. Demo plumbing only: the
+board itself is the ordinary ``device.loop.board.Board``, with the outputs ``wallboard run`` builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import msgspec
+
+from wallboard.app.demo.embedded_broker import EmbeddedBroker
+from wallboard.app.demo.simulator import SimulatorPublisher
+from wallboard.app.demo.snapshots import SnapshotFile
+from wallboard.app.loop.board import Board
+from wallboard.app.loop.outputs import build_outputs
+from wallboard.device.config.loader import LoadedConfig, load_config
+from wallboard.device.config.screen_schema import parse_size
+from wallboard.device.util.stopping import stop_on_signals
+from wallboard.ops.screenshot import find_display
+
+log = logging.getLogger(__name__)
+
+# Package data (pyproject), so an installed board finds it wherever site-packages is.
+DEMO_CONFIG = Path(__file__).resolve().parent / "demo.toml"
+DEMO_SPEED = 20.0  # simulated seconds per real second
+DEMO_DAY_START = 9.0  # the simulated day starts at 09:00, site time
+
+
+def demo_state_dir() -> Path:
+    """Where the demo keeps its cache: ~/.local/state/wallboard-demo, or a temp folder if that is not writable."""
+    preferred = Path.home() / ".local" / "state" / "wallboard-demo"
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK):
+            return preferred
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / f"wallboard-demo-{os.getuid()}"
+
+
+def demo_config(loaded: LoadedConfig, port: int, size: tuple[int, int] | None) -> LoadedConfig:
+    """``loaded`` pointed at the embedded broker, with a cache folder of the demo's own."""
+    config = loaded.config
+    mqtt = msgspec.structs.replace(config.mqtt, host="127.0.0.1", port=port, username=None, password_file=None,
+                                   tls=None)  # fmt: skip
+    cache = config.cache
+    if cache.dir is None:
+        cache = msgspec.structs.replace(cache, dir=str(demo_state_dir()))
+    display = config.display
+    if size is not None:
+        display = msgspec.structs.replace(display, size=f"{size[0]}x{size[1]}")
+    config = msgspec.structs.replace(config, mqtt=mqtt, cache=cache, display=display)
+    return dataclasses.replace(loaded, config=config)
+
+
+def has_screen() -> bool:
+    """True where a window can open: a desktop session, unless SDL is told to draw offscreen."""
+    if os.environ.get("SDL_VIDEODRIVER") == "offscreen":
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo until interrupted, the window is closed, or ``--duration`` passes."""
+
+    loaded = load_config(args.config or DEMO_CONFIG)  # a ConfigError is reported by the CLI
+    try:
+        size = parse_size(args.size) if args.size else None
+    except ValueError as exc:
+        log.error("--size: %s", exc)
+        return 2
+    window = has_screen()
+    shots: Path | None = None
+    if not window:
+        os.environ["SDL_VIDEODRIVER"] = "offscreen"
+        shots = Path(args.screenshots) if args.screenshots else Path(tempfile.gettempdir()) / "wallboard-demo"
+        shots.mkdir(parents=True, exist_ok=True)
+
+    stop = stop_on_signals()
+    broker = EmbeddedBroker()
+    port = broker.start()
+    loaded = demo_config(loaded, port, size)
+    config = loaded.config
+    # A supervisor's day in a few minutes: from 09:00 site time at 20x, the late-morning peak (support
+    # breaches: its head count is short of what Erlang C asks for) comes after about 4 minutes.
+    simulator = SimulatorPublisher("127.0.0.1", port, site=config.site.id, queues=_queues(loaded),
+                                   prefix=config.mqtt.topic_prefix, timezone=config.site.timezone,
+                                   speed=DEMO_SPEED, day_start=DEMO_DAY_START)  # fmt: skip
+    board: Board | None = None
+    timer = threading.Timer(args.duration, stop.set) if args.duration > 0 else None
+    try:
+        # The board exactly as `wallboard run` builds it, plus a screenshot file where there is no window.
+        board = Board(loaded)
+        board.outputs.extend(build_outputs(board))
+        display = find_display(board.outputs)
+        if shots is not None and display is not None:
+            board.outputs.append(SnapshotFile(display, shots / "wallboard-demo.png", every=args.screenshot_every))
+        simulator.start()
+        print(f"demo: embedded broker on 127.0.0.1:{port}; simulator publishing site '{config.site.id}'", flush=True)
+        if shots is not None:
+            print(f"demo: no display found, drawing offscreen; screenshots every {args.screenshot_every:g}s in "
+                  f"{shots / 'wallboard-demo.png'}", flush=True)  # fmt: skip
+        else:
+            print("demo: board window open; close it or press Ctrl+C to stop", flush=True)
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        board.run(stop)  # closes the board (and writes the last screenshot) on the way out
+        received = sum(1 for _ in board.state.metrics())
+        frames = display.frames_drawn if display is not None else 0
+        print(f"demo: board received {received} metrics over MQTT ({simulator.published} messages published); "
+              f"{frames} frames drawn", flush=True)  # fmt: skip
+        return 0
+    finally:
+        if timer is not None:
+            timer.cancel()
+        simulator.stop()
+        broker.stop()
+
+
+def _queues(loaded: LoadedConfig) -> list[str]:
+    """The queue names the demo config's widgets and rules mention, so the simulator feeds them all."""
+    config = loaded.config
+    names: list[str] = []
+    keys = [r.metric for r in config.rule] + [m.key for m in config.metric]
+    for page in config.display.page:
+        keys += [w.metric for w in page.widget if w.metric] + [f"{w.queue}.x" for w in page.widget if w.queue]
+    for key in keys:
+        queue = key.partition(".")[0]
+        if queue not in names:
+            names.append(queue)
+    return names or ["sales"]

@@ -1,0 +1,281 @@
+"""The fleet view: every board's retained status, as a table for people or JSON for scripts.
+
+``Fleet`` keeps the latest status document per board from
+``wallboard/+/+/status`` and turns them into ``BoardRow``s with flags:
+``offline`` (the will or a farewell), ``hot`` (the board says so, or above
+``--hot``), ``stale`` (its newest data is older than its own stale limit) and
+``silent`` (online, but no status for three intervals: a hung board whose
+TCP link still answers pings), ``dark`` (its screen is not showing: the
+display would not open and is being retried) and ``cache`` (its cache is
+degraded: data will not survive a restart until it recovers). ``watch`` and ``fetch_screenshot`` drive a
+``ToolClient``; nothing here draws or knows paho.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from wallboard.app.tools.mqtt_client import ToolClient
+from wallboard.device.util.text import printable
+from wallboard.device.wire.topics import BoardTopics, parse_status_topic, status_filter
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# A status is "silent" when none came for this many intervals.
+_SILENT_INTERVALS = 3
+# Text that came over the wire is shown at most this long, control characters removed (no terminal injection).
+_MAX_CELL = 40
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One board as the fleet view shows it."""
+
+    site: str
+    board: str
+    online: bool
+    version: str | None
+    uptime_s: float | None
+    temperature_c: float | None
+    data_age_s: float | None
+    alarm: str | None
+    flags: tuple[str, ...]
+    config: str | None  # the last remote config's outcome, if any
+
+
+class Fleet:
+    """The latest status per board, from status messages."""
+
+    def __init__(self, hot_celsius: float | None = None) -> None:
+        self._hot = hot_celsius
+        self._documents: dict[tuple[str, str], dict[str, Any]] = {}
+        self.unreadable = 0
+
+    def update(self, topic: str, payload: bytes) -> bool:
+        """Take one status message; False if it was not a status document (counted, ignored)."""
+        key = parse_status_topic(topic)
+        if key is None:
+            return False
+        if not payload:
+            self._documents.pop(key, None)  # the retained status was cleared: the board was retired
+            return True
+        try:
+            document = json.loads(payload)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            self.unreadable += 1
+            return False
+        self._documents[key] = document
+        return True
+
+    def rows(self, now: float) -> list[BoardRow]:
+        """Every board seen, sorted by site and board."""
+        return [self._row(site, board, doc, now) for (site, board), doc in sorted(self._documents.items())]
+
+    def _row(self, site: str, board: str, doc: dict[str, Any], now: float) -> BoardRow:
+        online = doc.get("status") == "online"
+        data = _table(doc.get("data"))
+        alarm = _table(doc.get("alarm"))
+        temperature = _number(doc.get("temperature_c"))
+        flags = []
+        if not online:
+            flags.append("offline")
+        else:
+            too_hot = self._hot is not None and temperature is not None and temperature >= self._hot
+            if doc.get("hot") is True or too_hot:
+                flags.append("hot")
+            if data.get("stale") is True:
+                flags.append("stale")
+            if _table(doc.get("display")).get("showing") is False:
+                flags.append("dark")
+            if str(doc.get("cache", "ok")).startswith("degraded"):
+                flags.append("cache")
+            published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
+            if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
+                flags.append("silent")
+        remote = _table(doc.get("remote_config"))
+        return BoardRow(
+            site=printable(site, _MAX_CELL),
+            board=printable(board, _MAX_CELL),
+            online=online,
+            version=_text(doc.get("version")),
+            uptime_s=_number(doc.get("uptime_s")) if online else None,
+            temperature_c=temperature if online else None,
+            data_age_s=_number(data.get("newest_age_s")) if online else None,
+            alarm=_text(alarm.get("state")) if online else None,
+            flags=tuple(flags),
+            config=_text(remote.get("result")),
+        )
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    """A string field from a board's status, with control characters (escape sequences, newlines) removed."""
+    return printable(value, _MAX_CELL) if isinstance(value, str) else None
+
+
+# ------------------------------------------------------------------- output
+
+_COLUMNS = ("SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA AGE", "ALARM", "FLAGS")
+
+
+def format_table(rows: Sequence[BoardRow]) -> str:
+    """A plain-text table, one board per line; flagged boards say why in the last column."""
+    lines = [_COLUMNS]
+    for row in rows:
+        lines.append(
+            (
+                row.site,
+                row.board,
+                "yes" if row.online else "NO",
+                row.version or "-",
+                _duration(row.uptime_s),
+                "-" if row.temperature_c is None else f"{row.temperature_c:.0f}C",
+                _duration(row.data_age_s),
+                row.alarm or "-",
+                ",".join(row.flags) or "ok",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+
+
+def rows_json(rows: Sequence[BoardRow]) -> str:
+    """The rows as a JSON array of objects (field names as in ``BoardRow``)."""
+    return json.dumps([asdict(row) for row in rows])
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+# ---------------------------------------------------------------- commands
+
+
+def watch(
+    client: ToolClient,
+    *,
+    site: str = "+",
+    as_json: bool = False,
+    once: bool = False,
+    duration: float | None = None,
+    refresh: float = 2.0,
+    hot_celsius: float | None = None,
+    out: TextIO = sys.stdout,
+    clock: Callable[[], float] = time.time,
+) -> int:
+    """Show the fleet: ``once`` after ``duration`` (default 2 s) of collecting, else refreshed until ``duration``."""
+    fleet = Fleet(hot_celsius)
+    client.subscribe(status_filter(site))
+    start = clock()
+    collect_for = 2.0 if duration is None else duration
+    next_show = start + (collect_for if once else min(refresh, 1.0))
+    while True:
+        now = clock()
+        message = client.next_message(max(0.0, min(next_show - now, refresh)))
+        if message is not None:
+            fleet.update(*message)
+            continue
+        now = clock()
+        if now < next_show:
+            continue
+        rows = fleet.rows(now)
+        if as_json:
+            out.write(rows_json(rows) + "\n")
+        else:
+            if not once and out.isatty():
+                out.write("\x1b[H\x1b[2J")
+            out.write(format_table(rows) + "\n")
+            if not once:
+                out.write(f"\n{len(rows)} board(s) at {time.strftime('%H:%M:%S')}; Ctrl-C to stop\n")
+        out.flush()
+        if once or (duration is not None and now - start >= duration):
+            return 0
+        next_show = now + refresh
+
+
+def fetch_screenshot(
+    client: ToolClient, site: str, board: str, out_path: Path, *, max_width: int = 960, timeout: float = 10.0
+) -> str | None:
+    """Ask one board for a screenshot and write the PNG to ``out_path``; return an error text, or None.
+
+    The screen's text twin that follows the PNG is written beside it (``board.json`` for ``board.png``).
+    """
+    topics = BoardTopics(site, board)
+    client.subscribe(topics.screenshot_png)
+    client.subscribe(topics.screenshot_error)
+    client.subscribe(topics.screenshot_text)
+    time.sleep(0.2)  # let the subscriptions land before asking: the answer is not retained
+    if not client.publish(topics.screenshot, json.dumps({"max_width": max_width}).encode()):
+        return "the broker did not accept the request (check the ACL allows this user to write it)"
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        message = client.next_message(left)
+        if message is None:
+            break
+        topic, payload = message
+        if topic == topics.screenshot_error:
+            return f"the board answered: {printable(payload.decode('utf-8', errors='replace'), 300)}"
+        if topic == topics.screenshot_png:
+            if not payload.startswith(PNG_SIGNATURE):
+                return "the board sent something that is not a PNG"
+            out_path.write_bytes(payload)
+            _fetch_twin(client, topics.screenshot_text, out_path.with_suffix(".json"), min(2.0, left))
+            return None
+    return f"no answer from {site}/{board} within {timeout:.0f}s (is it online? does it have a display?)"
+
+
+def _fetch_twin(client: ToolClient, topic: str, out_path: Path, timeout: float) -> None:
+    """Write the text twin that follows a screenshot to ``out_path``, if it comes within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        message = client.next_message(left)
+        if message is not None and message[0] == topic:
+            out_path.write_bytes(message[1])
+            return
+
+
+def describe_twin(twin: dict[str, Any]) -> list[str]:
+    """The screen's text twin as lines for a person: the page and liveness, then each widget's words and facts."""
+    page = twin.get("page") or {}
+    live = twin.get("live") or {}
+    lines = [
+        f"page {page.get('number')}/{page.get('of')} {page.get('name') or ''}".rstrip()
+        + f" \u00b7 {live.get('state')} ({live.get('stale')} of {live.get('sources')} stale)"
+        + f" \u00b7 alarm {twin.get('alarm')} \u00b7 link {(twin.get('link') or {}).get('state')}"
+    ]
+    banner = twin.get("banner")
+    if banner:
+        lines.append("banner: " + " / ".join(str(t.get("text")) for t in banner.get("texts", [])))
+    for widget in twin.get("widgets", []):
+        words = " | ".join(str(t.get("text")) for t in widget.get("texts", []))
+        facts = []
+        if widget.get("pending"):
+            pending = widget["pending"]
+            facts.append(f"pending {pending.get('level')} in {pending.get('seconds_left')} s")
+        if widget.get("stale"):
+            facts.append(f"STALE, {widget.get('age_s')} s old")
+        suffix = f"  [{'; '.join(facts)}]" if facts else ""
+        lines.append(f"{widget.get('slot')}. {widget.get('type')}: {words}{suffix}")
+    return lines
