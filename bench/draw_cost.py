@@ -22,11 +22,12 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import msgspec
 import pygame
 
-from wallboard.device.config.loader import BoardConfig, load_config
+from wallboard.device.config.reading import load_config
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.config.screen_schema import ScheduleSettings
 from wallboard.device.core.updates import Reading
 from wallboard.display.draw.painter import BoardPainter
-from wallboard.display.preview.sample_data import sample_view
+from wallboard.display.preview.sample_data import sample_state, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080), "4K": (3840, 2160)}
@@ -53,7 +54,7 @@ def paint_times(frames: int) -> None:
             full.append(time.perf_counter() - start)
         for i in range(frames):
             at = view.wall_now + i + 1
-            view.state.apply(Reading("sales.calls_waiting", float(i % 9), at, at))
+            sample_state(view).apply(Reading("sales.calls_waiting", float(i % 9), at, at))
             start = time.perf_counter()
             painter.paint(view, surface, page=0, phase=0.0)
             update.append(time.perf_counter() - start)
@@ -87,7 +88,7 @@ def idle_cpu(seconds: float, ticker: bool) -> None:
             now = time.monotonic()
             if now >= next_update:
                 wall = time.time()
-                view.state.apply(Reading("sales.calls_waiting", float(int(now) % 7), wall, wall))
+                sample_state(view).apply(Reading("sales.calls_waiting", float(int(now) % 7), wall, wall))
                 next_update = now + 1.0
             view = type(view)(view.config, view.state, view.assessment, time.time(), now, {}, view.handoff)
             budget = screen.render(view)

@@ -59,8 +59,8 @@ def board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
     """
     from wallboard.app.loop.board import Board
     from wallboard.app.loop.outputs import build_outputs
-    from wallboard.device.config.loader import LoadedConfig, load_config
-    from wallboard.device.core.state import LinkStatus
+    from wallboard.device.config.reading import LoadedConfig, load_config
+    from wallboard.device.core.values import LinkStatus
     from wallboard.device.edge.source import FakeSource
     from wallboard.display.draw.painter import PaintResult
 

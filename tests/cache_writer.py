@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from wallboard.device.core.state import MetricValue
+from wallboard.device.core.values import MetricValue
 from wallboard.device.edge.cache import Cache
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pygame
 
-from wallboard.device.config.loader import BoardConfig, load_config
+from wallboard.device.config.reading import load_config
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.painter import BoardPainter
 from wallboard.display.logic.layout import Box

@@ -12,8 +12,8 @@ from tests.broker import Mosquitto
 from tests.helpers import run_for, step_until
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.mqtt_client import ToolClient
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 
 ACL_EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl.example"
 USERS = {

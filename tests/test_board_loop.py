@@ -8,9 +8,9 @@ from pathlib import Path
 from tests.helpers import ManualClock
 from tests.ops_support import FakeDisplay
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config_text
+from wallboard.device.config.reading import load_config_text
 from wallboard.device.core.rules import Severity
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.edge.cache import open_cache
 from wallboard.device.edge.source import FakeSource
 from wallboard.ops.health import HealthPublisher

@@ -23,7 +23,7 @@ from tests.broker import Mosquitto, TlsFiles, free_port, make_tls_files, require
 from tests.conftest import board_toml
 from tests.helpers import step_until, wait_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "mosquitto"
 PASSWORDS = {"site-london": "pw-london", "site-leeds": "pw-leeds", "wallboard-admin": "pw-admin"}

@@ -15,8 +15,8 @@ from tests.conftest import board_toml
 from tests.display_helpers import config_from, count_colour, paint, view_of
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
 from wallboard.display.logic.legibility import min_cap_px

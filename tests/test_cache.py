@@ -18,8 +18,8 @@ from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.helpers import ManualClock, WriteConfig, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config, load_config_text
-from wallboard.device.core.state import LinkStatus, MetricValue
+from wallboard.device.config.reading import load_config, load_config_text
+from wallboard.device.core.values import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache, open_cache
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,8 +16,8 @@ import pytest
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus, MetricValue
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache
 from wallboard.device.edge.source import FakeSource
 from wallboard.ops.health import HealthPublisher

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wallboard.device.config.loader import load_config, load_config_text
+from wallboard.device.config.reading import load_config, load_config_text
 from wallboard.device.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import msgspec
 import pygame
 
 from tests.display_helpers import rgb, view_of
-from wallboard.device.config.loader import load_config_text
+from wallboard.device.config.reading import load_config_text
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import AgentStatusBoard

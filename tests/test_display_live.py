@@ -13,8 +13,8 @@ from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, background_probe, rgb
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus, MetricValue
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache
 from wallboard.display.logic.layout import screen_layout
 from wallboard.display.logic.theme import DARK, TileState

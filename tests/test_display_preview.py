@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import board_toml
 from wallboard.app.cli import main
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.errors import ConfigError
 from wallboard.display.draw.widgets.ticker import ticker_text
 

@@ -16,8 +16,8 @@ from tests.conftest import board_toml
 from tests.helpers import ManualClock, WriteConfig
 from tests.ops_support import status_from_broker
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.edge.cache import open_cache
 from wallboard.device.edge.source import FakeSource
 from wallboard.display.screen import DisplayOutput, open_sdl_video

@@ -8,7 +8,7 @@ from pathlib import Path
 import pygame
 
 from tests.display_helpers import config_from, view_of
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.updates import Reading
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.fonts import FontBook
@@ -16,6 +16,7 @@ from wallboard.display.draw.painter import BoardPainter
 from wallboard.display.draw.widgets.kpi import KpiTile
 from wallboard.display.draw.widgets.ticker import Ticker
 from wallboard.display.logic.tile_text import tile_reads
+from wallboard.display.preview.sample_data import sample_state
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1920, 1080)
@@ -70,7 +71,7 @@ def test_tile_changed_while_the_ticker_scrolls_is_redrawn() -> None:
     held = view.state.value(metric)
     assert held is not None
     old_value_box = pygame.Rect(painter.placed[tile].text[1])
-    view.state.apply(Reading(metric, held.value + 7, held.measured_at, held.received_at))
+    sample_state(view).apply(Reading(metric, held.value + 7, held.measured_at, held.received_at))
     result = painter.paint(view, surface, page=0, phase=2 / 30)
     placed = painter.placed[tile]
     assert f"{held.value + 7:g}" in placed.words[1]  # the words read label, value, then detail and marker
@@ -102,7 +103,7 @@ def test_tiles_repainted_line_by_line_match_a_fresh_paint() -> None:
     for step, value in enumerate(values):
         now += 1.0 if step != 6 else 3600.0  # an hour on: the tiles not updated then turn stale (drawn whole)
         for slot, metric in kpis[step % 3 :: 3]:
-            view.state.apply(Reading(metric, value + slot, now, now))
+            sample_state(view).apply(Reading(metric, value + slot, now, now))
         moved = BoardView(**{**view.__dict__, "wall_now": now, "now": view.now + step + 1})
         for rect in painter.paint(moved, surface, page=0, phase=0.0).dirty:
             lines += any(cell.contains(rect) and rect != cell for cell in cells)
@@ -154,7 +155,7 @@ def test_a_tile_is_worked_out_again_only_when_a_metric_it_reads_changes() -> Non
     steps = [("sales.calls_waiting", 31.0, False), ("sales.period_start", now - 3600.0, True)]
     for step, (metric, value, reworked) in enumerate(steps, start=1):
         before, sibling = service_level._texts_now, calls_waiting._texts_now
-        view.state.apply(Reading(metric, value, now, now))
+        sample_state(view).apply(Reading(metric, value, now, now))
         moved = BoardView(**{**view.__dict__, "now": view.now + step})
         painter.paint(moved, surface, page=0, phase=0.0)
         assert (service_level._texts_now is not before) is reworked, metric

@@ -17,7 +17,7 @@ from tests.conftest import board_toml
 from tests.fake_ami import FakeAmi, Member, Queue
 from tests.helpers import step_until, wait_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 
 
 @pytest.fixture

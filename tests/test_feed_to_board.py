@@ -19,7 +19,7 @@ from tests.test_feed_connect import SECTION, _stub_poll
 from tests.test_feed_end_to_end import _retained
 from tests.test_feed_genesys import AGGREGATES, OBSERVATIONS, SALES
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.wire.payloads import FeedStatus
 from wallboard.device.wire.topics import feed_status
 from wallboard.feeds.connect import ConnectAdapter

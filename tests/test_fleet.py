@@ -19,8 +19,8 @@ from tests.ops_support import FakeDisplay
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.fleet import Fleet, format_table, rows_json, watch
 from wallboard.app.tools.mqtt_client import ToolClient
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.ops.health import HealthPublisher
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"

@@ -16,8 +16,8 @@ import pytest
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, wait_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.device.edge.source import FakeSource
 

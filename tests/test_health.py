@@ -15,7 +15,7 @@ from tests.helpers import WriteConfig
 from tests.ops_support import FakeDisplay, Inbox, status_where
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.mqtt_client import ToolClient
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.core.view import ScreenReport
 from wallboard.ops.health import HealthPublisher
 from wallboard.ops.status import STATUS_SCHEMA

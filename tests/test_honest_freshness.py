@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.display_helpers import config_from, count_colour, paint, rgb, view_of
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.display.logic.freshness import Liveness, board_freshness, shown_sources
 from wallboard.display.logic.theme import DARK, TileState
 
@@ -130,7 +130,7 @@ def test_stale_trend_is_grey_and_says_its_age_over_the_line(floor1: BoardConfig)
 def test_widget_stale_after_must_be_positive(tmp_path: Path) -> None:
     """`stale_after = "0s"` on a leaderboard is a config error naming the key; "1m" on a clock is fine."""
     from tests.conftest import board_toml
-    from wallboard.device.config.loader import load_config
+    from wallboard.device.config.reading import load_config
     from wallboard.device.errors import ConfigError
 
     page = """

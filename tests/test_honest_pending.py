@@ -10,11 +10,12 @@ import pytest
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, background_probe, config_from, count_colour, paint, rgb, view_of
 from tests.helpers import WriteConfig
-from wallboard.device.config.loader import RuleSettings
+from wallboard.device.config.schema import RuleSettings
 from wallboard.device.config.types import Duration
 from wallboard.device.core.rules import Pending, RuleEngine, RuleTracker, Severity
 from wallboard.device.core.updates import Reading
 from wallboard.display.logic.theme import DARK, TileState
+from wallboard.display.preview.sample_data import sample_state
 
 SIZE = (1280, 720)
 HELD_PAGE = KPI_PAGE.replace("critical_below = 70\n", 'critical_below = 70\nhold = "30s"\n').replace(
@@ -82,7 +83,7 @@ def test_warn_heading_for_critical_says_so_beside_the_warning(config) -> None:  
     engine = RuleEngine(config.rule)
     engine.assess(view.state, view.wall_now, 0.0)
     engine.assess(view.state, view.wall_now, 40.0)  # warn trips
-    view.state.apply(Reading("sales.service_level_pct", 65.0, view.wall_now + 1, view.wall_now + 1))
+    sample_state(view).apply(Reading("sales.service_level_pct", 65.0, view.wall_now + 1, view.wall_now + 1))
     engine.assess(view.state, view.wall_now, 40.0)  # critical's hold starts
     assessment = engine.assess(view.state, view.wall_now, 50.0)
     assert assessment.severity_of("sales.service_level_pct") is Severity.WARN

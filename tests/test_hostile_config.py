@@ -18,8 +18,8 @@ from tests.ops_support import Inbox, status_where
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.bounds import MAX_CONFIG_BYTES, estimate_depth
-from wallboard.device.config.loader import load_config, load_config_text
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config, load_config_text
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.errors import ConfigError
 from wallboard.ops.health import HealthPublisher
 

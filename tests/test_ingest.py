@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wallboard.device.config.loader import BoardConfig, load_config_text
+from wallboard.device.config.reading import load_config_text
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Acknowledge, Announcement, Leaderboard, Reading

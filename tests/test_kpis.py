@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wallboard.device.config.loader import BoardConfig, load_config_text
+from wallboard.device.config.reading import load_config_text
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.derive import evaluate
 from wallboard.device.core.erlang import agents_required, erlang_c
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET, Assessment, RuleEngine, Severity
-from wallboard.device.core.state import BoardState, LinkChange, LinkStatus
+from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Reading
+from wallboard.device.core.values import LinkChange, LinkStatus
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.edge.ingest import Ingest
 from wallboard.device.wire.metrics import DERIVATIONS, SERVICE_LEVEL_FORMULAS, Derivation

@@ -11,12 +11,14 @@ import pytest
 
 from tests.display_helpers import paint
 from wallboard.device.config.checks import check_paths
-from wallboard.device.config.loader import BoardConfig, RuleSettings, load_config, load_config_text
+from wallboard.device.config.reading import load_config, load_config_text
+from wallboard.device.config.schema import BoardConfig, RuleSettings
 from wallboard.device.config.screen_schema import WidgetSettings
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine, Severity
-from wallboard.device.core.state import BoardState, LinkChange, LinkStatus
+from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Reading
+from wallboard.device.core.values import LinkChange, LinkStatus
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.wire.metrics import MetricKind
 from wallboard.display.draw.widgets.base import Frame

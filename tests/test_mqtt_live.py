@@ -13,8 +13,8 @@ from tests.broker import Mosquitto, make_tls_files, require
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.edge.mqtt_source import MqttSource
 
 
@@ -165,7 +165,7 @@ def test_an_exception_in_a_callback_never_reaches_paho(mosquitto: Mosquitto) -> 
     """A handler that raises is caught and counted; the network thread keeps delivering messages."""
     import threading
 
-    from wallboard.device.config.loader import MqttSettings
+    from wallboard.device.config.schema import MqttSettings
     from wallboard.device.config.types import Duration
     from wallboard.device.edge.mqtt_source import MqttSource
     from wallboard.device.edge.source import SourceHandlers, Will

@@ -6,7 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from wallboard.device.config.loader import load_config_text
+from wallboard.device.config.reading import load_config_text
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.state import BoardState
 from wallboard.device.edge.ingest import Ingest

@@ -14,8 +14,8 @@ from tests.conftest import board_toml
 from tests.display_helpers import background_probe, rgb
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.display.logic.theme import DARK, TileState
 from wallboard.display.screen import DisplayOutput
 

@@ -14,9 +14,9 @@ from tests.helpers import WriteConfig, step_until
 from tests.ops_support import Inbox, status_where
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.mqtt_client import ToolClient
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.config.remote import check_remote_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.device.edge.source import FakeSource
 from wallboard.device.errors import ConfigError

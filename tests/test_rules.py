@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from wallboard.device.config.loader import RuleSettings, load_config_text
+from wallboard.device.config.reading import load_config_text
+from wallboard.device.config.schema import RuleSettings
 from wallboard.device.config.types import Duration
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine, RuleTracker, Severity
-from wallboard.device.core.state import BoardState, LinkChange, LinkStatus
+from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Reading
+from wallboard.device.core.values import LinkChange, LinkStatus
 
 N, U, W, C = Severity.NORMAL, Severity.UNKNOWN, Severity.WARN, Severity.CRITICAL
 

@@ -15,8 +15,8 @@ from tests.test_honest_pending import HELD_PAGE
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.fleet import describe_twin, fetch_screenshot
 from wallboard.app.tools.mqtt_client import ToolClient
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.display.draw.twin import TWIN_SCHEMA
 from wallboard.ops.screenshot import ScreenshotResponder
 

@@ -12,8 +12,8 @@ from tests.ops_support import FakeDisplay, png_size
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.fleet import fetch_screenshot
 from wallboard.app.tools.mqtt_client import ToolClient
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardOutput
 from wallboard.ops.screenshot import ScreenshotResponder
 

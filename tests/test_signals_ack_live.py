@@ -9,8 +9,8 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, run_for, step_until
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.reading import load_config
+from wallboard.device.core.values import LinkStatus
 from wallboard.firmware_bridge.fakes import RecordingSound, RecordingStackLight
 from wallboard.firmware_bridge.lights import LampMode
 from wallboard.firmware_bridge.signals import SignalOutput

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.config.signals_schema import SignalSettings
 from wallboard.device.errors import ConfigError
 from wallboard.firmware_bridge.lights import LampMode

@@ -19,11 +19,12 @@ from wallboard.app.demo.simulator import (
     parse_broker,
 )
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.core.erlang import agents_required
 from wallboard.device.core.rejections import RejectionCounter
-from wallboard.device.core.state import BoardState, LinkStatus
+from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Reading
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.edge.ingest import Ingest
 
 START = 1_763_805_600.0  # a weekday morning

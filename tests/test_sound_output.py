@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.config.signals_schema import SoundSettings
 from wallboard.device.errors import ConfigError
 from wallboard.firmware_bridge.sound.devices import list_outputs, pick_output

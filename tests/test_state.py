@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from tests.helpers import ManualClock
-from wallboard.device.config.loader import BoardConfig, load_config_text
+from wallboard.device.config.reading import load_config_text
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
-from wallboard.device.core.state import ANNOUNCEMENT_MAX_AGE, BoardState, LinkChange, LinkStatus, MetricValue
+from wallboard.device.core.state import ANNOUNCEMENT_MAX_AGE, BoardState
 from wallboard.device.core.updates import AgentRow, Announcement, Leaderboard, Reading
+from wallboard.device.core.values import LinkChange, LinkStatus, MetricValue
 from wallboard.device.edge.handoff import CoalescingQueue
 
 NOW = 1_763_800_000.0

@@ -18,7 +18,7 @@ from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
 from wallboard.app.loop.board import Board
-from wallboard.device.config.loader import load_config
+from wallboard.device.config.reading import load_config
 from wallboard.device.core.view import ScreenReport
 from wallboard.ops.systemd import SystemdNotifier, SystemdOutput
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wallboard.device import __version__
-from wallboard.device.config.loader import load_config, read_secret
+from wallboard.device.config.named_files import read_secret
+from wallboard.device.config.reading import load_config
 from wallboard.device.errors import ConfigError
 from wallboard.device.util.text import printable
 

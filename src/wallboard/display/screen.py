@@ -27,7 +27,7 @@ from datetime import datetime
 
 import pygame
 
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.view import SCREEN_OFFSCREEN, SCREEN_OK, BoardView, ScreenReport
 from wallboard.display.draw.painter import BoardPainter, board_zone
 from wallboard.display.draw.twin import screen_twin

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from wallboard.device.config.loader import read_toml
+from wallboard.device.config.reading import read_toml
 from wallboard.device.errors import ConfigError
 from wallboard.feeds.errors import FeedConfigError
 

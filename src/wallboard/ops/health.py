@@ -25,7 +25,7 @@ from pathlib import Path
 
 import msgspec
 
-from wallboard.device.core.state import LinkChange, LinkStatus
+from wallboard.device.core.values import LinkChange, LinkStatus
 from wallboard.device.core.view import BoardView, Publisher, ReportsHealth, ScreenReport, find_screen
 from wallboard.device.edge.cache import default_state_dir
 from wallboard.device.wire.topics import BoardTopics

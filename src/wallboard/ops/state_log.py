@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from wallboard.device.core.rules import Severity
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
 
 log = logging.getLogger(__name__)

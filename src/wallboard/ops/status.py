@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from wallboard.device import __version__
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 
 # Bump when a field changes meaning or goes away; adding a field does not bump it.
 STATUS_SCHEMA = 1

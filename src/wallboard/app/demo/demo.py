@@ -24,7 +24,7 @@ from wallboard.app.demo.simulator import SimulatorPublisher
 from wallboard.app.demo.snapshots import SnapshotFile
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.outputs import build_outputs
-from wallboard.device.config.loader import LoadedConfig, load_config
+from wallboard.device.config.reading import LoadedConfig, load_config
 from wallboard.device.config.screen_schema import parse_size
 from wallboard.device.util.stopping import stop_on_signals
 from wallboard.ops.screenshot import find_display

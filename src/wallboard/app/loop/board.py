@@ -26,13 +26,14 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from wallboard.device.config.loader import LoadedConfig
+from wallboard.device.config.reading import LoadedConfig
 from wallboard.device.config.remote import ConfigOutcome, judge_remote_config
 from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import Assessment, RuleEngine
-from wallboard.device.core.state import BoardState, LinkChange
+from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Acknowledge, RemoteConfig, ScreenshotRequest
+from wallboard.device.core.values import LinkChange
 from wallboard.device.core.view import BoardOutput, BoardView, moved_on
 from wallboard.device.edge.cache import Cache, open_cache
 from wallboard.device.edge.handoff import CoalescingQueue

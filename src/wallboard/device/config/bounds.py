@@ -8,7 +8,7 @@ text with one line naming the file and the limit, first on the raw text (size, a
 estimate of the nesting depth that never under-counts), then on the parsed tree without
 recursion (depth, number of values, finite numbers).
 
-It must not import the schema or know any key: it bounds shapes, the loader validates meaning.
+It must not import the schema or know any key: it bounds shapes, ``problems`` validates meaning.
 """
 
 from __future__ import annotations

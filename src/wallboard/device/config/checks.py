@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wallboard.device.config.loader import BoardConfig, load_config, read_toml
+from wallboard.device.config.reading import load_config, read_toml
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.errors import ConfigError
 
 

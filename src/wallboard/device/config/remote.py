@@ -25,7 +25,7 @@ from typing import Any, Literal
 import msgspec
 
 from wallboard.device.config.bounds import parse_toml_text
-from wallboard.device.config.loader import LoadedConfig, load_config_text
+from wallboard.device.config.reading import LoadedConfig, load_config_text
 from wallboard.device.errors import ConfigError
 from wallboard.device.util.text import printable
 

@@ -3,7 +3,7 @@
 Pages are grids of cells; each widget sits at ``at = [column, row]`` (from 1)
 and covers ``span = [columns, rows]``. ``display_problems`` returns the checks
 types alone cannot express (a widget's metric exists, cells fit the grid, the
-schedule's times parse), as (key path, message) pairs for the config loader.
+schedule's times parse), as (key path, message) pairs for ``problems``.
 Nothing here draws or opens a screen.
 """
 

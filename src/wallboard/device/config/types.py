@@ -1,7 +1,7 @@
 """Value types that config sections share: durations and the msgspec decode hook for them.
 
-Kept apart from ``device.config.loader`` so display and signal settings can use the
-same types without importing the loader.
+Kept apart from ``device.config.schema`` so display and signal settings can use the
+same types without importing the board's schema.
 """
 
 import math

@@ -16,8 +16,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from wallboard.device.config.loader import RuleSettings
-from wallboard.device.core.state import BoardState, LinkStatus
+from wallboard.device.config.schema import RuleSettings
+from wallboard.device.core.reader import StateReader
+from wallboard.device.core.values import LinkStatus
 
 
 class Severity(enum.IntEnum):
@@ -136,7 +137,7 @@ class RuleEngine:
     def __init__(self, rules: Sequence[RuleSettings]) -> None:
         self._trackers = [RuleTracker(rule) for rule in rules]
 
-    def assess(self, state: BoardState, wall_now: float, now: float) -> Assessment:
+    def assess(self, state: StateReader, wall_now: float, now: float) -> Assessment:
         """Evaluate all rules: ``wall_now`` decides staleness, ``now`` (monotonic) times the holds."""
         severities: dict[str, Severity] = {}
         pending: dict[str, Pending] = {}
@@ -174,7 +175,7 @@ NO_CALLS_YET = "no calls yet"
 LOW_VOLUME = "low volume"
 
 
-def quiet_reason(state: BoardState, key: str, min_volume: float, wall_now: float) -> str | None:
+def quiet_reason(state: StateReader, key: str, min_volume: float, wall_now: float) -> str | None:
     """Why a rule on ``key`` must not alarm now: no calls yet in the period, or fewer than ``min_volume``."""
     if state.no_calls_yet(key, wall_now):
         return NO_CALLS_YET

@@ -1,22 +1,23 @@
 """Board state: every metric's value with when it was measured and received, and the link's state.
 
 Owned by the main thread: updates arrive through the hand-off and are applied
-here, and the display and signals only read. A value measured earlier than
+here; what follows from a value (totals, KPIs, staffing) is worked out by
+``derivations``, trend points are kept by ``history``. The outputs only read,
+through the ``StateReader`` port (``reader``), which has no mutator. A value measured earlier than
 the one held never replaces it. Staleness is computed, never stored, so a
 value can't look live because nobody updated a flag.
 """
 
 from __future__ import annotations
 
-import enum
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
-from wallboard.device.config.loader import BoardConfig
-from wallboard.device.core.derive import Ratio, combine, evaluate
-from wallboard.device.core.erlang import agents_required
+from wallboard.device.config.schema import BoardConfig
+from wallboard.device.core.derivations import Derivations
+from wallboard.device.core.derive import Ratio
+from wallboard.device.core.history import MetricHistory, Point
 from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import (
     Acknowledge,
@@ -27,49 +28,11 @@ from wallboard.device.core.updates import (
     Reading,
     Update,
 )
-from wallboard.device.wire.metrics import (
-    ADDITIVE_FIELDS,
-    DERIVATIONS,
-    MAXIMUM_FIELDS,
-    PERIOD_START,
-    SERVICE_LEVEL_FORMULAS,
-    Derivation,
-    metric_key,
-)
-
-# Inputs of the Erlang C staffing hint (besides the queue's service-level settings).
-_STAFFING_INPUTS = frozenset({"interval_offered", "interval_s", "handle_time_s", "handled", "aht_s", "agents_staffed"})
+from wallboard.device.core.values import LinkChange, LinkStatus, MetricValue
 
 # An announcement sent without ``expires``, or a leaderboard not refreshed, is dropped after this long
 # (a ticker or a ranking left over from yesterday).
 ANNOUNCEMENT_MAX_AGE = 24 * 3600.0
-
-
-class LinkStatus(enum.Enum):
-    """The broker connection as the board sees it."""
-
-    CONNECTING = "connecting"
-    UP = "up"
-    DOWN = "down"
-
-
-@dataclass(frozen=True, slots=True)
-class LinkChange:
-    """The broker connection changed to ``status`` at ``at`` (epoch seconds)."""
-
-    status: LinkStatus
-    at: float
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MetricValue:
-    """A held value: what it is, when it was measured, when it arrived, and whether it was derived."""
-
-    value: float
-    measured_at: float
-    received_at: float
-    derived: bool = False
 
 
 class BoardState:
@@ -85,9 +48,7 @@ class BoardState:
         self._rejections = rejections
         self._clock = clock
         self._values: dict[str, MetricValue] = {}
-        self._history: dict[str, deque[tuple[float, float]]] = {}
-        self._history_points = config.cache.history_points
-        self._history_interval = float(config.cache.history_interval)
+        self._history = MetricHistory(config.cache.history_points, float(config.cache.history_interval))
         self.link = LinkChange(LinkStatus.CONNECTING, clock())
         self.link_log: deque[LinkChange] = deque([self.link], maxlen=64)
         self._leaderboard: Leaderboard | None = None
@@ -106,8 +67,7 @@ class BoardState:
         self._changed: set[str] = set()
         self._named_queues = named_queues(config)
         self._other_metrics = 0  # held metrics of queues the config does not name
-        # Per derived ratio, the counts behind its latest evaluation (a 0 denominator: "no calls yet").
-        self._ratios: dict[str, Ratio] = {}
+        self._derivations = Derivations(config, self._values, self._hold_derived, self._touch)
 
     # ----------------------------------------------------------------- writes
 
@@ -160,6 +120,7 @@ class BoardState:
     def use_config(self, config: BoardConfig) -> None:
         """Judge staleness by ``config`` from now on (a remote config was applied); values are kept."""
         self._config = config
+        self._derivations.use_config(config)
         self._named_queues = named_queues(config)
         self._other_metrics = sum(1 for key in self._values if not self._is_named(key))
         self.version += 1
@@ -212,8 +173,7 @@ class BoardState:
         held = self._values.get(key)
         if held is None or held.measured_at < value.measured_at:
             self._values[key] = value
-        points = self._history.setdefault(key, deque(maxlen=self._history_points))
-        points.extend(history)
+        self._history.extend(key, history)
         if self.newest_received_at is None or value.received_at > self.newest_received_at:
             self.newest_received_at = value.received_at
         self._touch(key)
@@ -238,117 +198,19 @@ class BoardState:
         if derived and held is not None and not held.derived and held.measured_at >= reading.measured_at:
             return False  # a value the publisher sent itself beats one we worked out
         self._values[reading.metric] = MetricValue(reading.value, reading.measured_at, reading.received_at, derived)
-        self._record_history(reading.metric, reading.measured_at, reading.value)
+        self._history.record(reading.metric, reading.measured_at, reading.value)
         self._changed.add(reading.metric)
         if self.newest_received_at is None or reading.received_at > self.newest_received_at:
             self.newest_received_at = reading.received_at
         self._touch(reading.metric)
         if cascade or (cascade is None and not derived):
             queue, _, field = reading.metric.partition(".")
-            if cascade is None:
-                self._update_totals(queue, field, reading.received_at)
-            self._derive_from(queue, field, reading.received_at)
+            self._derivations.follow(queue, field, reading.received_at, total=bool(cascade))
         return True
 
-    def _formulas(self, queue: str) -> tuple[Derivation, ...]:
-        convention = self._config.queue_settings(queue).sl_counts
-        return (SERVICE_LEVEL_FORMULAS[convention], *DERIVATIONS)
-
-    def _held(self, queue: str) -> Callable[[str], tuple[float, float] | None]:
-        def lookup(field: str) -> tuple[float, float] | None:
-            held = self._values.get(metric_key(queue, field))
-            return None if held is None else (held.value, held.measured_at)
-
-        return lookup
-
-    def _derive_from(self, queue: str, field: str, received_at: float) -> None:
-        lookup = self._held(queue)
-        for formula in self._formulas(queue):
-            if field not in formula.inputs:
-                continue
-            ratio = evaluate(formula, lookup)
-            if ratio is None:
-                continue
-            key = metric_key(queue, formula.field)
-            self._ratios[key] = ratio
-            self._touch(key)  # the counts behind it ("96 of 120"), or a new period with no calls yet
-            if ratio.value is not None:
-                self._apply_reading(Reading(key, ratio.value, ratio.measured_at, received_at), derived=True)
-        if field in _STAFFING_INPUTS:
-            self._derive_staffing(queue, received_at)
-
-    def _derive_staffing(self, queue: str, received_at: float) -> None:
-        """Erlang C agents required for the queue's interval load and SL target, and the gap to agents staffed."""
-        lookup = self._held(queue)
-        inputs = [lookup(name) for name in ("interval_offered", "interval_s", "aht_s")]
-        if any(item is None for item in inputs):
-            return
-        (calls, t1), (interval, t2), (aht, t3) = inputs  # type: ignore[misc]
-        if interval <= 0 or aht <= 0:
-            return
-        settings = self._config.queue_settings(queue)
-        try:
-            hint = agents_required(
-                calls,
-                interval,
-                aht,
-                settings.sl_target / 100.0,
-                float(settings.sl_threshold),
-                max_occupancy=None if settings.max_occupancy is None else settings.max_occupancy / 100.0,
-                shrinkage=settings.shrinkage / 100.0,
-            )
-        except ValueError:
-            return
-        at = min(t1, t2, t3)
-        self._apply_reading(Reading(metric_key(queue, "agents_required"), hint.rostered, at, received_at), True)
-        staffed = lookup("agents_staffed")
-        if staffed is not None:
-            gap = hint.rostered - staffed[0]
-            self._apply_reading(Reading(metric_key(queue, "staffing_gap"), gap, min(at, staffed[1]), received_at), True)
-
-    def _update_totals(self, queue: str, field: str, received_at: float) -> None:
-        """Recompute every total that includes ``queue`` for ``field``: sums of counts (never of ratios)."""
-        if field in ADDITIVE_FIELDS:
-            how = "sum"
-        elif field in MAXIMUM_FIELDS:
-            how = "max"
-        elif field == PERIOD_START:
-            how = "min"
-        else:
-            return
-        totals = self._config.total
-        if any(queue == total.id for total in totals):
-            return  # a total is not a member of another total's "*"
-        for total in totals:
-            if queue not in total.queues and "*" not in total.queues:
-                continue
-            members = self._members(total.id, total.queues)
-            parts = [
-                (held.value, held.measured_at)
-                for member in members
-                if (held := self._values.get(metric_key(member, field))) is not None
-            ]
-            combined = combine(parts, how)
-            if combined is not None:
-                value, at = combined
-                self._apply_reading(Reading(metric_key(total.id, field), value, at, received_at), True, cascade=True)
-
-    def _members(self, total_id: str, queues: list[str]) -> list[str]:
-        if "*" not in queues:
-            return queues
-        totals = {total.id for total in self._config.total}
-        seen = {key.partition(".")[0] for key in self._values}
-        return sorted(seen - totals - {total_id})
-
-    def _record_history(self, key: str, at: float, value: float) -> None:
-        points = self._history.get(key)
-        if points is None:
-            points = self._history[key] = deque(maxlen=self._history_points)
-        if points and at - points[-1][0] < self._history_interval:
-            if at >= points[-1][0]:
-                points[-1] = (points[-1][0], value)  # keep one point per interval, holding its latest value
-            return
-        points.append((at, value))
+    def _hold_derived(self, reading: Reading, total: bool) -> bool:
+        """Hold a reading the derivations worked out (a total also has its own KPIs worked out)."""
+        return self._apply_reading(reading, derived=True, cascade=True if total else None)
 
     def _touch(self, key: str) -> None:
         """Note a change to metric ``key`` (its value, or the counts behind it)."""
@@ -367,21 +229,16 @@ class BoardState:
 
     # ------------------------------------------------------------------ reads
 
-    def last_history_point(self, key: str) -> tuple[float, float] | None:
+    def last_history_point(self, key: str) -> Point | None:
         """The newest trend-line point for ``key``."""
-        points = self._history.get(key)
-        return points[-1] if points else None
+        return self._history.last(key)
 
     def ratio(self, key: str) -> Ratio | None:
         """The counts behind derived ``key``'s latest evaluation, if that is not older than the value held.
 
         ``Ratio.value`` None means the period has no calls yet (its denominator is 0).
         """
-        ratio = self._ratios.get(key)
-        held = self._values.get(key)
-        if ratio is None or (held is not None and ratio.measured_at < held.measured_at):
-            return None
-        return ratio
+        return self._derivations.ratio(key)
 
     def no_calls_yet(self, key: str, now: float | None = None) -> bool:
         """True if ``key`` is a ratio whose fresh counts are 0/0: a new period, not stale data."""
@@ -422,9 +279,9 @@ class BoardState:
         """Every held metric and its value."""
         return iter(self._values.items())
 
-    def history(self, key: str) -> list[tuple[float, float]]:
+    def history(self, key: str) -> list[Point]:
         """(measured_at, value) points for a trend line, oldest first."""
-        return list(self._history.get(key, ()))
+        return self._history.points(key)
 
     @property
     def leaderboard(self) -> Leaderboard | None:

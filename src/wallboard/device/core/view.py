@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from wallboard.device.config.loader import BoardConfig
 from wallboard.device.config.remote import ConfigOutcome
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.late import LateSummary
+from wallboard.device.core.reader import StateReader
 from wallboard.device.core.rules import Assessment
-from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import ScreenshotRequest
 
 
@@ -36,7 +36,7 @@ class BoardView:
     """What an output may read on one pass of the loop. Outputs must not change the state."""
 
     config: BoardConfig
-    state: BoardState
+    state: StateReader
     assessment: Assessment
     wall_now: float
     now: float

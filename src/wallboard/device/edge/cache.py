@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wallboard.device.config.loader import CacheSettings
-from wallboard.device.core.state import MetricValue
+from wallboard.device.config.schema import CacheSettings
+from wallboard.device.core.values import MetricValue
 from wallboard.device.errors import CacheError
 from wallboard.device.util.ratelog import RateLimitedLog
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import Reason, RejectionCounter
 from wallboard.device.core.updates import (

@@ -22,8 +22,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from wallboard.device.config.loader import LoadedConfig, MqttSettings, read_secret, resolve_path
-from wallboard.device.core.state import LinkChange, LinkStatus
+from wallboard.device.config.named_files import read_secret, resolve_path
+from wallboard.device.config.reading import LoadedConfig
+from wallboard.device.config.schema import MqttSettings
+from wallboard.device.core.values import LinkChange, LinkStatus
 from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
 from wallboard.device.util.ratelog import RateLimitedLog

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from wallboard.device.core.state import LinkChange, LinkStatus
+from wallboard.device.core.values import LinkChange, LinkStatus
 
 MessageSink = Callable[[str, bytes], None]
 LinkSink = Callable[[LinkChange], None]

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pygame
 
-from wallboard.device.config.loader import BoardConfig
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.config.schema import BoardConfig
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.fonts import FontBook
 from wallboard.display.draw.widgets import Frame, Widget, build_widget

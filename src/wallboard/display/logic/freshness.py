@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from wallboard.device.config.screen_schema import WidgetSettings
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
 
 AGENT_FIELDS = ("agents_available", "agents_on_call", "agents_wrap", "agents_away")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.config.screen_schema import PageSettings, WidgetSettings
 from wallboard.device.core.rules import Assessment, Severity
 

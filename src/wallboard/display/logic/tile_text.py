@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET
 from wallboard.device.core.view import BoardView
 from wallboard.device.wire.metrics import PERIOD_START, MetricKind, metric_key

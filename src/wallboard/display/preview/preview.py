@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pygame
 
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.display.draw.painter import BoardPainter, render_board
 from wallboard.display.draw.twin import screen_twin
 from wallboard.display.preview.sample_data import load_sample, sample_view

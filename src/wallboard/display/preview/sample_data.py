@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wallboard.device.config.loader import BoardConfig
+from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import RuleEngine
-from wallboard.device.core.state import BoardState, LinkChange, LinkStatus, MetricValue
+from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import (
     AgentRow,
     AgentStatusBoard,
@@ -50,6 +50,7 @@ from wallboard.device.core.updates import (
     Leaderboard,
     Reading,
 )
+from wallboard.device.core.values import LinkChange, LinkStatus, MetricValue
 from wallboard.device.core.view import BoardView, HandoffStats
 from wallboard.device.errors import ConfigError
 
@@ -144,3 +145,14 @@ def _history_points(spec: Any, now: float) -> list[tuple[float, float]]:
         value = start + (end - start) * f + wobble * math.sin(f * 3 * math.pi) * (1.2 - f)
         points.append((now - minutes * 60 * (1 - f) - 10, value))
     return points
+
+
+def sample_state(view: BoardView) -> BoardState:
+    """The writable state behind a view ``sample_view`` made, for a caller that moves its sample on.
+
+    Outputs read a view's state through the read-only ``StateReader``; a sample's maker owns the real one.
+    """
+    state = view.state
+    if not isinstance(state, BoardState):
+        raise TypeError(f"not a sample view's state: {type(state).__name__}")
+    return state

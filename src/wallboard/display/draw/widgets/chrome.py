@@ -14,7 +14,7 @@ import pygame
 
 from wallboard.device.config.screen_schema import WidgetSettings
 from wallboard.device.core.rules import Severity
-from wallboard.device.core.state import LinkStatus
+from wallboard.device.core.values import LinkStatus
 from wallboard.display.draw.widgets.base import Frame, draw_text, fill, legible_choice, legible_line, shrink
 from wallboard.display.logic.formatting import format_since
 from wallboard.display.logic.freshness import Freshness, Liveness, board_freshness, shown_sources
