@@ -7,7 +7,7 @@ hand-written reference draws, plus the board's furniture), with one tile update 
 publishing thread and the loop sleeping between passes as ``Board.run`` does. Each step takes one more
 part away from the one before:
 
-    board             everything a production board builds (``build_outputs``)
+    board             everything a production board builds (``compose_board``)
     - strip, clock    the status strip and the clock widget (config)
     - cache writes    the SQLite cache's stage and flush
     - other outputs   signals, state log, screenshot responder, health, systemd: the screen only
@@ -57,10 +57,10 @@ def board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
 
     Draws where ``$SDL_VIDEODRIVER`` says (``main`` sets the headless driver ``bench versus`` uses).
     """
-    from wallboard.app.loop.board import Board
-    from wallboard.app.loop.outputs import build_outputs
+    from wallboard.app.loop.compose import BoardPorts, build_outputs, compose_board
     from wallboard.device.config.reading import LoadedConfig, load_config
     from wallboard.device.core.values import LinkStatus
+    from wallboard.device.core.view import BoardOutput
     from wallboard.device.edge.source import FakeSource
     from wallboard.display.draw.painter import PaintResult
 
@@ -74,15 +74,16 @@ def board_main_thread_pct(cut: int, seconds: float, warmup: float) -> float:
             config = msgspec.structs.replace(config, display=display)
             loaded = LoadedConfig(config, loaded.path, loaded.files, loaded.checksum, loaded.text)
         source = FakeSource()
-        board = Board(loaded, source=source)
-        outputs = build_outputs(board)
-        if cut >= 3:
-            outputs = outputs[:1]
-        if cut >= 4:
-            outputs[0].painter.paint = lambda view, surface, **kw: PaintResult()  # type: ignore[attr-defined]
-        if cut >= 5:
-            outputs = []
-        board.outputs.extend(outputs)
+
+        def outputs(ports: BoardPorts) -> list[BoardOutput]:
+            built = build_outputs(ports)
+            if cut >= 3:
+                built = built[:1]
+            if cut >= 4:
+                built[0].painter.paint = lambda view, surface, **kw: PaintResult()  # type: ignore[attr-defined]
+            return [] if cut >= 5 else built
+
+        board = compose_board(loaded, source=source, outputs=outputs)
         board.start()
         if cut >= 2:
             board.cache.stage = _no_stage  # type: ignore[method-assign]

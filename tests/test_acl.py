@@ -11,6 +11,7 @@ import pytest
 from tests.broker import Mosquitto
 from tests.helpers import run_for, step_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
@@ -140,7 +141,7 @@ def _floor2_board(broker: Mosquitto, folder: Path) -> Board:
         'username = "board-london-floor2"\npassword_file = "password"\nkeepalive = "2s"\n'
         f'reconnect_min = "1s"\nreconnect_max = "1s"\n[cache]\ndir = "{folder / "state"}"\n'
     )
-    board = Board(load_config(folder / "board.toml"))
+    board = compose_board(load_config(folder / "board.toml"), outputs=no_outputs)
     board.start()
     step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="floor2 connected")
     return board

@@ -23,6 +23,7 @@ from tests.broker import Mosquitto, TlsFiles, free_port, make_tls_files, require
 from tests.conftest import board_toml
 from tests.helpers import step_until, wait_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "mosquitto"
@@ -119,7 +120,7 @@ def _central_retained(fleet: Fleet, topic: str, timeout: float = 3) -> str:
 def _board(fleet: Fleet, tmp_path: Path, site: str) -> Board:
     path = tmp_path / f"{site}.toml"
     path.write_text(board_toml(fleet.sites[site].port, tmp_path / f"{site}-state", site=site, board="floor1"))
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     board.start()
     return board
 

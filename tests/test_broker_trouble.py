@@ -15,6 +15,7 @@ from tests.conftest import board_toml
 from tests.display_helpers import config_from, count_colour, paint, view_of
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
@@ -29,7 +30,7 @@ def _board_with(tmp_path: Path, write_config: WriteConfig, port: int, mqtt_extra
     if host:
         text = text.replace('host = "127.0.0.1"', f'host = "{host}"')
     text = text.replace('reconnect_max = "2s"\n', 'reconnect_max = "2s"\n' + mqtt_extra)
-    return Board(load_config(write_config(text)))
+    return compose_board(load_config(write_config(text)), outputs=no_outputs)
 
 
 def _cause_of(board: Board, expected: str, caplog: pytest.LogCaptureFixture) -> str:
@@ -122,7 +123,7 @@ def test_tls_with_the_wrong_ca_says_the_certificate_is_not_trusted(
     try:
         extra = f'[mqtt.tls]\nca_file = "{other.ca}"\n'
         text = board_toml(broker.tls_port or 0, tmp_path / "state").replace("[cache]", extra + "[cache]")
-        board = Board(load_config(write_config(text)))
+        board = compose_board(load_config(write_config(text)), outputs=no_outputs)
         cause = _cause_of(board, "TLS failure", caplog_warn)
         assert cause.startswith("TLS failure: certificate not trusted")
         assert "wrong mqtt.tls.ca_file?" in cause
@@ -140,7 +141,7 @@ def test_tls_to_a_plain_port_says_it_does_not_speak_tls(
     try:
         extra = f'[mqtt.tls]\nca_file = "{tls.ca}"\n'
         text = board_toml(broker.port, tmp_path / "state").replace("[cache]", extra + "[cache]")
-        board = Board(load_config(write_config(text)))
+        board = compose_board(load_config(write_config(text)), outputs=no_outputs)
         cause = _cause_of(board, "TLS", caplog_warn)
         assert "does not speak TLS" in cause or "TLS to a plain port" in cause
     finally:

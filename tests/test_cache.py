@@ -17,7 +17,7 @@ import pytest
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.helpers import ManualClock, WriteConfig, step_until
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config, load_config_text
 from wallboard.device.core.values import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache, open_cache
@@ -141,7 +141,7 @@ def test_board_restores_cached_values_as_stale_after_restart_with_no_broker(
     """Values received live survive a restart; with no broker and time passed they come back stale."""
     state_dir = tmp_path / "state"
     path = write_config(board_toml(mosquitto.port, state_dir))
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     board.start()
     try:
         step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
@@ -153,7 +153,7 @@ def test_board_restores_cached_values_as_stale_after_restart_with_no_broker(
     mosquitto.stop()
 
     unreachable = write_config(board_toml(free_port(), state_dir), name="again.toml")
-    later = Board(load_config(unreachable), wall_clock=lambda: time.time() + 3600)
+    later = compose_board(load_config(unreachable), wall_clock=lambda: time.time() + 3600, outputs=no_outputs)
     later.start()
     try:
         later.step()  # the first pass already has the cached values
@@ -196,7 +196,9 @@ def test_restoring_a_cache_full_of_junk_is_bounded(tmp_path: Path, write_config:
         cache.stage(f"junk{n}.calls_waiting", MetricValue(1, 1000.0, 1000.0))
     assert cache.flush(force=True)
     cache.close()
-    board = Board(load_config(write_config(board_toml(1883, state_dir, "[ingest]\nmax_other_metrics = 100"))))
+    board = compose_board(
+        load_config(write_config(board_toml(1883, state_dir, "[ingest]\nmax_other_metrics = 100"))), outputs=no_outputs
+    )
     try:
         assert board.restore_from_cache() == 5000  # read from the file...
         assert sum(1 for _ in board.state.metrics()) == 100  # ...but only the bound is held

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache
@@ -67,7 +68,7 @@ def _seed(cache_dir: Path) -> None:
 
 def _board(write_config: WriteConfig, cache_dir: Path) -> tuple[Board, FakeSource]:
     source = FakeSource()
-    board = Board(load_config(write_config(board_toml(1883, cache_dir))), source=source)
+    board = compose_board(load_config(write_config(board_toml(1883, cache_dir))), source=source, outputs=no_outputs)
     board.outputs.append(HealthPublisher(source, board.topics, board.outputs))
     board.start()
     source.link(LinkStatus.UP)

@@ -13,6 +13,7 @@ from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, background_probe, rgb
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus, MetricValue
 from wallboard.device.edge.cache import CACHE_FILE, Cache
@@ -25,7 +26,7 @@ DISPLAY = KPI_PAGE.replace("[display]\n", '[display]\nsize = "1280x720"\nfullscr
 
 
 def _board_with_screen(path: Path) -> tuple[Board, DisplayOutput]:
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     screen = DisplayOutput(board.config)
     board.outputs.append(screen)
     return board, screen

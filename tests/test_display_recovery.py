@@ -15,7 +15,7 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import ManualClock, WriteConfig
 from tests.ops_support import status_from_broker
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.device.edge.cache import open_cache
@@ -93,7 +93,7 @@ def test_board_keeps_signals_status_and_cache_while_dark_and_recovers(
     light, sound = RecordingStackLight(), RecordingSound()
     screen = DisplayOutput(config, open_video=opener, clock=clock)
     signals = SignalOutput(config.signals, light, sound, screen=screen, startup_quiet=0.0)
-    board = Board(loaded, source=source, outputs=[screen, signals], clock=clock)
+    board = compose_board(loaded, source=source, outputs=lambda ports: [screen, signals], clock=clock)
     health = HealthPublisher(source, board.topics, board.outputs)
     board.outputs.append(health)
     blind, normal = light_for(config.signals.blind), light_for(config.signals.normal)
@@ -185,7 +185,7 @@ def test_a_screen_lost_while_drawing_is_retried(tmp_path: Path, write_config: Wr
     opener = LateScreen(clock)
     opener.appear()
     screen = DisplayOutput(loaded.config, open_video=opener, clock=clock)
-    board = Board(loaded, source=FakeSource(), outputs=[screen], clock=clock)
+    board = compose_board(loaded, source=FakeSource(), outputs=lambda ports: [screen], clock=clock)
     board.start()
     try:
         board.step()

@@ -16,7 +16,7 @@ from tests.broker import Mosquitto, require
 from tests.conftest import board_toml
 from tests.fake_ami import FakeAmi, Member, Queue
 from tests.helpers import step_until, wait_until
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 
 
@@ -84,7 +84,7 @@ def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
     config = _feed_config(tmp_path / "feed", pbx.ami.port, mosquitto.port)
     board_file = tmp_path / "board.toml"
     board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
-    board = Board(load_config(board_file))
+    board = compose_board(load_config(board_file), outputs=no_outputs)
     board.start()
     feed = _feed(config)
     try:
@@ -172,7 +172,7 @@ def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
     config = _feed_config(tmp_path / "feed", pbx.ami.port, mosquitto.port)
     board_file = tmp_path / "board.toml"
     board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
-    board = Board(load_config(board_file))
+    board = compose_board(load_config(board_file), outputs=no_outputs)
     board.start()
     feed = _feed(config)
     try:

@@ -19,6 +19,7 @@ from tests.test_feed_connect import SECTION, _stub_poll
 from tests.test_feed_end_to_end import _retained
 from tests.test_feed_genesys import AGGREGATES, OBSERVATIONS, SALES
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.wire.payloads import FeedStatus
 from wallboard.device.wire.topics import feed_status
@@ -40,7 +41,7 @@ def _publisher(mosquitto: Mosquitto, adapter: str) -> MqttFeedPublisher:
 def _board(mosquitto: Mosquitto, tmp_path: Path) -> Board:
     path = tmp_path / "board.toml"
     path.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     board.start()
     return board
 

@@ -16,7 +16,7 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until, wait_until
 from tests.ops_support import FakeDisplay
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.fleet import Fleet, format_table, rows_json, watch
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
@@ -104,7 +104,9 @@ def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
     mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Boards a (in this process) and b (`wallboard run`) are listed online; after kill -9, b is offline."""
-    board_a = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "a"), "a.toml")))
+    board_a = compose_board(
+        load_config(write_config(board_toml(mosquitto.port, tmp_path / "a"), "a.toml")), outputs=no_outputs
+    )
     board_a.outputs.extend([FakeDisplay(), HealthPublisher(board_a.source, board_a.topics, board_a.outputs)])
     config_b = write_config(board_toml(mosquitto.port, tmp_path / "b", board="b2"), "b.toml")
     process = subprocess.Popen(

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, wait_until
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
@@ -76,7 +76,9 @@ def test_a_flood_of_junk_is_bounded_in_memory_and_in_the_log(
 ) -> None:
     """50k+ junk queues, 20k+ announcement ids, 10**400 values and a failing output: bounded, counted, quiet."""
     source = FakeSource()
-    board = Board(load_config(write_config(board_toml(1883, tmp_path / "state", PAGE))), source=source)
+    board = compose_board(
+        load_config(write_config(board_toml(1883, tmp_path / "state", PAGE))), source=source, outputs=no_outputs
+    )
     broken = BrokenOutput()
     board.outputs.append(broken)
     board.start()
@@ -126,7 +128,9 @@ def test_a_pass_that_fails_costs_that_pass_not_the_board(
 ) -> None:
     """If a pass raises (a fault no check foresaw), the loop logs it once and goes on; values still arrive."""
     source = FakeSource()
-    board = Board(load_config(write_config(board_toml(1883, tmp_path / "state"))), source=source)
+    board = compose_board(
+        load_config(write_config(board_toml(1883, tmp_path / "state"))), source=source, outputs=no_outputs
+    )
     real_assess = board.rules.assess
     failures = {"left": 3}
 

@@ -14,6 +14,7 @@ from tests.conftest import board_toml
 from tests.helpers import WriteConfig
 from tests.ops_support import FakeDisplay, Inbox, status_where
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.view import ScreenReport
@@ -76,7 +77,7 @@ def status_inbox(mosquitto: Mosquitto) -> Iterator[Inbox]:
 
 
 def _health_board(path: Path) -> tuple[Board, FakeDisplay]:
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     display = FakeDisplay(fps=2.5)
     board.outputs.extend([display, HealthPublisher(board.source, board.topics, board.outputs)])
     board.start()
@@ -153,7 +154,7 @@ def test_without_a_display_fps_is_null(
     mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig, status_inbox: Inbox
 ) -> None:
     """A board with no display reports fps and frames as null rather than a made-up figure."""
-    board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))))
+    board = compose_board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))), outputs=no_outputs)
     board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
     board.start()
     try:
@@ -173,7 +174,7 @@ def test_the_documented_example_has_exactly_the_fields_a_board_sends(tmp_path: P
     example = json.loads(docs.split("```json\n", 1)[1].split("```", 1)[0])
     path = tmp_path / "board.toml"
     path.write_text(board_toml(free_port(), tmp_path / "state"))
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     views: list[BoardView] = []
 
     class Capture:

@@ -15,7 +15,7 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, run_for, start_board_process, wait_until
 from tests.ops_support import Inbox, status_where
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.bounds import MAX_CONFIG_BYTES, estimate_depth
 from wallboard.device.config.reading import load_config, load_config_text
@@ -125,7 +125,7 @@ def test_a_retained_hostile_config_is_rejected_on_every_start(
 
 
 def _start_and_see_rejection(path: Path, inbox: Inbox) -> None:
-    board = Board(load_config(path))
+    board = compose_board(load_config(path), outputs=no_outputs)
     board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
     before, started = board.loaded.checksum, round(board.started_at, 3)
     board.start()

@@ -13,13 +13,14 @@ from tests.broker import Mosquitto, make_tls_files, require
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.device.edge.mqtt_source import MqttSource
 
 
 def _board(path: Path) -> Board:
-    return Board(load_config(path))
+    return compose_board(load_config(path), outputs=no_outputs)
 
 
 def test_values_published_with_mosquitto_pub_arrive_in_state(

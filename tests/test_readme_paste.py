@@ -14,6 +14,7 @@ from tests.conftest import board_toml
 from tests.display_helpers import background_probe, rgb
 from tests.helpers import WriteConfig, step_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.display.logic.theme import DARK, TileState
@@ -45,7 +46,7 @@ critical_below = 70
 
 def _board(tmp_path: Path, write_config: WriteConfig, port: int) -> tuple[Board, DisplayOutput]:
     text = board_toml(port, tmp_path / "state", PAGE, site="london", board="floor1")
-    board = Board(load_config(write_config(text)))
+    board = compose_board(load_config(write_config(text)), outputs=no_outputs)
     screen = DisplayOutput(board.config)
     board.outputs.append(screen)
     return board, screen

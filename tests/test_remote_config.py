@@ -13,6 +13,7 @@ from tests.display_helpers import KPI_PAGE, rgb
 from tests.helpers import WriteConfig, step_until
 from tests.ops_support import Inbox, status_where
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
 from wallboard.device.config.remote import check_remote_config
@@ -45,7 +46,7 @@ critical_above = 10
 @pytest.fixture
 def board(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> Iterator[Board]:
     """A started board with a health publisher, connected to the test broker."""
-    board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))))
+    board = compose_board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))), outputs=no_outputs)
     board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
     board.start()
     try:
@@ -127,7 +128,9 @@ def test_a_config_received_again_is_unchanged(mosquitto: Mosquitto, board: Board
 
 def _fake_board(write_config: WriteConfig, tmp_path: Path, extra: str = "") -> tuple[Board, FakeSource]:
     source = FakeSource()
-    board = Board(load_config(write_config(board_toml(1883, tmp_path / "state", extra))), source=source)
+    board = compose_board(
+        load_config(write_config(board_toml(1883, tmp_path / "state", extra))), source=source, outputs=no_outputs
+    )
     board.start()
     source.link(LinkStatus.UP)
     return board, source

@@ -12,7 +12,7 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from tests.test_honest_pending import HELD_PAGE
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.fleet import describe_twin, fetch_screenshot
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
@@ -58,7 +58,7 @@ def test_a_screenshot_brings_its_text_twin_over_mqtt(
     page = HELD_PAGE.replace("[display]\n", '[display]\nsize = "1280x720"\nfullscreen = false\n')
     config = write_config(board_toml(mosquitto.port, tmp_path / "state", page))
     display = DisplayOutput(load_config(config).config, size=(1280, 720), fullscreen=False)
-    board = Board(load_config(config))
+    board = compose_board(load_config(config), outputs=no_outputs)
     board.outputs.extend([display])
     board.outputs.append(ScreenshotResponder(board.source, board.topics, board.outputs))
     board.start()

@@ -10,6 +10,7 @@ from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
 from tests.ops_support import FakeDisplay, png_size
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.fleet import fetch_screenshot
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
@@ -36,7 +37,7 @@ def _fetch_while_stepping(board: Board, port: int, out: Path, max_width: int) ->
 
 
 def _board_with(outputs: list[BoardOutput], port: int, config: Path) -> Board:
-    board = Board(load_config(config))
+    board = compose_board(load_config(config), outputs=no_outputs)
     board.outputs.extend(outputs)
     board.outputs.append(ScreenshotResponder(board.source, board.topics, board.outputs))
     board.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, run_for, step_until
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.firmware_bridge.fakes import RecordingSound, RecordingStackLight
@@ -33,7 +33,9 @@ def test_mqtt_ack_silences_the_chime_and_keeps_the_red_blink(
     mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """Critical chimes every second; after an ack on wallboard/lab/b1/ack it stops while red keeps blinking."""
-    board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", RULES))))
+    board = compose_board(
+        load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", RULES))), outputs=no_outputs
+    )
     light, sound = RecordingStackLight(), RecordingSound()
     output = SignalOutput(board.config.signals, light, sound, startup_quiet=0)
     board.outputs.append(output)
@@ -66,7 +68,9 @@ def test_mqtt_ack_silences_the_chime_and_keeps_the_red_blink(
 
 def test_broker_down_shows_blind_never_green(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> None:
     """A board showing green goes to amber blinking (green off) when the broker dies."""
-    board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", RULES))))
+    board = compose_board(
+        load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", RULES))), outputs=no_outputs
+    )
     light = RecordingStackLight()
     board.outputs.append(SignalOutput(board.config.signals, light, RecordingSound(), startup_quiet=0))
     board.start()

@@ -18,7 +18,7 @@ from wallboard.app.demo.simulator import (
     day_profile,
     parse_broker,
 )
-from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.erlang import agents_required
 from wallboard.device.core.rejections import RejectionCounter
@@ -151,7 +151,9 @@ def test_simulator_feeds_a_board_through_mosquitto(
     mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
     """The simulator publishing counts to a real mosquitto gives a board its ratios and the staffing hint."""
-    board = Board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", site="demo"))))
+    board = compose_board(
+        load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", site="demo"))), outputs=no_outputs
+    )
     # The model's day starts at 10:00 (site time), whatever the wall clock says: from the evening on its site is
     # closed (no agents, no calls), so there is no handle time and no staffing hint (this failed after ~20:00).
     publisher = SimulatorPublisher(

@@ -18,6 +18,7 @@ from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.view import ScreenReport
 from wallboard.ops.systemd import SystemdNotifier, SystemdOutput
@@ -72,7 +73,7 @@ def _offline_board(tmp_path: Path) -> Board:
     """A board whose broker does not exist: step() still runs every output."""
     path = tmp_path / "board.toml"
     path.write_text(board_toml(free_port(), tmp_path / "state"))
-    return Board(load_config(path))
+    return compose_board(load_config(path), outputs=no_outputs)
 
 
 def test_ready_watchdog_and_stopping_reach_the_notify_socket(tmp_path: Path, listener: NotifyListener) -> None:

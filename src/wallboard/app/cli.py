@@ -68,8 +68,7 @@ def _check_feed_configs(paths: list[Path], *, quiet: bool) -> int | None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from wallboard.app.loop.board import Board
-    from wallboard.app.loop.outputs import build_outputs
+    from wallboard.app.loop.compose import compose_board
     from wallboard.device.util.stopping import stop_on_signals
 
     try:
@@ -77,8 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise ConfigError([*exc.problems, "refusing to start with an invalid config"]) from None
     stop = stop_on_signals()
-    board = Board(loaded)
-    board.outputs.extend(build_outputs(board))
+    board = compose_board(loaded)
     log.info(
         "wallboard %s: board %s/%s from %s (config %s)",
         __version__,

@@ -1,6 +1,6 @@
 """A benchmark-only output: a line per shown value change and a periodic tally, written to a file.
 
-``device.loop.outputs.build_outputs`` adds it, after the display, only when the
+``app.loop.compose.build_outputs`` adds it, after the display, only when the
 environment variable ``WALLBOARD_FRAME_LOG`` names a file; a production board
 never builds it. The benchmarks in ``bench/`` read the file to work out
 message-to-screen latency (the publisher's ``ts`` against the time the frame

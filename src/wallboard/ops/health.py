@@ -12,7 +12,7 @@ which sees the link come up and publishes. The broker's copy of the will (``"sta
 is replaced by the next online document.
 
 It must not change the board: it reads the view, the board's counters and the
-machine's figures (``device.ops.sysinfo``) and publishes; nothing else. The ``display`` section comes from the
+machine's figures (``ops.sysinfo``) and publishes; nothing else. The ``display`` section comes from the
 ``ScreenHealth`` port: a dark screen is reported, never hidden behind a healthy-looking status.
 """
 

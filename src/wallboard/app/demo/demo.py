@@ -4,7 +4,7 @@ Starts an embedded MQTT broker (amqtt) on a free loopback port, the simulator
 publishing to it, and a board subscribed over MQTT exactly as in production,
 drawing in a window where there is a display, or offscreen otherwise, writing
 a screenshot every few seconds and saying where. Demo plumbing only: the
-board itself is the ordinary ``device.loop.board.Board``, with the outputs ``wallboard run`` builds.
+board itself is the ordinary ``app.loop.board.Board``, composed as ``wallboard run`` composes it.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from wallboard.app.demo.embedded_broker import EmbeddedBroker
 from wallboard.app.demo.simulator import SimulatorPublisher
 from wallboard.app.demo.snapshots import SnapshotFile
 from wallboard.app.loop.board import Board
-from wallboard.app.loop.outputs import build_outputs
+from wallboard.app.loop.compose import BoardPorts, build_outputs, compose_board
 from wallboard.device.config.reading import LoadedConfig, load_config
 from wallboard.device.config.screen_schema import parse_size
+from wallboard.device.core.view import BoardOutput
 from wallboard.device.util.stopping import stop_on_signals
 from wallboard.ops.screenshot import find_display
 
@@ -101,11 +102,14 @@ def run_demo(args: argparse.Namespace) -> int:
     timer = threading.Timer(args.duration, stop.set) if args.duration > 0 else None
     try:
         # The board exactly as `wallboard run` builds it, plus a screenshot file where there is no window.
-        board = Board(loaded)
-        board.outputs.extend(build_outputs(board))
-        display = find_display(board.outputs)
-        if shots is not None and display is not None:
-            board.outputs.append(SnapshotFile(display, shots / "wallboard-demo.png", every=args.screenshot_every))
+        def outputs(ports: BoardPorts) -> list[BoardOutput]:
+            built = build_outputs(ports)
+            display = find_display(built)
+            if shots is not None and display is not None:
+                built.append(SnapshotFile(display, shots / "wallboard-demo.png", every=args.screenshot_every))
+            return built
+
+        board = compose_board(loaded, outputs=outputs)
         simulator.start()
         print(f"demo: embedded broker on 127.0.0.1:{port}; simulator publishing site '{config.site.id}'", flush=True)
         if shots is not None:
@@ -118,6 +122,7 @@ def run_demo(args: argparse.Namespace) -> int:
             timer.start()
         board.run(stop)  # closes the board (and writes the last screenshot) on the way out
         received = sum(1 for _ in board.state.metrics())
+        display = find_display(board.outputs)
         frames = display.frames_drawn if display is not None else 0
         print(f"demo: board received {received} metrics over MQTT ({simulator.published} messages published); "
               f"{frames} frames drawn", flush=True)  # fmt: skip

@@ -12,9 +12,10 @@ outputs that are due. Between passes the loop sleeps until data arrives, the
 next second turns or an output is due, so a still board wakes once a second
 and once per update (``passes`` counts each kind).
 
-The source and the cache are passed in (``device.loop.outputs`` builds the
-production ones; tests pass ``FakeSource``); outputs get a ``BoardView`` and
-never this object.
+The source, the cache and the outputs are passed in: ``app.loop.compose`` is
+the one place that builds a whole board (the paho source, the SQLite cache,
+the production outputs); tests pass ``FakeSource`` and their own outputs.
+Outputs get a ``BoardView`` and never this object.
 """
 
 from __future__ import annotations
@@ -35,10 +36,9 @@ from wallboard.device.core.state import BoardState
 from wallboard.device.core.updates import Acknowledge, RemoteConfig, ScreenshotRequest
 from wallboard.device.core.values import LinkChange
 from wallboard.device.core.view import BoardOutput, BoardView, moved_on
-from wallboard.device.edge.cache import Cache, open_cache
+from wallboard.device.edge.cache import Cache
 from wallboard.device.edge.handoff import CoalescingQueue
 from wallboard.device.edge.ingest import Ingest
-from wallboard.device.edge.mqtt_source import mqtt_source_for
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
 from wallboard.device.edge.timesync import ClockWatch
 from wallboard.device.util.ratelog import RateLimitedLog
@@ -57,6 +57,11 @@ _EARLY = 0.0005
 _OUTPUT_FAULT_LOG_INTERVAL = 60.0
 
 
+def acknowledge_into(handoff: CoalescingQueue, wall_clock: Callable[[], float], source: str) -> None:
+    """Hand an acknowledgement from ``source`` (a button, the ack topic) to the main loop; any thread."""
+    handoff.put(Acknowledge(source=source, received_at=wall_clock()))
+
+
 class Board:
     """One wallboard: data in from a message source, state and rules in the middle, outputs on the main thread."""
 
@@ -64,9 +69,10 @@ class Board:
         self,
         loaded: LoadedConfig,
         *,
-        source: MessageSource | None = None,
-        cache: Cache | None = None,
+        source: MessageSource,
+        cache: Cache,
         outputs: Sequence[BoardOutput] = (),
+        handoff: CoalescingQueue | None = None,
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -80,12 +86,12 @@ class Board:
         self.late = LateArrivals(float(config.ingest.log_interval))  # values that arrive already stale
         self.ingest = Ingest(config, self.rejections, clock=wall_clock, late=self.late)
         self.topics = self.ingest.topics
-        self.handoff = CoalescingQueue(config.ingest.queue_capacity)
+        self.handoff = handoff if handoff is not None else CoalescingQueue(config.ingest.queue_capacity)
         self.state = BoardState(config, self.rejections, clock=wall_clock)
         self.rules = RuleEngine(config.rule)
         self.outputs = list(outputs)
-        self.cache = cache if cache is not None else open_cache(config.cache)
-        self.source = source if source is not None else mqtt_source_for(loaded, clock=wall_clock)
+        self.cache = cache
+        self.source = source
         self._links: deque[LinkChange] = deque(maxlen=256)
         self.clock_watch = ClockWatch()  # is the system clock synchronised? (the clock widget says if not)
         self.started_at = wall_clock()
@@ -113,7 +119,7 @@ class Board:
 
     def acknowledge(self, source: str) -> None:
         """Silence the current alarm's sound (from any thread: a button callback, say)."""
-        self.handoff.put(Acknowledge(source=source, received_at=self._wall_clock()))
+        acknowledge_into(self.handoff, self._wall_clock, source)
 
     def _on_link(self, change: LinkChange) -> None:
         self._links.append(change)

@@ -1,6 +1,6 @@
 """What an output may read and use: ``BoardView`` (one pass's state), ``BoardOutput``, and the narrow ports.
 
-Outputs (the display, the signals, the operator outputs in ``device.ops``) get a ``BoardView`` on every
+Outputs (the display, the signals, the operator outputs in ``ops``) get a ``BoardView`` on every
 pass and, when built, only the ports they need: a ``Publisher`` for what they send over MQTT, a
 ``DisplayProbe`` to read the screen, ``ScreenHealth`` to know whether the screen shows anything,
 ``ReportsHealth`` for what they say in the status. They never get

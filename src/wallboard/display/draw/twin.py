@@ -13,9 +13,10 @@ from __future__ import annotations
 from wallboard.device.config.screen_schema import WidgetSettings
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.painter import BoardPainter, PlacedWidget
-from wallboard.display.draw.widgets.base import Frame, metric_state
+from wallboard.display.draw.widgets.base import Frame
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.freshness import board_freshness, widget_age
+from wallboard.display.logic.tile_state import metric_state
 
 # Bump when a field changes meaning or goes away; adding a field does not bump it.
 TWIN_SCHEMA = 1
@@ -52,7 +53,7 @@ def _data(view: BoardView, frame: Frame, settings: WidgetSettings) -> dict[str, 
             "kind": None if kind is None else kind.value,
             "unit": settings.unit,
             "severity": None if severity is None else severity.label,
-            "state": metric_state(frame, key).value,
+            "state": metric_state(frame.view, key, offline=frame.offline).value,
             "pending": None if pending is None else {"level": pending.level.label,
                                                       "seconds_left": round(pending.seconds_left, 1)},
         })  # fmt: skip

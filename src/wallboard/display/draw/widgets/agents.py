@@ -23,12 +23,12 @@ from wallboard.display.draw.widgets.base import (
     fill,
     legible_choice,
     legible_line,
-    metric_state,
     shrink,
     stale_note,
 )
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
+from wallboard.display.logic.tile_state import metric_state
 
 STATES = (
     ("agents_available", "Available"),
@@ -54,7 +54,7 @@ class AgentStatesBar:
             key = f"{self.queue}.{field}"
             held = frame.view.state.value(key)
             counts.append(0 if held is None else round(held.value))
-            grey = grey or metric_state(frame, key) in (TileState.STALE, TileState.MISSING)
+            grey = grey or metric_state(frame.view, key, offline=frame.offline) in (TileState.STALE, TileState.MISSING)
         return tuple(counts), grey
 
     def key(self, frame: Frame, box: Box) -> Hashable:

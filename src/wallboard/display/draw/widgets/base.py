@@ -17,13 +17,12 @@ from typing import Protocol
 import pygame
 
 from wallboard.device.config.screen_schema import WidgetSettings
-from wallboard.device.core.rules import Severity
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.fonts import Colour, FontBook
 from wallboard.display.logic.formatting import format_age
 from wallboard.display.logic.freshness import widget_age
 from wallboard.display.logic.layout import Box
-from wallboard.display.logic.theme import Theme, TileState
+from wallboard.display.logic.theme import Theme
 
 
 @dataclass
@@ -63,27 +62,6 @@ class Widget(Protocol):
     def moving(self, frame: Frame) -> bool:
         """True while the widget animates and wants frames at the full rate."""
         ...
-
-
-def metric_state(frame: Frame, key: str) -> TileState:
-    """How a metric's tile is drawn: its severity if fresh and live, else stale or missing."""
-    state = frame.view.state
-    if state.value(key) is None:
-        return TileState.MISSING
-    if frame.offline or state.is_stale(key, frame.view.wall_now):
-        return TileState.STALE
-    severity = frame.view.assessment.severity_of(key)
-    if severity is None:
-        return TileState.NEUTRAL
-    pending = frame.view.assessment.pending_of(key)
-    if severity is Severity.NORMAL and pending is not None:
-        return TileState.PENDING_CRITICAL if pending.level is Severity.CRITICAL else TileState.PENDING_WARN
-    return {
-        Severity.NORMAL: TileState.NORMAL,
-        Severity.WARN: TileState.WARN,
-        Severity.CRITICAL: TileState.CRITICAL,
-        Severity.UNKNOWN: TileState.STALE,
-    }[severity]
 
 
 def pending_note(frame: Frame, key: str) -> str:

@@ -25,13 +25,13 @@ from wallboard.display.draw.widgets.base import (
     legible_choice,
     legible_line,
     metric_label,
-    metric_state,
     pending_note,
     shrink,
 )
 from wallboard.display.logic.formatting import format_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
+from wallboard.display.logic.tile_state import metric_state
 from wallboard.display.logic.tile_text import tile_reads, tile_text
 
 _Texts = tuple[TileState, str, tuple[str, ...], tuple[str, ...], str]
@@ -73,7 +73,7 @@ class KpiTile:
 
     def _work_out(self, frame: Frame) -> _Texts:
         text = tile_text(frame.view, self.metric)
-        state = metric_state(frame, self.metric)
+        state = metric_state(frame.view, self.metric, offline=frame.offline)
         if text.quiet is not None and not frame.offline:
             state = TileState.NEUTRAL  # no calls yet / low volume: not judged, so neither OK nor stale
         style = frame.theme.tile(state)

@@ -20,13 +20,13 @@ from wallboard.display.draw.widgets.base import (
     legible_choice,
     legible_line,
     metric_label,
-    metric_state,
     shrink,
     stale_note,
 )
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
+from wallboard.display.logic.tile_state import metric_state
 from wallboard.display.logic.tile_text import rounding_for
 
 _LINE = {
@@ -50,9 +50,9 @@ class TrendLine:
         self.metric = settings.metric
 
     def key(self, frame: Frame, box: Box) -> Hashable:
-        state = frame.view.state
-        return (box, metric_state(frame, self.metric), state.last_history_point(self.metric),
-                int(frame.view.wall_now // 60), stale_note(frame, self.settings))  # fmt: skip
+        view = frame.view
+        return (box, metric_state(view, self.metric, offline=frame.offline), view.state.last_history_point(self.metric),
+                int(view.wall_now // 60), stale_note(frame, self.settings))  # fmt: skip
 
     def moving(self, frame: Frame) -> bool:
         return False
@@ -61,7 +61,7 @@ class TrendLine:
         theme = frame.theme
         fill(surface, box, theme.panel, corner(box))
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.06)))
-        tile_state = metric_state(frame, self.metric)
+        tile_state = metric_state(frame.view, self.metric, offline=frame.offline)
         held = frame.view.state.value(self.metric)
         shown = (
             "--"
