@@ -50,3 +50,30 @@ def test_every_toml_example_in_the_readme_is_valid_config() -> None:
         tomllib.loads(body)
         extra = body if "[site]" not in body else ""
         load_config_text(_config_with(extra))
+
+
+def _code_map_folders() -> list[str]:
+    """The first column of the README's code map: the folders and files it names, as written."""
+    section = README.read_text().split("## Code map", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return [name for row in rows for name in re.findall(r"`([^`]+)`", row.split("|")[1])]
+
+
+def test_the_code_map_names_real_folders_and_every_package() -> None:
+    """Every path in the README's code map exists at the root, and every package under src/wallboard is in it."""
+    root = README.parent
+    named = _code_map_folders()
+    assert named, "the code map lists its folders"
+    for name in named:
+        assert (root / name).exists(), f"the code map names {name}, which is not in the tree"
+    packages = {
+        init.parent.relative_to(root / "src" / "wallboard").as_posix()
+        for init in (root / "src" / "wallboard").rglob("__init__.py")
+    } - {"."}
+    covered = {name.rstrip("/") for name in named}
+    uncovered = sorted(
+        p
+        for p in packages
+        if not any(p == c or f"/{c}/".startswith(f"/{p}/") or p.startswith(c + "/") for c in covered)
+    )
+    assert not uncovered, f"packages the code map does not name: {uncovered}"
