@@ -97,6 +97,8 @@ class FeedHealth:
     state: str
     summary: str
     received_at: float
+    # The queue fields the feed declares it cannot supply on its platform (e.g. agents_wrap on Asterisk).
+    not_supplied: frozenset[str] = frozenset()
 
     @property
     def handoff_key(self) -> str:

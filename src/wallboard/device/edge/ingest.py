@@ -41,6 +41,7 @@ from wallboard.device.wire.metrics import (
     PERIOD_START,
     QUEUE_FIELDS,
     MetricKind,
+    field_kind,
     is_valid_name,
     metric_key,
 )
@@ -280,7 +281,8 @@ class Ingest:
             raise Rejected(_decode_reason(exc), f"feed status: {exc}") from None
         if body.state not in FEED_STATES:
             raise Rejected(Reason.WRONG_TYPE, f"feed status: state {printable(body.state, 20)!r} is unknown")
-        return FeedHealth(printable(adapter, 32), body.state, printable(body.summary, 120), now)
+        not_supplied = frozenset(name for name in body.not_supplied or () if field_kind(name) is not None)
+        return FeedHealth(printable(adapter, 32), body.state, printable(body.summary, 120), now, not_supplied)
 
     def _remote_config(self, payload: bytes, now: float) -> RemoteConfig:
         # Only the text is checked here; the full validation runs on the main thread.

@@ -108,6 +108,9 @@ class FeedStatus(msgspec.Struct, omit_defaults=True, kw_only=True):
     """``wallboard/<site>/feed/<adapter>/status``: a feed's health, retained, with a will of ``offline``.
 
     ``summary`` is the one line a board shows: ``online``, ``degraded: <reason>`` or ``offline``.
+    ``supplies`` and ``not_supplied`` are the queue fields (``calls_waiting``, ``agents_wrap``, ...) this
+    adapter can and cannot supply on its platform, declared from the platform's documented API: a board
+    shows a field a feed cannot supply as "not supplied" (e.g. "Wrap n/a"), never as a 0 or NO DATA.
     """
 
     state: str
@@ -120,6 +123,8 @@ class FeedStatus(msgspec.Struct, omit_defaults=True, kw_only=True):
     last_error: str | None = None
     last_error_at: float | None = None
     queues: list[str] | None = None
+    supplies: list[str] | None = None
+    not_supplied: list[str] | None = None
 
 
 def queue_payload(values: dict[str, float], *, ts: float, period_start: float | None) -> QueuePayload:
