@@ -25,6 +25,7 @@ from wallboard.display.draw.widgets.base import Frame
 from wallboard.display.draw.widgets.kpi import KpiTile
 from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.theme import DARK, TileState
+from wallboard.display.logic.tile_text import rounding_for
 from wallboard.display.preview.sample_data import load_sample, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,3 +174,34 @@ def test_the_site_board_draws_totals_volumes_quiet_tiles_and_the_staffing_hint()
     assert (tech[0], tech[1], tech[3][0]) == (TileState.NEUTRAL, "no calls yet", "NO CALLS YET")
     retention = KpiTile(WidgetSettings(type="kpi", metric="retention.service_level_pct"))._texts(frame)
     assert retention[0] is TileState.NEUTRAL and retention[3][0] == "LOW VOLUME"
+
+
+def test_nearest_rounds_the_written_decimal_half_away_from_zero() -> None:
+    """9.45 % reads 9.5 % and 12.25 % reads 12.3 % (half up, as a report rounds), not half to even on binary."""
+    assert format_value(9.45, MetricKind.PERCENT) == "9.5%"
+    assert format_value(12.25, MetricKind.PERCENT) == "12.3%"
+    assert format_value(2.5, MetricKind.COUNT) == "3"
+    assert format_value(-2.25, MetricKind.NUMBER) == "-2.3"  # away from zero on the negative side too
+
+
+def test_far_from_a_level_the_tile_reads_as_the_platform_reports() -> None:
+    """118 of 1242 abandoned (9.5008 %) under "warn above 5" reads 9.5 %, the platform's figure, not 9.6 %."""
+    config = load_config_text('[site]\nid = "s"\n[board]\nid = "b"\n[[rule]]\nmetric = "q.abandon_rate_pct"\n'
+                              "warn_above = 5\ncritical_above = 15\n").config  # fmt: skip
+    assert rounding_for(config, "q.abandon_rate_pct", 118 / 1242 * 100) == "nearest"
+    severity, _, shown, _ = _tile(config, "q.abandon_rate_pct", 118 / 1242 * 100)
+    assert (severity, shown) == (Severity.WARN, "9.5%")
+
+
+def test_next_to_a_level_the_digits_round_toward_the_bad_side() -> None:
+    """79.96 under "below 80" reads 79.9 % (never 80.0 %); 80.04 reads 80.0 %; 60.4 s over "above 60" reads 1:01."""
+    config = load_config_text('[site]\nid = "s"\n[board]\nid = "b"\n'
+                              '[[rule]]\nmetric = "q.service_level_pct"\nwarn_below = 80\n'
+                              '[[rule]]\nmetric = "q.longest_wait_s"\nwarn_above = 60\n').config  # fmt: skip
+    assert rounding_for(config, "q.service_level_pct", 79.96) == "down"
+    assert _tile(config, "q.service_level_pct", 79.96)[2] == "79.9%"
+    assert rounding_for(config, "q.service_level_pct", 80.04) == "nearest"
+    assert _tile(config, "q.service_level_pct", 80.04)[2] == "80.0%"
+    assert rounding_for(config, "q.longest_wait_s", 60.4) == "up"
+    assert _tile(config, "q.longest_wait_s", 60.4)[2] == "1:01"
+    assert _tile(config, "q.longest_wait_s", 59.6)[2] == "1:00"  # not above 60: the nearest, OK

@@ -4,16 +4,21 @@ Counts are whole numbers, percentages carry one decimal (78.5%, and "100%"
 only for 100 itself), durations read as m:ss or h:mm:ss, and ages as "3m old".
 Must not guess at units: the metric's kind decides.
 
-Rounding never shows a met target for a missed one: a value watched by a
-"below" rule (higher is better) is rounded *down* (79.96 -> "79.9%" under
-WARNING, never "80.0%"), one watched by an "above" rule (lower is better) is
-rounded *up* (60.4 s -> "1:01" under WARNING, never "1:00"); with levels
+Numbers round to the nearest, half away from zero, as the platforms' own
+reports round (118/1242 = 9.5008 % reads "9.5%", 2.25 s reads "0:02" only
+because durations are whole seconds, 12.25 % reads "12.3%"). The one exception
+is a level: rounding never shows a met target for a missed one. Where the
+nearest digits would land on the other side of a level the value has crossed,
+they round toward the bad side instead (79.96 under "below 80" reads "79.9%",
+never "80.0%"; 60.4 s under "above 60" reads "1:01", never "1:00");
+``display.logic.tile_text.rounding_for`` decides that per value. With levels
 strict ("below 80" is < 80), the digits then always agree with the colour.
 """
 
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 from wallboard.device.wire.metrics import MetricKind
@@ -44,9 +49,30 @@ def format_value(value: float, kind: MetricKind | None, rounding: Rounding = "ne
     return _fixed(value, 1, rounding)
 
 
+def shown_digits(value: float, kind: MetricKind | None) -> int:
+    """How many decimals ``value`` shows as a ``kind``: one for a percentage (or a small plain number), else none."""
+    if kind is MetricKind.PERCENT:
+        return 1
+    if kind in (MetricKind.COUNT, MetricKind.SECONDS):
+        return 0
+    return 0 if abs(value) >= 1000 or value == round(value) else 1
+
+
+def round_half_away(value: float, digits: int) -> str:
+    """``value`` to ``digits`` decimals, half away from zero, on the decimal the number reads as (``repr``).
+
+    ``f"{x:.1f}"`` rounds the binary value half to even (9.45 -> "9.4", 0.125 -> "0.12"); a person and the
+    platforms' reports round the written decimal half up, so 9.45 reads "9.5".
+    """
+    try:
+        return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # beyond Decimal's default precision: far from any decimal that matters
+        return f"{value:.{digits}f}"
+
+
 def _fixed(value: float, digits: int, rounding: Rounding) -> str:
     """``value`` with ``digits`` decimals: nearest, or the nearest not above (down) / not below (up) it."""
-    text = f"{value:.{digits}f}"
+    text = round_half_away(value, digits)
     shown = float(text)
     step = 10.0**-digits
     if rounding == "down" and shown > value:

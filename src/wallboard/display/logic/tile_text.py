@@ -16,7 +16,7 @@ from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET
 from wallboard.device.core.view import BoardView
 from wallboard.device.wire.metrics import PERIOD_START, MetricKind, metric_key
-from wallboard.display.logic.formatting import Rounding, format_value
+from wallboard.display.logic.formatting import Rounding, format_value, round_half_away, shown_digits
 
 _STAFFING = ("agents_required", "staffing_gap")
 
@@ -31,19 +31,31 @@ class TileText:
     quiet: str | None = None  # "no calls yet" or "low volume": no alarm, and never shown as OK
 
 
-def rounding_for(config: BoardConfig, key: str) -> Rounding:
-    """Round toward the bad side of the rules on ``key``: down under a "below" rule, up under an "above" one."""
-    directions = set()
+def rounding_for(config: BoardConfig, key: str, value: float) -> Rounding:
+    """How ``value`` of ``key`` rounds: to the nearest, unless that would cross a level the value has crossed.
+
+    Under "below 80", 79.96 (crossed) would read "80.0%" to the nearest: it rounds down ("79.9%"). Under
+    "above 60", 60.4 s would read "1:00": it rounds up ("1:01"). Anywhere else the nearest digits agree with
+    the colour already, and the board agrees with the platform's own report (9.5008 % reads "9.5%").
+    """
+    kind = config.kind_of(key)
+    digits = shown_digits(value, kind)
+    nearest = float(round_half_away(value, digits))
     for rule in config.rule:
         if rule.metric != key:
             continue
-        if rule.warn_below is not None or rule.critical_below is not None:
-            directions.add("down")
-        if rule.warn_above is not None or rule.critical_above is not None:
-            directions.add("up")
-    if len(directions) == 1:
-        return "down" if "down" in directions else "up"
+        for level in (rule.warn_below, rule.critical_below):
+            if level is not None and value < level <= nearest:
+                return "down"
+        for level in (rule.warn_above, rule.critical_above):
+            if level is not None and value > level >= nearest:
+                return "up"
     return "nearest"
+
+
+def shown_value(config: BoardConfig, key: str, value: float) -> str:
+    """``value`` of ``key`` as the board writes it: its kind's format, rounded per ``rounding_for``."""
+    return format_value(value, config.kind_of(key), rounding_for(config, key, value))
 
 
 # Ratios of real-time agent counts (not of a period's calls).
@@ -74,7 +86,7 @@ def tile_text(view: BoardView, key: str) -> TileText:
         return TileText("--", caption=caption, quiet=quiet)
     if field in _STAFFING:
         return _staffing_text(view, queue, caption)
-    value = format_value(held.value, kind, rounding_for(config, key))
+    value = shown_value(config, key, held.value)
     detail = ""
     ratio = state.ratio(key)
     if ratio is not None and ratio.denominator is not None and kind is MetricKind.PERCENT:

@@ -23,11 +23,10 @@ from wallboard.display.draw.widgets.base import (
     shrink,
     stale_note,
 )
-from wallboard.display.logic.formatting import format_value
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
 from wallboard.display.logic.tile_state import metric_state
-from wallboard.display.logic.tile_text import rounding_for
+from wallboard.display.logic.tile_text import shown_value
 
 _LINE = {
     TileState.NEUTRAL: (120, 190, 255),
@@ -63,13 +62,7 @@ class TrendLine:
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.06)))
         tile_state = metric_state(frame.view, self.metric, offline=frame.offline)
         held = frame.view.state.value(self.metric)
-        shown = (
-            "--"
-            if held is None
-            else format_value(
-                held.value, frame.view.config.kind_of(self.metric), rounding_for(frame.view.config, self.metric)
-            )
-        )
+        shown = "--" if held is None else shown_value(frame.view.config, self.metric, held.value)
         head_h = max(round(h * 0.22), legible_line(frame))
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
