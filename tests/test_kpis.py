@@ -6,10 +6,12 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import board_toml
 from wallboard.device.config.reading import load_config_text
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.derive import evaluate
@@ -324,3 +326,27 @@ def test_period_start_is_read_checked_and_shown_as_today_or_since() -> None:
     assert period_text(view, "q") == "since 06:00"
     assert not ingest.decode("cc/lab/queue/q", json.dumps({**body, "period_start": NOW + 60}).encode(), NOW)
     assert counter.counts() == {"bad_timestamp": 1}
+
+
+def test_the_staffing_gap_counts_only_agents_who_can_take_calls(tmp_path: Path) -> None:
+    """Erlang C needs 14 (100 calls / 30 min, AHT 180 s, 80/20); 14 staffed of whom 3 away: "need 14 / have 11"."""
+    config = load_config_text(board_toml(1883, tmp_path)).config
+    state = BoardState(config, RejectionCounter(), clock=lambda: NOW)
+    counts = {"interval_offered": 100, "interval_s": 1800, "aht_s": 180, "agents_staffed": 14, "agents_away": 3,
+              "agents_available": 2, "agents_on_call": 8, "agents_wrap": 1}  # fmt: skip
+    for field, value in counts.items():
+        state.apply(Reading(f"sales.{field}", float(value), NOW, NOW))
+    required, gap = state.value("sales.agents_required"), state.value("sales.staffing_gap")
+    assert required is not None and required.value == 14
+    assert gap is not None and gap.value == 3  # 14 needed, 2 + 8 + 1 can take calls
+
+
+def test_without_agent_states_the_gap_is_staffed_less_away(tmp_path: Path) -> None:
+    """A feed that sends only agents staffed and away: the gap is need - (staffed - away)."""
+    config = load_config_text(board_toml(1883, tmp_path)).config
+    state = BoardState(config, RejectionCounter(), clock=lambda: NOW)
+    for field, value in {"interval_offered": 100, "interval_s": 1800, "aht_s": 180, "agents_staffed": 14,
+                         "agents_away": 3}.items():  # fmt: skip
+        state.apply(Reading(f"sales.{field}", float(value), NOW, NOW))
+    gap = state.value("sales.staffing_gap")
+    assert gap is not None and gap.value == 3

@@ -25,8 +25,22 @@ from wallboard.device.wire.metrics import (
     metric_key,
 )
 
+# The agents who can take the queue's calls: Erlang C's N is the number of servers, so an agent on a break
+# (away) is not one (README, "Staffing hint").
+TAKING_CALLS = ("agents_available", "agents_on_call", "agents_wrap")
 # Inputs of the Erlang C staffing hint (besides the queue's service-level settings).
-STAFFING_INPUTS = frozenset({"interval_offered", "interval_s", "handle_time_s", "handled", "aht_s", "agents_staffed"})
+STAFFING_INPUTS = frozenset(
+    {
+        "interval_offered",
+        "interval_s",
+        "handle_time_s",
+        "handled",
+        "aht_s",
+        "agents_staffed",
+        "agents_away",
+        *TAKING_CALLS,
+    }
+)
 
 # hold(reading, cascade): store a derived reading in the state (cascade: it is a total, derive from it too).
 Hold = Callable[[Reading, bool], bool]
@@ -120,10 +134,10 @@ class Derivations:
             return
         at = min(t1, t2, t3)
         self._hold(Reading(metric_key(queue, "agents_required"), hint.rostered, at, received_at), False)
-        staffed = lookup("agents_staffed")
-        if staffed is not None:
-            gap = hint.rostered - staffed[0]
-            self._hold(Reading(metric_key(queue, "staffing_gap"), gap, min(at, staffed[1]), received_at), False)
+        have = _taking_calls(lookup)
+        if have is not None:
+            gap = hint.rostered - have[0]
+            self._hold(Reading(metric_key(queue, "staffing_gap"), gap, min(at, have[1]), received_at), False)
 
     def _update_totals(self, queue: str, field: str, received_at: float) -> None:
         """Recompute every total that includes ``queue`` for ``field``: sums of counts (never of ratios)."""
@@ -157,3 +171,17 @@ class Derivations:
         totals = {total.id for total in self._config.total}
         seen = {key.partition(".")[0] for key in self._values}
         return sorted(seen - totals - {total_id})
+
+
+def _taking_calls(lookup: Callable[[str], tuple[float, float] | None]) -> tuple[float, float] | None:
+    """(agents who can take calls, oldest time): available + on call + wrap where the feed sends those states,
+    else agents staffed less those away; None if neither is known."""
+    held = [found for name in TAKING_CALLS if (found := lookup(name)) is not None]
+    if held:
+        return sum(value for value, _ in held), min(at for _, at in held)
+    staffed, away = lookup("agents_staffed"), lookup("agents_away")
+    if staffed is None:
+        return None
+    if away is None:
+        return staffed
+    return staffed[0] - away[0], min(staffed[1], away[1])

@@ -65,7 +65,7 @@ _AGENTS_NOW = frozenset({"occupancy_pct", "utilisation_pct"})
 def tile_reads(key: str) -> tuple[str, ...]:
     """The metrics ``tile_text`` reads for ``key``: the tile is worked out again only when one of them changes."""
     queue, _, field = key.partition(".")
-    staffing = ("agents_required", "agents_staffed") if field in _STAFFING else ()
+    staffing = ("agents_required", "staffing_gap") if field in _STAFFING else ()
     return (key, metric_key(queue, PERIOD_START), *(metric_key(queue, name) for name in staffing))
 
 
@@ -117,10 +117,10 @@ def period_text(view: BoardView, queue: str) -> str:
 
 
 def _staffing_text(view: BoardView, queue: str, caption: str) -> TileText:
-    """``need 23`` with ``have 16`` (agents staffed), from the Erlang C hint."""
+    """``need 23`` with ``have 16`` (the agents who can take calls: need less the gap), from the Erlang C hint."""
     required = view.state.value(metric_key(queue, "agents_required"))
-    staffed = view.state.value(metric_key(queue, "agents_staffed"))
+    gap = view.state.value(metric_key(queue, "staffing_gap"))
     need = "--" if required is None else f"{required.value:.0f}"
-    have = "" if staffed is None else f"have {staffed.value:.0f}"
+    have = "" if required is None or gap is None else f"have {required.value - gap.value:.0f}"
     settings = view.config.queue_settings(queue)
     return TileText(f"need {need}", have, caption or settings.sl_caption())
