@@ -150,7 +150,7 @@ def test_a_tile_is_worked_out_again_only_when_a_metric_it_reads_changes() -> Non
     service_level, calls_waiting = tiles["sales.service_level_pct"], tiles["sales.calls_waiting"]
     assert isinstance(service_level, KpiTile) and isinstance(calls_waiting, KpiTile)
     assert tile_reads("sales.service_level_pct") == ("sales.service_level_pct", "sales.period_start")
-    assert tile_reads("sales.agents_required")[2:] == ("sales.agents_required", "sales.agents_staffed")
+    assert tile_reads("sales.agents_required")[2:] == ("sales.agents_required", "sales.staffing_gap")
     now = view.wall_now
     steps = [("sales.calls_waiting", 31.0, False), ("sales.period_start", now - 3600.0, True)]
     for step, (metric, value, reworked) in enumerate(steps, start=1):

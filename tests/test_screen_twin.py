@@ -35,7 +35,7 @@ def test_preview_explain_writes_the_twin_beside_the_png(tmp_path: Path) -> None:
     twin = json.loads(twin_path.read_text())
     assert twin["schema"] == TWIN_SCHEMA
     assert twin["page"] == {"number": 1, "of": 2, "name": "Now"}
-    assert twin["live"] == {"state": "live", "stale": 0, "sources": 12}
+    assert twin["live"] == {"state": "live", "stale": 0, "sources": 12, "no_data": 0}
     service = twin["widgets"][0]
     # floor1's tiles are narrow: the marker's short form is the one legible from 10 m
     assert [t["text"] for t in service["texts"]] == ["Service level", "78.0%", "\u25b2 WARN IN 18 s"]

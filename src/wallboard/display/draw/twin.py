@@ -11,12 +11,14 @@ docs/screen-twin.md. Changes nothing; call it right after a paint.
 from __future__ import annotations
 
 from wallboard.device.config.screen_schema import WidgetSettings
+from wallboard.device.core.verdict import verdict
 from wallboard.device.core.view import BoardView
 from wallboard.display.draw.painter import BoardPainter, PlacedWidget
-from wallboard.display.draw.widgets.base import Frame
-from wallboard.display.logic.formatting import format_value
+from wallboard.display.draw.widgets.agents import STATES as AGENT_STATES
+from wallboard.display.draw.widgets.base import Frame, Widget
+from wallboard.display.draw.widgets.kpi import KpiTile
+from wallboard.display.draw.widgets.trend import TrendLine
 from wallboard.display.logic.freshness import board_freshness, widget_age
-from wallboard.display.logic.tile_state import metric_state
 
 # Bump when a field changes meaning or goes away; adding a field does not bump it.
 TWIN_SCHEMA = 1
@@ -36,29 +38,38 @@ def _texts(painter: BoardPainter, placed: PlacedWidget) -> list[dict[str, object
     return texts
 
 
-def _data(view: BoardView, frame: Frame, settings: WidgetSettings) -> dict[str, object]:
-    """What a widget's data is, beside what it says: value, severity, pending, age, stale."""
+def _data(view: BoardView, frame: Frame, settings: WidgetSettings, widget: Widget) -> dict[str, object]:
+    """What a widget's data is, beside what it says: value, the core's verdict, severity, pending, age, stale.
+
+    ``shown`` and ``state`` are what the widget drew (its own record), never worked out again here.
+    """
     facts: dict[str, object] = {}
     age = widget_age(view, settings)
     if settings.type in ("kpi", "trend") and settings.metric is not None:
         key = settings.metric
-        held = view.state.value(key)
+        found = verdict(view.state, view.config, key, view.wall_now)
         kind = view.config.kind_of(key)
         severity = view.assessment.severity_of(key)
         pending = view.assessment.pending_of(key)
+        drawn = widget.drawn if isinstance(widget, (KpiTile, TrendLine)) else None
         facts.update({
             "metric": key,
-            "value": None if held is None else held.value,
-            "shown": "--" if held is None else format_value(held.value, kind),
+            "value": found.value,  # None unless a measured number is held (never the last period's after a reset)
+            "value_state": found.state.value,
+            "shown": None if drawn is None else drawn[1],
             "kind": None if kind is None else kind.value,
             "unit": settings.unit,
             "severity": None if severity is None else severity.label,
-            "state": metric_state(frame.view, key, offline=frame.offline).value,
+            "state": None if drawn is None else drawn[0].value,
             "pending": None if pending is None else {"level": pending.level.label,
                                                       "seconds_left": round(pending.seconds_left, 1)},
         })  # fmt: skip
     elif settings.type == "agents":
         facts["queue"] = settings.queue
+        facts["value_states"] = {
+            field: verdict(view.state, view.config, f"{settings.queue}.{field}", view.wall_now).state.value
+            for field, _ in AGENT_STATES
+        }
     elif settings.type == "leaderboard":
         board = view.state.leaderboard
         facts["rows"] = 0 if board is None else min(len(board.rows), settings.rows)
@@ -83,7 +94,7 @@ def screen_twin(painter: BoardPainter, view: BoardView, size: tuple[int, int]) -
             "box": None if placed is None else list(placed.cell),
             "texts": [] if placed is None else _texts(painter, placed),
         }
-        entry.update(_data(view, frame, settings))
+        entry.update(_data(view, frame, settings, painter.widgets[index][slot]))
         widgets.append(entry)
     freshness = board_freshness(view, painter.strip.sources)
     strip = painter.chrome.get("strip")
@@ -98,7 +109,12 @@ def screen_twin(painter: BoardPainter, view: BoardView, size: tuple[int, int]) -
         "page": {"number": index + 1, "of": len(painter.pages), "name": page.name},
         "link": {"state": view.state.link.status.value, "detail": view.state.link.detail},
         "alarm": view.assessment.board.label,
-        "live": {"state": freshness.liveness.value, "stale": freshness.stale, "sources": freshness.total},
+        "live": {
+            "state": freshness.liveness.value,
+            "stale": freshness.stale,
+            "sources": freshness.total,
+            "no_data": freshness.missing,
+        },
         "status_strip": None if strip is None else {"texts": _texts(painter, strip)},
         "banner": None if banner is None else {"texts": _texts(painter, banner)},
         "widgets": widgets,

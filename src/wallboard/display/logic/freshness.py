@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from wallboard.device.config.screen_schema import WidgetSettings
 from wallboard.device.core.values import LinkStatus
+from wallboard.device.core.verdict import ValueState, verdict
 from wallboard.device.core.view import BoardView
 
 AGENT_FIELDS = ("agents_available", "agents_on_call", "agents_wrap", "agents_away")
@@ -79,11 +80,10 @@ def source_age(view: BoardView, source: str, stale_after: float | None = None) -
             return NO_DATA
         age = max(0.0, now - max(said))
         return DataAge(age, stale_after is not None and age > stale_after, stale_after)
-    metric_age = state.age(source, now)
-    if metric_age is None:
+    found = verdict(state, view.config, source, now, stale_after=stale_after)
+    if found.age is None:
         return NO_DATA
-    limit = view.config.stale_after(source) if stale_after is None else stale_after
-    return DataAge(metric_age, metric_age > limit, limit)
+    return DataAge(found.age, found.too_old, found.limit)
 
 
 def widget_age(view: BoardView, settings: WidgetSettings) -> DataAge:
@@ -101,7 +101,8 @@ class Liveness(enum.Enum):
     """What the status strip's marker says about the data on screen."""
 
     LIVE = "live"  # the link is up and every source shown is fresh
-    PARTLY_STALE = "partly_stale"  # the link is up, some sources shown are stale
+    PARTLY_STALE = "partly_stale"  # the link is up, some sources shown are stale (some may also have no data)
+    PARTLY_MISSING = "partly_missing"  # the link is up, the rest is fresh, some sources shown never arrived
     ALL_STALE = "all_stale"  # the link is up, nothing shown is fresh
     NO_DATA = "no_data"  # the link is up, nothing has arrived yet
     CONNECTING = "connecting"
@@ -110,11 +111,16 @@ class Liveness(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Freshness:
-    """The board's data as a whole: which marker to show, and how many shown sources are stale of how many."""
+    """The board's data as a whole: which marker to show, how many shown sources are stale, never arrived, of how many.
+
+    ``total`` counts the sources that hold data and the metrics never received (a metric the site's feed
+    does not supply is not counted: it is not missing, it cannot come).
+    """
 
     liveness: Liveness
     stale: int
     total: int
+    missing: int = 0
 
 
 def shown_sources(widgets: Iterable[WidgetSettings]) -> dict[str, float | None]:
@@ -139,13 +145,22 @@ def board_freshness(view: BoardView, sources: Mapping[str, float | None]) -> Fre
     ages = [source_age(view, source, limit) for source, limit in sources.items()]
     held_ages = [a for a in ages if a.age is not None]
     stale = sum(1 for a in held_ages if a.stale)
+    missing = sum(
+        1
+        for source in sources
+        if source not in (LEADERBOARD, TICKER, CLOCK)
+        and verdict(view.state, view.config, source, view.wall_now).state is ValueState.NOT_RECEIVED
+    )
+    total = len(held_ages) + missing
     link = view.state.link.status
     if link is LinkStatus.DOWN:
-        return Freshness(Liveness.OFFLINE, len(held_ages), len(held_ages))
+        return Freshness(Liveness.OFFLINE, len(held_ages), total, missing)
     if link is LinkStatus.CONNECTING:
-        return Freshness(Liveness.CONNECTING, len(held_ages), len(held_ages))
+        return Freshness(Liveness.CONNECTING, len(held_ages), total, missing)
     if not held_ages:
-        return Freshness(Liveness.NO_DATA, 0, 0)
+        return Freshness(Liveness.NO_DATA, 0, total, missing)
     if stale == len(held_ages):
-        return Freshness(Liveness.ALL_STALE, stale, len(held_ages))
-    return Freshness(Liveness.PARTLY_STALE if stale else Liveness.LIVE, stale, len(held_ages))
+        return Freshness(Liveness.ALL_STALE, stale, total, missing)
+    if stale:
+        return Freshness(Liveness.PARTLY_STALE, stale, total, missing)
+    return Freshness(Liveness.PARTLY_MISSING if missing else Liveness.LIVE, 0, total, missing)

@@ -8,6 +8,7 @@ No pygame: it decides, the widgets draw.
 from __future__ import annotations
 
 from wallboard.device.core.rules import Severity
+from wallboard.device.core.verdict import ValueState, verdict
 from wallboard.device.core.view import BoardView
 from wallboard.display.logic.theme import TileState
 
@@ -20,11 +21,15 @@ _BY_SEVERITY = {
 
 
 def metric_state(view: BoardView, key: str, *, offline: bool) -> TileState:
-    """How ``key``'s tile is drawn: its severity if fresh and live (pending during a hold), else stale or missing."""
-    state = view.state
-    if state.value(key) is None:
+    """How ``key``'s tile is drawn: its severity if fresh and live (pending during a hold), else stale or missing.
+
+    Read from the core's one ``Verdict``: a value never received or not supplied is MISSING (grey, no number),
+    a stale one STALE; only a live value (or a real zero) gets its rules' colour.
+    """
+    found = verdict(view.state, view.config, key, view.wall_now)
+    if not found.state.has_value:
         return TileState.MISSING
-    if offline or state.is_stale(key, view.wall_now):
+    if offline or found.state is ValueState.STALE:
         return TileState.STALE
     severity = view.assessment.severity_of(key)
     if severity is None:

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.rules import LOW_VOLUME, NO_CALLS_YET
+from wallboard.device.core.verdict import ValueState, verdict
 from wallboard.device.core.view import BoardView
 from wallboard.device.wire.metrics import PERIOD_START, MetricKind, metric_key
 from wallboard.display.logic.formatting import Rounding, format_value, round_half_away, shown_digits
 
 _STAFFING = ("agents_required", "staffing_gap")
+NOT_SUPPLIED = "not supplied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class TileText:
     detail: str = ""
     caption: str = ""
     quiet: str | None = None  # "no calls yet" or "low volume": no alarm, and never shown as OK
+    absent: str | None = None  # "not supplied": the site's feed cannot supply this field on its platform
 
 
 def rounding_for(config: BoardConfig, key: str, value: float) -> Rounding:
@@ -83,6 +86,9 @@ def tile_text(view: BoardView, key: str) -> TileText:
     held = state.value(key)
     kind = config.kind_of(key)
     if held is None:
+        found = verdict(state, config, key, view.wall_now)
+        if found.state is ValueState.NOT_SUPPLIED:
+            return TileText("n/a", f"{found.supplier} does not supply it", caption, quiet, NOT_SUPPLIED)
         return TileText("--", caption=caption, quiet=quiet)
     if field in _STAFFING:
         return _staffing_text(view, queue, caption)

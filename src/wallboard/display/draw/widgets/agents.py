@@ -3,8 +3,11 @@
 A legend under the bar names each state with its count, so the bar reads
 without colour; it is laid out (2 x 2 or one column, full or short names) so
 its words are legible from 10 m, and a count is written in its segment only
-where it is legible too. Greyed when the counts are stale or the board is offline.
-Reads board state only.
+where it is legible too. Each count is the core's verdict on it: a state the
+site's feed cannot supply reads "n/a" (Asterisk has no wrap-up: "Wrap n/a"),
+one never received "--"; neither is ever drawn as 0, and neither greys the
+widget. Bar and legend grey when a count that is supplied is stale, missing,
+or the board is offline. Reads board state only.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import pygame
 
 from wallboard.device.config.screen_schema import WidgetSettings
+from wallboard.device.core.verdict import ValueState, verdict
 from wallboard.display.draw.fonts import Colour
 from wallboard.display.draw.widgets.base import (
     Frame,
@@ -28,7 +32,6 @@ from wallboard.display.draw.widgets.base import (
 )
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
-from wallboard.display.logic.tile_state import metric_state
 
 STATES = (
     ("agents_available", "Available"),
@@ -47,15 +50,23 @@ class AgentStatesBar:
         self.settings = settings
         self.queue = settings.queue or ""
 
-    def _counts(self, frame: Frame) -> tuple[tuple[int, ...], bool]:
-        counts: list[int] = []
+    def _counts(self, frame: Frame) -> tuple[tuple[int | None, ...], tuple[str, ...], bool]:
+        """Each state's count (None where there is no number), its legend word ("12", "n/a", "--"), and grey."""
+        view = frame.view
+        counts: list[int | None] = []
+        words: list[str] = []
         grey = False
         for field, _ in STATES:
-            key = f"{self.queue}.{field}"
-            held = frame.view.state.value(key)
-            counts.append(0 if held is None else round(held.value))
-            grey = grey or metric_state(frame.view, key, offline=frame.offline) in (TileState.STALE, TileState.MISSING)
-        return tuple(counts), grey
+            found = verdict(view.state, view.config, f"{self.queue}.{field}", view.wall_now)
+            if found.state is ValueState.NOT_SUPPLIED:
+                counts.append(None)
+                words.append("n/a")
+                continue
+            held = found.value is not None and found.state.has_value
+            counts.append(round(found.value) if held and found.value is not None else None)
+            words.append(str(counts[-1]) if counts[-1] is not None else "--")
+            grey = grey or frame.offline or not found.state.is_live
+        return tuple(counts), tuple(words), grey
 
     def key(self, frame: Frame, box: Box) -> Hashable:
         return (box, self._counts(frame), self.settings.label, stale_note(frame, self.settings))
@@ -64,22 +75,23 @@ class AgentStatesBar:
         return False
 
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
-        counts, grey = self._counts(frame)
+        counts, words, grey = self._counts(frame)
         theme = frame.theme
         fill(surface, box, theme.panel, corner(box))
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.05)))
         base = self.settings.label or f"Agents \u00b7 {self.queue}"
-        note = stale_note(frame, self.settings) or "NOT LIVE"
+        note = stale_note(frame, self.settings) or ("NO DATA" if all(c is None for c in counts) else "NOT LIVE")
         title_h = max(round(h * 0.2), legible_line(frame))
         titles = [f"{base} \u00b7 {note}", note] if grey else [base]
         draw_text(surface, frame, legible_choice(frame, titles, w, title_h), (x, y, w, title_h), theme.panel_text)
-        legend = self._legend(frame, counts, w, h)
+        legend = self._legend(frame, words, w, h)
         gap = h // 30
         bar_y = y + title_h + gap
         bar_h = max(4, h - title_h - legend.height - 2 * gap)
         colours = [theme.tile(TileState.STALE).background if grey else c for c in theme.agent_states]
         text_colour = theme.tile(TileState.STALE).value if grey else (255, 255, 255)
-        self._bar(surface, frame, counts, (x, bar_y, w, bar_h), colours, text_colour, grey)
+        legend_colour = theme.tile(TileState.STALE).value if grey else theme.panel_text
+        self._bar(surface, frame, tuple(c or 0 for c in counts), (x, bar_y, w, bar_h), colours, text_colour, grey)
         legend_y = bar_y + bar_h + gap
         swatch = min(legend.row_h, legend.cell_w) * 2 // 5
         for index, text in enumerate(legend.texts):
@@ -87,7 +99,7 @@ class AgentStatesBar:
             cy = legend_y + (index // legend.columns) * legend.row_h
             fill(surface, (cx, cy + (legend.row_h - swatch) // 2, swatch, swatch), colours[index])
             text_box = (cx + swatch + swatch // 2, cy, legend.text_w, legend.row_h)
-            draw_text(surface, frame, text, text_box, theme.panel_text, align="left", max_size=legend.size)
+            draw_text(surface, frame, text, text_box, legend_colour, align="left", max_size=legend.size)
 
     def _bar(self, surface: pygame.Surface, frame: Frame, counts: tuple[int, ...], bar: Box,
              colours: list[Colour], text_colour: Colour, grey: bool) -> None:  # fmt: skip
@@ -113,7 +125,7 @@ class AgentStatesBar:
             left = right
 
     @staticmethod
-    def _legend(frame: Frame, counts: tuple[int, ...], w: int, h: int) -> Legend:
+    def _legend(frame: Frame, words: tuple[str, ...], w: int, h: int) -> Legend:
         """The legend naming each state with its count (the bar must read without colour), at a legible size.
 
         Tried in order: 2 x 2 with full names, 2 x 2 with short ones, one column with full names, then short;
@@ -127,7 +139,7 @@ class AgentStatesBar:
             swatch = min(row_h, cell_w) * 2 // 5
             text_w = cell_w - swatch - swatch // 2 - (cell_w // 20 if columns > 1 else 0)
             for names in (LONG_NAMES, SHORT_NAMES):
-                texts = tuple(f"{name} {count}" for name, count in zip(names, counts, strict=True))
+                texts = tuple(f"{name} {word}" for name, word in zip(names, words, strict=True))
                 size = min(frame.fonts.fit(text, text_w, row_h) for text in texts)
                 option = Legend(texts, columns, rows * row_h, row_h, cell_w, text_w, size)
                 if frame.fonts.cap_height(size) >= frame.min_cap:

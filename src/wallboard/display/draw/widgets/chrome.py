@@ -23,13 +23,17 @@ from wallboard.display.logic.theme import TileState
 
 
 def liveness_text(freshness: Freshness, age: float | None) -> str:
-    """The strip's marker: "● LIVE · data 2s ago", "◐ 3 OF 12 STALE · ...", "○ ALL STALE · ...", "○ OFFLINE · ..."."""
+    """The strip's marker: "● LIVE · data 2s ago", "◐ 3 OF 12 STALE", "◐ 3 OF 12 NO DATA", "○ OFFLINE · ..."."""
     since = format_since(age)
     match freshness.liveness:
         case Liveness.LIVE:
             return f"\u25cf LIVE \u00b7 {since}"
         case Liveness.PARTLY_STALE:
+            if freshness.missing:  # both: the counts alone, short enough to read from across the room
+                return f"\u25d0 {freshness.stale} STALE \u00b7 {freshness.missing} NO DATA"
             return f"\u25d0 {freshness.stale} OF {freshness.total} STALE"
+        case Liveness.PARTLY_MISSING:
+            return f"\u25d0 {freshness.missing} OF {freshness.total} NO DATA"
         case Liveness.ALL_STALE:
             return f"\u25cb ALL STALE \u00b7 {since}"
         case Liveness.NO_DATA:
@@ -95,8 +99,11 @@ class StatusStrip:
                                    w * 45 // 100, h)  # fmt: skip
             draw_text(surface, frame, words, (x, y, w * 45 // 100, h), style.text, align="left", max_size=cap)
         draw_text(surface, frame, clock, (x + w * 46 // 100, y, w * 10 // 100, h), theme.strip_text, max_size=cap)
-        colour = {Liveness.LIVE: theme.live, Liveness.PARTLY_STALE: theme.partly_stale}.get(liveness, theme.banner_text)
-        if liveness not in (Liveness.LIVE, Liveness.PARTLY_STALE):
+        partly = (Liveness.PARTLY_STALE, Liveness.PARTLY_MISSING)
+        colour = (
+            theme.live if liveness is Liveness.LIVE else theme.partly_stale if liveness in partly else theme.banner_text
+        )
+        if liveness is not Liveness.LIVE and liveness not in partly:
             fill(surface, (x + w * 57 // 100, box[1], w * 43 // 100 + h // 2, box[3]), theme.banner)
         draw_text(surface, frame, connection, (x + w * 57 // 100, y, w * 43 // 100, h), colour, align="right",
                   max_size=cap)  # fmt: skip

@@ -17,6 +17,7 @@ from collections.abc import Hashable
 import pygame
 
 from wallboard.device.config.screen_schema import WidgetSettings
+from wallboard.device.core.verdict import not_supplied_by
 from wallboard.display.draw.widgets.base import (
     Frame,
     corner,
@@ -44,9 +45,11 @@ class KpiTile:
         self.settings = settings
         assert settings.metric is not None  # guaranteed by config validation
         self.metric = settings.metric
+        self._field = self.metric.partition(".")[2]
         self._reads = tile_reads(self.metric)  # the metrics its texts are made from
         self._inputs: Hashable = None
         self._texts_now: _Texts | None = None
+        self.drawn: tuple[TileState, str] | None = None  # the state and value text on screen, once drawn
         # Per line drawn (label, value, detail, marker): the text boxes, words and sizes it drew.
         self._drawn: dict[str, tuple[list[Box], list[str], list[int]]] = {}
 
@@ -69,7 +72,8 @@ class KpiTile:
         countdown = None if pending is None else (pending.level, math.ceil(pending.seconds_left))
         return (view.config, state, state.version_of(self._reads), assessment.quiet.get(metric),
                 assessment.metrics.get(metric), countdown, frame.offline, stale, state.no_calls_yet(metric, now),
-                int(now) if stale else None, frame.local.date())  # fmt: skip
+                int(now) if stale else None, frame.local.date(),
+                state.value(metric) is None and not_supplied_by(state, self._field))  # fmt: skip
 
     def _work_out(self, frame: Frame) -> _Texts:
         text = tile_text(frame.view, self.metric)
@@ -92,6 +96,8 @@ class KpiTile:
             left = note.partition(" in ")[2]
             # "▲ WARNING · critical in 8 s", or "▲ WARNING · ✖ 8 s" where that is too long to read
             marker = (f"{style.marker} \u00b7 {note}", f"{style.marker} \u00b7 \u2716 {left}", style.marker)
+        if text.absent is not None:
+            marker = ("NOT SUPPLIED", "N/A")
         if state is TileState.STALE:
             age = format_age(frame.view.state.age(self.metric, frame.view.wall_now) or 0.0)
             word = "OFFLINE" if frame.offline else "STALE"
@@ -114,6 +120,7 @@ class KpiTile:
     def draw(self, surface: pygame.Surface, box: Box, frame: Frame) -> None:
         texts = self._texts(frame)
         state, _, _, marker, detail = texts
+        self.drawn = (state, texts[1])  # what the tile says now, for the text twin (never worked out again)
         style = frame.theme.tile(state)
         parts = self._part_boxes(box, frame, bool(marker), bool(detail))
         changed = self._changed_parts(box, frame, texts)

@@ -47,6 +47,7 @@ class TrendLine:
         self.settings = settings
         assert settings.metric is not None  # guaranteed by config validation
         self.metric = settings.metric
+        self.drawn: tuple[TileState, str] | None = None  # the state and value text on screen, once drawn
 
     def key(self, frame: Frame, box: Box) -> Hashable:
         view = frame.view
@@ -63,6 +64,7 @@ class TrendLine:
         tile_state = metric_state(frame.view, self.metric, offline=frame.offline)
         held = frame.view.state.value(self.metric)
         shown = "--" if held is None else shown_value(frame.view.config, self.metric, held.value)
+        self.drawn = (tile_state, shown)
         head_h = max(round(h * 0.22), legible_line(frame))
         hours = self.settings.window / 3600
         span = f"{hours:g}h" if hours >= 1 else f"{self.settings.window / 60:g}m"
