@@ -109,8 +109,12 @@ def sample_view(config: BoardConfig, sample: dict[str, Any], wall_now: float | N
             for row in grid.get("agents", [])
         )
         state.apply(AgentStatusBoard(status_rows, measured, now))
-    for adapter, feed_state in dict(sample.get("feeds", {})).items():
-        state.apply(FeedHealth(str(adapter), str(feed_state), str(feed_state), now))
+    for adapter, feed in dict(sample.get("feeds", {})).items():
+        # "asterisk": "online", or {"state": "online", "not_supplied": ["agents_wrap"]}
+        spec = feed if isinstance(feed, dict) else {"state": feed}
+        feed_state = str(spec.get("state", "online"))
+        absent = frozenset(str(name) for name in spec.get("not_supplied", ()))
+        state.apply(FeedHealth(str(adapter), feed_state, feed_state, now, absent))
     said_at = now - float(sample.get("announcements_age_s", 0.0))
     for index, text in enumerate(sample.get("announcements", [])):
         state.apply(Announcement(str(index), str(text), None, said_at))
