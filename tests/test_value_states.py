@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import time
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
+
+from tests.broker import Mosquitto
+from tests.conftest import board_toml
 from tests.display_helpers import paint, view_of
-from wallboard.device.config.reading import load_config_text
+from tests.helpers import WriteConfig, run_for, step_until
+from tests.ops_support import FakeDisplay
+from wallboard.app.loop.compose import BoardPorts, compose_board
+from wallboard.app.tools.fleet import watch
+from wallboard.app.tools.mqtt_client import ToolClient
+from wallboard.device.config.reading import load_config, load_config_text
 from wallboard.device.config.schema import BoardConfig
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.verdict import ValueState, tally, verdict
+from wallboard.device.core.view import BoardOutput, BoardView
 from wallboard.display.draw.twin import screen_twin
 from wallboard.display.draw.widgets.chrome import liveness_text
 from wallboard.display.logic.freshness import Liveness, board_freshness, shown_sources
+from wallboard.ops.health import HealthPublisher
+from wallboard.ops.state_log import StateLog
 
 NOW = 1_763_800_000.0
 AGENTS_PAGE = """
@@ -111,3 +128,72 @@ def test_a_reset_to_zero_of_zero_leaves_no_old_value_in_the_twin(tmp_path: Path)
     assert tile["shown"] == "no calls yet"
     assert tile["state"] == "neutral"
     assert any(t["text"] == "no calls yet" for t in tile["texts"])
+
+
+NEVER_SENT_PAGE = """
+[[metric]]
+key = "sales.abandoned"
+stale_after = "1s"
+[[display.page]]
+columns = 2
+rows = 1
+widget = [
+    { type = "kpi", metric = "sales.calls_waiting", at = [1, 1] },
+    { type = "kpi", metric = "sales.abandoned", at = [2, 1] },
+]
+"""
+
+
+def test_a_never_received_metric_is_in_the_status_the_fleet_and_the_log_once(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Over mosquitto, abandoned never arrives: the status lists it, fleet flags no-data, the log names it once."""
+    loaded = load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", NEVER_SENT_PAGE)))
+
+    views: list[BoardView] = []
+
+    class LastView:
+        def render(self, view: BoardView) -> float:
+            views.append(view)
+            return 1.0
+
+        def close(self) -> None:
+            return None
+
+    def outputs(ports: BoardPorts) -> list[BoardOutput]:
+        built: list[BoardOutput] = [FakeDisplay(), StateLog(), LastView()]
+        return [*built, HealthPublisher(ports.publisher, ports.topics, built)]
+
+    board = compose_board(loaded, outputs=outputs)
+    caplog.set_level(logging.INFO, logger="wallboard.ops.state_log")
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="the board's link up")
+        mosquitto.publish("cc/lab/queue/sales", json.dumps({"calls_waiting": 4}).encode())
+        step_until(board, lambda: board.state.value("sales.calls_waiting") is not None, what="calls_waiting")
+        time.sleep(1.2)  # past abandoned's stale limit since the start
+        run_for(board, 0.5)
+        named = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sales.abandoned: not received")]
+        assert len(named) == 1, named
+        run_for(board, 0.3)  # said once, not on every pass
+        assert len([r for r in caplog.records if r.getMessage().startswith("sales.abandoned: not received")]) == 1
+        health = next(o for o in board.outputs if isinstance(o, HealthPublisher))
+        health.publish(views[-1])
+        rows = _fleet_rows(mosquitto.port)
+        assert "no-data" in rows["b1"]["flags"], rows
+    finally:
+        board.close()
+    document = health.document(views[-1])
+    data = cast(dict[str, Any], document["data"])
+    assert data["not_received"] == ["sales.abandoned"] and data["not_supplied"] == []
+
+
+def _fleet_rows(port: int) -> dict[str, dict[str, Any]]:
+    client = ToolClient("127.0.0.1", port)
+    client.connect()
+    out = io.StringIO()
+    try:
+        watch(client, as_json=True, once=True, duration=1.0, out=out)
+    finally:
+        client.close()
+    return {row["board"]: row for row in json.loads(out.getvalue())}

@@ -26,6 +26,7 @@ from pathlib import Path
 import msgspec
 
 from wallboard.device.core.values import LinkChange, LinkStatus
+from wallboard.device.core.verdict import tally, watched_metrics
 from wallboard.device.core.view import BoardView, Publisher, ReportsHealth, ScreenReport, find_screen
 from wallboard.device.edge.cache import default_state_dir
 from wallboard.device.wire.topics import BoardTopics
@@ -101,6 +102,7 @@ class HealthPublisher:
         metrics = sum(1 for _ in state.metrics())
         rejected = dict(view.rejections)
         outcome = view.config_outcome
+        watched = tally(state, config, watched_metrics(config), view.wall_now)
         return presence(config, view.config_checksum, online=True, started_at=view.started_at) | {
             "name": config.board.name,
             "host": self._hostname,
@@ -137,6 +139,9 @@ class HealthPublisher:
                 "stale_metrics": stale_metrics,
                 "arrived_stale": view.late.count,
                 "arrived_stale_last": view.late.last,
+                # The core's verdicts on the metrics this board shows or judges (device.core.verdict).
+                "not_received": list(watched.not_received),
+                "not_supplied": list(watched.not_supplied),
             },
             "alarm": {
                 "state": view.assessment.board.label,

@@ -1,4 +1,9 @@
-"""An output that writes the board's changes to the log (the journal under systemd): link, severities, alarm."""
+"""An output that writes the board's changes to the log (the journal under systemd): link, severities, alarm.
+
+It also names, once each, a metric the board shows or judges that has not arrived within its stale limit
+of the board's start (a metric name the feed never sends, a field the platform cannot supply), so the
+journal says why a tile reads NO DATA.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 
 from wallboard.device.core.rules import Severity
 from wallboard.device.core.values import LinkStatus
+from wallboard.device.core.verdict import ValueState, verdict, watched_metrics
 from wallboard.device.core.view import BoardView
 
 log = logging.getLogger(__name__)
@@ -18,6 +24,8 @@ class StateLog:
         self._link: LinkStatus | None = None
         self._board: Severity | None = None
         self._severities: dict[str, Severity] = {}
+        # Metrics still to watch for "never arrived", per config (a key leaves once it arrives or is named).
+        self._watching: tuple[object, list[str]] = (None, [])
 
     def render(self, view: BoardView) -> float:
         link = view.state.link
@@ -30,10 +38,35 @@ class StateLog:
                 held = view.state.value(key)
                 shown = "no value" if held is None else f"{held.value:g}"
                 log.info("%s is %s (%s)", key, severity.label, shown)
+        self._name_missing(view)
         if view.assessment.board is not self._board:
             self._board = view.assessment.board
             log.info("board alarm state: %s%s", self._board.label, " (blind)" if view.assessment.blind else "")
         return 1.0
+
+    def _name_missing(self, view: BoardView) -> None:
+        config = view.config
+        if self._watching[0] is not config:
+            self._watching = (config, list(watched_metrics(config)))
+        pending = self._watching[1]
+        if not pending:
+            return
+        up_for = view.wall_now - view.started_at
+        for key in list(pending):
+            if view.state.value(key) is not None:
+                pending.remove(key)  # it arrived: nothing to say
+                continue
+            if up_for <= config.stale_after(key) or view.state.link.status is not LinkStatus.UP:
+                continue
+            found = verdict(view.state, config, key, view.wall_now)
+            if found.state is ValueState.NOT_RECEIVED:
+                log.warning("%s: not received in the %.0f s since the board started (its stale limit); "
+                            "does the feed send it, under this name?", key, up_for)  # fmt: skip
+            elif found.state is ValueState.NOT_SUPPLIED:
+                log.info("%s: not supplied by the %s feed on its platform (shown as n/a)", key, found.supplier)
+            else:
+                continue
+            pending.remove(key)
 
     def close(self) -> None:
         return None

@@ -96,6 +96,8 @@ class Fleet:
                 flags.append("dark")
             if str(doc.get("cache", "ok")).startswith("degraded"):
                 flags.append("cache")
+            if data.get("not_received"):  # a metric it shows or judges has never arrived (device.core.verdict)
+                flags.append("no-data")
             published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
             if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
                 flags.append("silent")

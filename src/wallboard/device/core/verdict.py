@@ -25,6 +25,22 @@ from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.reader import StateReader
 from wallboard.device.core.values import LinkStatus
 
+# The agent-state counts an agents widget shows, in its order.
+AGENT_FIELDS = ("agents_available", "agents_on_call", "agents_wrap", "agents_away")
+
+
+def watched_metrics(config: BoardConfig) -> tuple[str, ...]:
+    """The metrics this board shows (KPI, trend, agents widgets on any page) or judges (rules), each once."""
+    keys: dict[str, None] = {}
+    for page in config.display.page:
+        for widget in page.widget:
+            if widget.type in ("kpi", "trend") and widget.metric is not None:
+                keys[widget.metric] = None
+            elif widget.type == "agents" and widget.queue is not None:
+                keys.update((f"{widget.queue}.{field}", None) for field in AGENT_FIELDS)
+    keys.update((rule.metric, None) for rule in config.rule)
+    return tuple(keys)
+
 
 class ValueState(enum.Enum):
     """The closed set of states a value can be in."""

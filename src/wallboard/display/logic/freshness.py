@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 from wallboard.device.config.screen_schema import WidgetSettings
 from wallboard.device.core.values import LinkStatus
-from wallboard.device.core.verdict import ValueState, verdict
+from wallboard.device.core.verdict import AGENT_FIELDS, ValueState, verdict
 from wallboard.device.core.view import BoardView
 
-AGENT_FIELDS = ("agents_available", "agents_on_call", "agents_wrap", "agents_away")
 LEADERBOARD = "leaderboard"  # source names for the widgets not fed by one metric
 TICKER = "ticker"
 CLOCK = "clock"  # the system clock: its "age" is how long it has been unsynchronised

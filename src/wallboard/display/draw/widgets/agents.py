@@ -97,7 +97,8 @@ class AgentStatesBar:
         for index, text in enumerate(legend.texts):
             cx = x + (index % legend.columns) * legend.cell_w
             cy = legend_y + (index // legend.columns) * legend.row_h
-            fill(surface, (cx, cy + (legend.row_h - swatch) // 2, swatch, swatch), colours[index])
+            swatch_colour = theme.tile(TileState.MISSING).background if words[index] == "n/a" else colours[index]
+            fill(surface, (cx, cy + (legend.row_h - swatch) // 2, swatch, swatch), swatch_colour)
             text_box = (cx + swatch + swatch // 2, cy, legend.text_w, legend.row_h)
             draw_text(surface, frame, text, text_box, legend_colour, align="left", max_size=legend.size)
 
