@@ -1,4 +1,8 @@
-"""An output that writes the board's changes to the log (the journal under systemd): link, severities, alarm."""
+"""An output that writes the board's changes to the log (the journal under systemd): link, severities, alarm.
+
+Also what a config change did to the rules: which kept their state (severity, hold, acknowledgement)
+and which start fresh, and why.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ class StateLog:
         self._link: LinkStatus | None = None
         self._board: Severity | None = None
         self._severities: dict[str, Severity] = {}
+        self._rules_generation = 0
 
     def render(self, view: BoardView) -> float:
+        self._log_rules_replaced(view)
         link = view.state.link
         if link.status is not self._link:
             self._link = link.status
@@ -34,6 +40,21 @@ class StateLog:
             self._board = view.assessment.board
             log.info("board alarm state: %s%s", self._board.label, " (blind)" if view.assessment.blind else "")
         return 1.0
+
+    def _log_rules_replaced(self, view: BoardView) -> None:
+        replaced = view.assessment.rules_replaced
+        if replaced is None or replaced.generation == self._rules_generation:
+            return
+        self._rules_generation = replaced.generation
+        log.info(
+            "config change: %d rule(s) keep their state (severity, hold, acknowledgement), %d start fresh",
+            len(replaced.kept),
+            len(replaced.fresh),
+        )
+        for line in replaced.fresh:
+            log.info("rule %s: starts fresh", line)
+        for metric in replaced.dropped:
+            log.info("rule on %s removed: no longer judged", metric)
 
     def close(self) -> None:
         return None
