@@ -251,10 +251,18 @@ class Board:
     def _take_remote_config(self, update: RemoteConfig) -> None:
         name = self.ingest.config_topic
         try:
-            outcome, loaded = judge_remote_config(update.text, self.loaded, name=name, received_at=update.received_at)
+            outcome, loaded = judge_remote_config(
+                update.text,
+                self.loaded,
+                name=name,
+                received_at=update.received_at,
+                size=update.size,
+                refused=update.refused,
+            )
         except Exception as exc:  # a config is input: whatever it holds, the board keeps its running config
             log.exception("remote config on %s could not be judged; the running config stays", name)
-            outcome, loaded = ConfigOutcome("rejected", None, update.received_at, (f"{name}: {exc!r}"[:300],)), None
+            problem = (f"{name}: {exc!r}"[:300],)
+            outcome, loaded = ConfigOutcome("rejected", None, update.received_at, problem, update.size), None
         if loaded is not None:
             refused = self.reconfigure(loaded)
             if refused:  # the whole change is refused: the running config stays, in every output too
