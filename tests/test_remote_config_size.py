@@ -160,3 +160,12 @@ def test_a_config_beyond_the_packet_limit_is_dropped_by_the_broker_unseen(
     status = status_where(board, inbox, lambda d: d.get("status") == "online", "a status")
     assert status["remote_config"] is None and board.config_outcome is None
     assert board.state.link.status is LinkStatus.UP and board.rejections.counts() == {}
+
+
+def test_a_metric_payload_over_its_own_limit_is_still_rejected_at_the_edge(mosquitto: Mosquitto, start: Start) -> None:
+    """A 100 KiB metric message fits the packet now announced, but ingest rejects it (too_large): no value shown."""
+    board = start("5")
+    padded = json.dumps({"calls_waiting": 999, "pad": "x" * (100 * KIB)})
+    mosquitto.publish("cc/lab/queue/sales", padded)
+    step_until(board, lambda: board.rejections.counts() == {"too_large": 1}, what="the rejection counted")
+    assert board.state.value("sales.calls_waiting") is None
