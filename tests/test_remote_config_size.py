@@ -69,6 +69,7 @@ def start(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> It
 
 @pytest.fixture
 def inbox(mosquitto: Mosquitto) -> Iterator[Inbox]:
+    """The board's status messages as they reach another client of the broker."""
     client = ToolClient("127.0.0.1", mosquitto.port)
     client.connect()
     client.subscribe("wallboard/lab/b1/status")
