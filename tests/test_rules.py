@@ -109,3 +109,53 @@ critical_above = 120
     assert blind.blind and blind.board is C
     state.apply(Reading("q.longest_wait_s", 10, now + 42, now + 42))
     assert engine.assess(state, now + 42, 42.0).board is U  # nothing wrong, but the board cannot see
+
+
+def _wait_rule(
+    warn: float = 60, hold: float = 10, hysteresis: float = 0.0, metric: str = "q.longest_wait_s"
+) -> RuleSettings:
+    return RuleSettings(metric=metric, warn_above=warn, critical_above=120, hold=Duration(hold), hysteresis=hysteresis)
+
+
+def _engine_state(rules: Sequence[RuleSettings], wait: float) -> tuple[RuleEngine, BoardState]:
+    now = 1_000_000.0
+    config = load_config_text('[site]\nid = "lab"\n[board]\nid = "b1"\n').config
+    state = BoardState(config, RejectionCounter(), clock=lambda: now)
+    state.set_link(LinkChange(LinkStatus.UP, now))
+    state.apply(Reading("q.longest_wait_s", wait, now, now))
+    return RuleEngine(rules), state
+
+
+def test_reconfigured_rules_keep_level_and_running_hold_where_metric_and_levels_are_unchanged() -> None:
+    """Same metric and levels: the warn reached stays, a running critical hold goes on; a new hold length applies."""
+    engine, state = _engine_state([_wait_rule(hold=10)], wait=130)
+    wall = 1_000_000.0
+    assert engine.assess(state, wall, 0.0).metrics["q.longest_wait_s"] is N  # the hold runs from 0
+    state.apply(Reading("q.longest_wait_s", 95, wall, wall))
+    assert engine.assess(state, wall, 10.0).metrics["q.longest_wait_s"] is W
+    state.apply(Reading("q.longest_wait_s", 130, wall, wall))
+    engine.assess(state, wall, 12.0)  # critical's hold starts at 12
+
+    replaced = engine.reconfigured([_wait_rule(hold=20, hysteresis=5)])
+    verdict = replaced.assess(state, wall, 15.0)
+    assert verdict.metrics["q.longest_wait_s"] is W
+    pending = verdict.pending_of("q.longest_wait_s")
+    assert pending is not None and (pending.level, pending.seconds_left) == (C, 17.0)  # 20 s from 12, not from 15
+    assert verdict.rules_replaced is not None
+    assert verdict.rules_replaced.kept == ("q.longest_wait_s",) and verdict.rules_replaced.fresh == ()
+
+
+def test_reconfigured_rules_with_new_levels_start_fresh_and_say_why() -> None:
+    """A changed level starts fresh with old -> new named; a new rule says so; a removed one is listed."""
+    engine, state = _engine_state([_wait_rule(hold=0), _wait_rule(metric="q.calls_waiting")], wait=95)
+    wall = 1_000_000.0
+    assert engine.assess(state, wall, 0.0).metrics["q.longest_wait_s"] is W
+    replaced = engine.reconfigured([_wait_rule(warn=90, hold=30), _wait_rule(metric="q.asa_s")])
+    verdict = replaced.assess(state, wall, 1.0)
+    assert verdict.metrics["q.longest_wait_s"] is N  # fresh: its hold starts again
+    assert verdict.rules_replaced is not None
+    assert verdict.rules_replaced.fresh == ("q.longest_wait_s: warn_above 60 -> 90", "q.asa_s: new rule")
+    assert verdict.rules_replaced.dropped == ("q.calls_waiting",)
+    assert verdict.rules_replaced.generation == 1
+    again = replaced.reconfigured([]).replaced
+    assert again is not None and again.generation == 2 and again.dropped == ("q.asa_s", "q.longest_wait_s")

@@ -2,7 +2,8 @@
 
 It also names, once each, a metric the board shows or judges that has not arrived within its stale limit
 of the board's start (a metric name the feed never sends, a field the platform cannot supply), so the
-journal says why a tile reads NO DATA.
+journal says why a tile reads NO DATA; and what a config change did to the rules: which kept their state (severity, hold, acknowledgement)
+and which start fresh, and why.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ class StateLog:
         self._severities: dict[str, Severity] = {}
         # Metrics still to watch for "never arrived", per config (a key leaves once it arrives or is named).
         self._watching: tuple[object, list[str]] = (None, [])
+        self._rules_generation = 0
 
     def render(self, view: BoardView) -> float:
+        self._log_rules_replaced(view)
         link = view.state.link
         if link.status is not self._link:
             self._link = link.status
@@ -67,6 +70,21 @@ class StateLog:
             else:
                 continue
             pending.remove(key)
+
+    def _log_rules_replaced(self, view: BoardView) -> None:
+        replaced = view.assessment.rules_replaced
+        if replaced is None or replaced.generation == self._rules_generation:
+            return
+        self._rules_generation = replaced.generation
+        log.info(
+            "config change: %d rule(s) keep their state (severity, hold, acknowledgement), %d start fresh",
+            len(replaced.kept),
+            len(replaced.fresh),
+        )
+        for line in replaced.fresh:
+            log.info("rule %s: starts fresh", line)
+        for metric in replaced.dropped:
+            log.info("rule on %s removed: no longer judged", metric)
 
     def close(self) -> None:
         return None

@@ -251,48 +251,65 @@ class Board:
     def _take_remote_config(self, update: RemoteConfig) -> None:
         name = self.ingest.config_topic
         try:
-            outcome, loaded = judge_remote_config(update.text, self.loaded, name=name, received_at=update.received_at)
+            outcome, loaded = judge_remote_config(
+                update.text,
+                self.loaded,
+                name=name,
+                received_at=update.received_at,
+                size=update.size,
+                refused=update.refused,
+            )
         except Exception as exc:  # a config is input: whatever it holds, the board keeps its running config
             log.exception("remote config on %s could not be judged; the running config stays", name)
-            outcome, loaded = ConfigOutcome("rejected", None, update.received_at, (f"{name}: {exc!r}"[:300],)), None
+            problem = (f"{name}: {exc!r}"[:300],)
+            outcome, loaded = ConfigOutcome("rejected", None, update.received_at, problem, update.size), None
         if loaded is not None:
-            previous = self.loaded
             refused = self.reconfigure(loaded)
-            if refused:  # the whole change is refused: every output goes back to the running config
-                self.reconfigure(previous)
-                outcome = ConfigOutcome("rejected", loaded.checksum, update.received_at, tuple(refused))
+            if refused:  # the whole change is refused: the running config stays, in every output too
+                for line in refused:
+                    log.error("remote config rejected: %s", line)
+                outcome = replace(outcome, result="rejected", problems=tuple(refused)) if outcome else None
         self.config_outcome = outcome or self.config_outcome
 
     def reconfigure(self, loaded: LoadedConfig) -> list[str]:
         """Run with ``loaded`` from now on, without a restart; keep it as the last good config.
 
-        Ingest and rules are rebuilt (rule holds start again), subscriptions follow the new
-        topic mappings, and outputs with a ``reconfigure(config)`` method are told. The MQTT
-        connection and the cache stay as they are (``device.config.remote`` refuses changes to them).
-        Returns one line per output that could not take it (then ``loaded`` is not kept as last good).
+        Outputs with a ``reconfigure(config)`` method are told first; if one cannot take it, those told
+        are told the running config again and nothing changes (returns one line per refusal). Otherwise
+        ingest is rebuilt, subscriptions follow the new topic mappings, and the rules are replaced keeping
+        the floor's state: a rule whose metric and levels are unchanged keeps its severity and running
+        hold (and so the acknowledgement), a changed one starts fresh (``RulesReplaced``, in the state
+        log). The MQTT connection and the cache stay as they are (``device.config.remote`` refuses
+        changes to them).
         """
+        refused = self._tell_outputs(loaded)
+        if refused:
+            self._tell_outputs(self.loaded)
+            return refused
         self.loaded, self.config = loaded, loaded.config
         self._min_pass_interval = 1.0 / max(1, self.config.display.fps)
         self.ingest = Ingest(self.config, self.rejections, clock=self._wall_clock, late=self.late)
         self.state.use_config(self.config)
-        self.rules = RuleEngine(self.config.rule)
+        self.rules = self.rules.reconfigured(self.config.rule)
         self._assessed_version = -1
         self._view = None  # the next pass is a data pass, with every output
         self.source.set_subscriptions(self.ingest.subscriptions())
+        self.cache.save_config(loaded.text, loaded.checksum)
+        log.info("now running config %s", loaded.checksum)
+        return []
+
+    def _tell_outputs(self, loaded: LoadedConfig) -> list[str]:
+        """Hand ``loaded``'s config to every output that takes one; one line per output that could not."""
         refused: list[str] = []
         for output in self.outputs:
             hook = getattr(output, "reconfigure", None)
             if callable(hook):
                 try:
-                    hook(self.config)
+                    hook(loaded.config)
                 except Exception as exc:
                     log.exception("output %s could not take config %s", type(output).__name__, loaded.checksum)
                     refused.append(f"output {type(output).__name__} could not take it: {exc!r}"[:300])
-        if refused:
-            return refused
-        self.cache.save_config(loaded.text, loaded.checksum)
-        log.info("now running config %s", loaded.checksum)
-        return []
+        return refused
 
     def _stage_changes(self) -> None:
         for key in self.state.take_changed():

@@ -6,9 +6,10 @@
 ``--hot``), ``stale`` (its newest data is older than its own stale limit) and
 ``silent`` (online, but no status for three intervals: a hung board whose
 TCP link still answers pings), ``dark`` (its screen is not showing: the
-display would not open and is being retried) and ``cache`` (its cache is
-degraded: data will not survive a restart until it recovers). ``watch`` and ``fetch_screenshot`` drive a
-``ToolClient``; nothing here draws or knows paho.
+display would not open and is being retried), ``cache`` (its cache is
+degraded: data will not survive a restart until it recovers) and ``config-refused`` (the last remote
+config was refused: invalid, too large, or an output could not take it; the status says why). ``watch``
+and ``fetch_screenshot`` drive a ``ToolClient``; nothing here draws or knows paho.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ class Fleet:
                 flags.append("cache")
             if data.get("not_received"):  # a metric it shows or judges has never arrived (device.core.verdict)
                 flags.append("no-data")
+            if _table(doc.get("remote_config")).get("result") == "rejected":
+                flags.append("config-refused")
             published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
             if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
                 flags.append("silent")

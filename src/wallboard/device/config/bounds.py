@@ -41,10 +41,15 @@ def check_text(text: str, name: str) -> None:
     """Refuse text longer than MAX_CONFIG_BYTES or nested (tables, lists, dotted keys) beyond MAX_DEPTH."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_CONFIG_BYTES:
-        raise ConfigError([f"{name}: too large ({size} bytes; at most {MAX_CONFIG_BYTES})"])
+        raise ConfigError([f"{name}: {too_large(size)}"])
     depth = estimate_depth(text)
     if depth > MAX_DEPTH:
         raise ConfigError([f"{name}: nested too deeply (about {depth} levels; at most {MAX_DEPTH})"])
+
+
+def too_large(size: int) -> str:
+    """Why a config of ``size`` bytes is refused, with its size and the limit (the same words wherever it is seen)."""
+    return f"too large ({size} bytes; at most {MAX_CONFIG_BYTES})"
 
 
 def estimate_depth(text: str) -> int:

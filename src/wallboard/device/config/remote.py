@@ -46,9 +46,16 @@ class ConfigOutcome:
     checksum: str | None  # of the received config; None if it could not be read at all
     at: float
     problems: tuple[str, ...] = field(default=())
+    size: int | None = None  # the received message's bytes
 
     def as_status(self) -> dict[str, object]:
-        return {"result": self.result, "checksum": self.checksum, "at": round(self.at, 3), "problems": self.problems}
+        return {
+            "result": self.result,
+            "checksum": self.checksum,
+            "at": round(self.at, 3),
+            "problems": self.problems,
+            "bytes": self.size,
+        }
 
 
 # Keys a remote config may not change, and why (docs/deployment.md lists them and everything that may).
@@ -114,12 +121,24 @@ def _replaced(config: Any, path: tuple[str, ...], value: Any) -> Any:
 
 
 def judge_remote_config(
-    text: str, running: LoadedConfig, *, name: str, received_at: float
+    text: str,
+    running: LoadedConfig,
+    *,
+    name: str,
+    received_at: float,
+    size: int | None = None,
+    refused: str | None = None,
 ) -> tuple[ConfigOutcome | None, LoadedConfig | None]:
     """Judge one received config: its outcome (None for a withdrawn, empty message) and the config to apply.
 
-    The config to apply is given only when the outcome is ``applied``; the caller applies it.
+    ``size`` is the message's bytes; ``refused`` says why the edge could not read it (too large, not
+    UTF-8): rejected with that reason. The config to apply is given only when the outcome is
+    ``applied``; the caller applies it.
     """
+    if refused is not None:
+        problems: tuple[str, ...] = (printable(f"{name}: {refused}", _MAX_PROBLEM_CHARS),)
+        log.error("remote config rejected: %s", problems[0])
+        return ConfigOutcome("rejected", None, received_at, problems, size), None
     if not text.strip():
         log.info("remote config withdrawn; the running config stays")
         return None, None
@@ -129,8 +148,8 @@ def judge_remote_config(
         problems = tuple(printable(line, _MAX_PROBLEM_CHARS) for line in exc.problems[:_MAX_PROBLEMS])
         for line in problems:
             log.error("remote config rejected: %s", line)
-        return ConfigOutcome("rejected", None, received_at, problems), None
+        return ConfigOutcome("rejected", None, received_at, problems, size), None
     if loaded.checksum == running.checksum:
-        return ConfigOutcome("unchanged", loaded.checksum, received_at), None
+        return ConfigOutcome("unchanged", loaded.checksum, received_at, size=size), None
     log.info("remote config %s applied", loaded.checksum)
-    return ConfigOutcome("applied", loaded.checksum, received_at), loaded
+    return ConfigOutcome("applied", loaded.checksum, received_at, size=size), loaded

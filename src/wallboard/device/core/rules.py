@@ -8,6 +8,12 @@ its period, or fewer than the rule's ``min_volume``, is *quiet*: it does not
 alarm, and the assessment says why so the tile never calls it OK. Pure logic: no I/O, no clock
 of its own (callers pass ``now``), so tests run whole timelines in
 microseconds.
+
+A config change (remote or local) replaces the rules with ``RuleEngine.reconfigured``: a rule whose
+metric and trip levels are unchanged keeps its tracker (the level reached and the holds running, so
+the signals' acknowledgement, which lasts while the level does, survives too); its hysteresis, hold
+and ``min_volume`` may change and apply from the next pass. A rule with new levels, or a new rule,
+starts fresh; the engine says which in ``RulesReplaced`` for the state log.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ _LEVELS = (Severity.WARN, Severity.CRITICAL)
 class RuleTracker:
     """One rule's memory: the level it is at and since when each level's trip condition has held."""
 
-    def __init__(self, settings: RuleSettings) -> None:
+    def __init__(self, settings: RuleSettings, *, carried: RuleTracker | None = None) -> None:
+        """A tracker for ``settings``; ``carried`` (same metric and levels) hands over its memory."""
         self.settings = settings
         above = settings.warn_above is not None or settings.critical_above is not None
         self._sign = 1.0 if above else -1.0
@@ -51,6 +58,9 @@ class RuleTracker:
         self._hold = float(settings.hold)
         self.level = Severity.NORMAL  # the level reached by fresh values; kept while data is stale
         self._beyond_since: dict[Severity, float | None] = {Severity.WARN: None, Severity.CRITICAL: None}
+        if carried is not None:
+            self.level = carried.level
+            self._beyond_since = dict(carried._beyond_since)
 
     def evaluate(self, value: float | None, now: float) -> Severity:
         """The rule's severity for ``value`` (None: missing or stale) at time ``now``."""
@@ -110,6 +120,16 @@ class Pending:
     seconds_left: float
 
 
+@dataclass(frozen=True, slots=True)
+class RulesReplaced:
+    """What the last config change did to the rules (for the state log): which kept their state, which start fresh."""
+
+    generation: int  # 1 for the first config change since start, 2 for the next, ...
+    kept: tuple[str, ...]  # metrics whose rule kept its level, holds and so its acknowledgement
+    fresh: tuple[str, ...]  # one line per rule that starts fresh, e.g. "x.y: warn_above 60 -> 90"
+    dropped: tuple[str, ...]  # metrics no rule watches any more
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The rules' verdict at one moment: per metric, and for the whole board."""
@@ -121,6 +141,8 @@ class Assessment:
     pending: dict[str, Pending] = field(default_factory=dict)
     # Metrics whose rules are quiet, and why: "no calls yet" (0/0 in a new period) or "low volume".
     quiet: dict[str, str] = field(default_factory=dict)
+    # The last config change's effect on the rules; None while the rules are those the board started with.
+    rules_replaced: RulesReplaced | None = None
 
     def severity_of(self, key: str) -> Severity | None:
         """The worst severity of the rules on ``key``; None if no rule watches it."""
@@ -136,6 +158,35 @@ class RuleEngine:
 
     def __init__(self, rules: Sequence[RuleSettings]) -> None:
         self._trackers = [RuleTracker(rule) for rule in rules]
+        self.replaced: RulesReplaced | None = None
+
+    def reconfigured(self, rules: Sequence[RuleSettings]) -> RuleEngine:
+        """An engine for ``rules`` that keeps the memory of each rule whose metric and levels are unchanged.
+
+        Rules are matched by metric and trip levels (in order, so two equal rules match two); the rest
+        start fresh. ``replaced`` on the new engine says which is which.
+        """
+        unmatched: dict[tuple[object, ...], list[RuleTracker]] = {}
+        for tracker in self._trackers:
+            unmatched.setdefault(_identity(tracker.settings), []).append(tracker)
+        engine = RuleEngine(())
+        kept: list[str] = []
+        fresh: list[RuleSettings] = []
+        for rule in rules:
+            same = unmatched.get(_identity(rule))
+            if same:
+                engine._trackers.append(RuleTracker(rule, carried=same.pop(0)))
+                kept.append(rule.metric)
+            else:
+                engine._trackers.append(RuleTracker(rule))
+                fresh.append(rule)
+        left = [tracker.settings for trackers in unmatched.values() for tracker in trackers]
+        lines = tuple(_fresh_line(rule, left) for rule in fresh)
+        watched = {rule.metric for rule in rules}
+        dropped = tuple(sorted({old.metric for old in left if old.metric not in watched}))
+        generation = 1 if self.replaced is None else self.replaced.generation + 1
+        engine.replaced = RulesReplaced(generation, tuple(kept), lines, dropped)
+        return engine
 
     def assess(self, state: StateReader, wall_now: float, now: float) -> Assessment:
         """Evaluate all rules: ``wall_now`` decides staleness, ``now`` (monotonic) times the holds."""
@@ -161,7 +212,32 @@ class RuleEngine:
             board = max(board, Severity.UNKNOWN)
         for key in [key for key, heading in pending.items() if heading.level <= severities[key]]:
             del pending[key]  # another rule on the metric already reached that level
-        return Assessment(severities, board, blind, pending=pending, quiet=quiet)
+        return Assessment(severities, board, blind, pending=pending, quiet=quiet, rules_replaced=self.replaced)
+
+
+_LEVEL_KEYS = ("warn_above", "critical_above", "warn_below", "critical_below")
+
+
+def _identity(rule: RuleSettings) -> tuple[object, ...]:
+    """What makes a rule the same rule across a config change: its metric and its trip levels."""
+    return (rule.metric, *(getattr(rule, key) for key in _LEVEL_KEYS))
+
+
+def _fresh_line(rule: RuleSettings, old_rules: Sequence[RuleSettings]) -> str:
+    """Why ``rule`` starts fresh: its levels changed (old -> new, against an old rule on its metric), or it is new."""
+    before = next((old for old in old_rules if old.metric == rule.metric), None)
+    if before is None:
+        return f"{rule.metric}: new rule"
+    changes = [
+        f"{key} {_level(getattr(before, key))} -> {_level(getattr(rule, key))}"
+        for key in _LEVEL_KEYS
+        if getattr(before, key) != getattr(rule, key)
+    ]
+    return f"{rule.metric}: " + ", ".join(changes)
+
+
+def _level(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
 
 
 def _sooner_or_worse(candidate: Pending, held: Pending) -> bool:

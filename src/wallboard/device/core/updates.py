@@ -123,6 +123,8 @@ class RemoteConfig:
 
     text: str
     received_at: float
+    size: int = 0  # the payload's bytes, as received
+    refused: str | None = None  # why the edge would not read it (too large, not UTF-8); ``text`` is then ""
 
     @property
     def handoff_key(self) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from wallboard.device.config.bounds import MAX_CONFIG_BYTES, too_large
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import Reason, RejectionCounter
@@ -121,6 +122,9 @@ class Ingest:
         """Return the updates in one message; an empty list if it was rejected (and counted)."""
         now = self._clock() if received_at is None else received_at
         try:
+            if topic == self.config_topic:
+                # Its own limit (the docs' 256 KiB, not max_payload_bytes): every outcome goes to the status.
+                return [self._remote_config(payload, now)]
             if len(payload) > self._max_payload:
                 raise Rejected(Reason.TOO_LARGE, f"{len(payload)} bytes, limit {self._max_payload}")
             updates = self._route(topic, payload, now)
@@ -168,8 +172,6 @@ class Ingest:
             return [self._feed_health(feed[1], payload, now)]
         if topic == self._ack_topic:
             return [Acknowledge(source="mqtt", received_at=now)]
-        if topic == self.config_topic:
-            return [self._remote_config(payload, now)]
         if topic == self.screenshot_topic:
             return [self._screenshot_request(payload, now)]
         raise Rejected(Reason.UNKNOWN_TOPIC, "not a topic this board uses")
@@ -285,11 +287,17 @@ class Ingest:
         return FeedHealth(printable(adapter, 32), body.state, printable(body.summary, 120), now, not_supplied)
 
     def _remote_config(self, payload: bytes, now: float) -> RemoteConfig:
-        # Only the text is checked here; the full validation runs on the main thread.
+        """The config text, or why it was not read (too large, not UTF-8): either way the main thread reports it.
+
+        Only the size and the encoding are checked here; the full validation runs on the main thread.
+        """
+        size = len(payload)
+        if size > MAX_CONFIG_BYTES:  # not decoded: over MQTT 3.1.1 nothing bounds what arrives
+            return RemoteConfig("", now, size, too_large(size))
         try:
-            return RemoteConfig(payload.decode("utf-8"), now)
+            return RemoteConfig(payload.decode("utf-8"), now, size)
         except UnicodeDecodeError:
-            raise Rejected(Reason.MALFORMED, "config is not UTF-8 text") from None
+            return RemoteConfig("", now, size, "not UTF-8 text")
 
     def _screenshot_request(self, payload: bytes, now: float) -> ScreenshotRequest:
         """An empty payload, or ``{"max_width": 640}``."""

@@ -22,9 +22,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from wallboard.device.config.bounds import MAX_CONFIG_BYTES
 from wallboard.device.config.named_files import read_secret, resolve_path
 from wallboard.device.config.reading import LoadedConfig
-from wallboard.device.config.schema import MqttSettings
+from wallboard.device.config.schema import BoardConfig, MqttSettings
 from wallboard.device.core.values import LinkChange, LinkStatus
 from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
@@ -32,6 +33,10 @@ from wallboard.device.util.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
+# Room for a remote config: twice the largest the docs allow, so an oversized one is seen and reported.
+CONFIG_ROOM_BYTES = 2 * MAX_CONFIG_BYTES
+# Room for the fixed header, the topic and the properties around a payload.
+_HEADER_ROOM = 4096
 # Messages paho may hold for publishing while the link is down: status is
 # retained and republished on connect, so a small bound loses nothing useful.
 _MAX_QUEUED_PUBLISHES = 100
@@ -208,14 +213,25 @@ class MqttSource(MessageSource):
         self._handlers.on_message(message.topic, bytes(message.payload))
 
 
+def announced_max_packet(config: BoardConfig) -> int:
+    """The MQTT 5 maximum packet size the board tells the broker: the largest message it can ever see.
+
+    A broker drops a message above it without telling the board or the publisher, so it must cover
+    every remote config the docs allow (``MAX_CONFIG_BYTES``), and more: a config up to twice that
+    still arrives and is refused with its size in the status, the log and ``fleet``, instead of
+    vanishing. Metric payloads above ``ingest.max_payload_bytes`` that fit are rejected by ingest
+    (``too_large``); anything larger is kept off the Pi by the broker.
+    """
+    return max(config.ingest.max_payload_bytes, CONFIG_ROOM_BYTES) + _HEADER_ROOM
+
+
 def mqtt_source_for(loaded: LoadedConfig, clock: Callable[[], float] = time.time) -> MqttSource:
     """The production source for a board config: its broker, its client id, room for its largest message."""
     config = loaded.config
     return MqttSource(
         config.mqtt,
         client_id=config.mqtt.client_id or f"wallboard-{config.site.id}-{config.board.id}",
-        # Room for the topic and headers around the largest payload ingest accepts.
-        max_packet_bytes=config.ingest.max_payload_bytes + 4096,
+        max_packet_bytes=announced_max_packet(config),
         base_dir=loaded.path.parent,
         clock=clock,
     )
