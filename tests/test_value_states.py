@@ -13,7 +13,7 @@ import pytest
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.display_helpers import paint, view_of
+from tests.display_helpers import KPI_PAGE, paint, view_of
 from tests.helpers import WriteConfig, run_for, step_until
 from tests.ops_support import FakeDisplay
 from wallboard.app.loop.compose import BoardPorts, compose_board
@@ -197,3 +197,42 @@ def _fleet_rows(port: int) -> dict[str, dict[str, Any]]:
     finally:
         client.close()
     return {row["board"]: row for row in json.loads(out.getvalue())}
+
+
+def test_live_over_mqtt_a_reset_to_zero_of_zero_is_said_alike_on_tile_and_twin(
+    mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
+) -> None:
+    """Over mosquitto: 96 of 120 (80.0 %), then a new period's 0 of 0: the drawn tile and the twin both say it."""
+    from wallboard.display.screen import DisplayOutput
+
+    page = KPI_PAGE.replace("[display]\n", '[display]\nsize = "1280x720"\nfullscreen = false\n')
+    loaded = load_config(write_config(board_toml(mosquitto.port, tmp_path / "state", page)))
+    display = DisplayOutput(loaded.config, size=(1280, 720), fullscreen=False)
+    board = compose_board(loaded, outputs=lambda ports: [display])
+
+    def service_level() -> dict[str, Any]:
+        board.step()
+        twin = display.explain()
+        assert twin is not None
+        return next(w for w in _widgets(twin) if w.get("metric") == "sales.service_level_pct")
+
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        counts = {"offered": 120, "answered": 100, "answered_within_target": 96, "abandoned": 20, "short_abandoned": 0}
+        mosquitto.publish("cc/lab/queue/sales", json.dumps({"ts": time.time(), **counts}))
+        step_until(board, lambda: service_level()["shown"] == "80.0%", what="80.0 % drawn")
+        tile = service_level()
+        assert (tile["value_state"], tile["value"]) == ("live", 80.0)
+        assert "96 of 120" in " ".join(t["text"] for t in tile["texts"])
+        reset = {key: 0 for key in counts}
+        mosquitto.publish(
+            "cc/lab/queue/sales", json.dumps({"ts": time.time() + 1, "period_start": time.time(), **reset})
+        )
+        step_until(board, lambda: service_level()["value_state"] == "no_calls_yet", what="the reset")
+        tile = service_level()
+        assert tile["value"] is None and tile["shown"] == "no calls yet" and tile["state"] == "neutral"
+        assert "80.0%" not in [t["text"] for t in tile["texts"]]
+        assert "no calls yet" in [t["text"] for t in tile["texts"]]
+    finally:
+        board.close()
