@@ -83,8 +83,9 @@ def pico(tmp_path: Path) -> Iterator[RunningFirmware]:
             "write": write,
             "machine": machine,
             "neopixel": neopixel,
-            "now": lambda: int(time.monotonic() * 1000),
-            "diff": lambda a, b: a - b,
+            "now": lambda: int(time.monotonic() * 1000) & (bridge_app.bridge_protocol.TICKS_PERIOD - 1),
+            "diff": bridge_app.bridge_protocol.ticks_diff,
+            "add": bridge_app.bridge_protocol.ticks_add,
             "sleep_ms": lambda ms: time.sleep(ms / 1000),
             "keep_going": lambda: not stop.is_set(),
             "failsafe_ms": FAILSAFE_MS,
@@ -117,9 +118,9 @@ def test_host_drives_the_firmware_lamps_and_leaves_them_dark_on_close(pico: Runn
     try:
         wait_until(lambda: worker.connected)
         driver = worker.driver
-        assert isinstance(driver, BridgeLink) and (driver.firmware, driver.protocol) == ("1.0.0", "1")
+        assert isinstance(driver, BridgeLink) and (driver.firmware, driver.protocol) == ("2.0.0", "2")
         report = output.health_report()
-        assert report["lamps"]["connected"] is True and report["lamps"]["protocol"] == "1"  # type: ignore[index]
+        assert report["lamps"]["connected"] is True and report["lamps"]["protocol"] == "2"  # type: ignore[index]
         started = time.monotonic()
         output.render(view(Severity.CRITICAL))
         wait_until(
@@ -207,9 +208,9 @@ def test_firmware_module_has_no_side_effects_at_import() -> None:
 def test_a_bridge_speaking_another_protocol_is_refused_and_the_status_says_why(
     pico: RunningFirmware, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Firmware answering VER with protocol 2 is never driven; the signals' report names both versions."""
+    """Firmware answering VER with protocol 3 is never driven; the signals' report names both versions."""
     bridge_app = firmware_modules(FIRMWARE)[2]
-    monkeypatch.setattr(bridge_app.bridge_protocol, "PROTOCOL_VERSION", 2)
+    monkeypatch.setattr(bridge_app.bridge_protocol, "PROTOCOL_VERSION", 3)
     worker = _host(pico.port)
     output = SignalOutput(SignalSettings(backend="bridge"), worker, RecordingSound(), startup_quiet=0)
     try:
@@ -217,9 +218,9 @@ def test_a_bridge_speaking_another_protocol_is_refused_and_the_status_says_why(
         assert worker.connects == 0
         report = output.health_report()
         lamps = report["lamps"]
-        assert isinstance(lamps, dict) and lamps["connected"] is False and lamps["protocol"] == "2"
-        assert "speaks protocol 2, this board speaks 1" in str(lamps["refused"])
-        assert "speaks protocol 2" in str(lamps["last_problem"])
+        assert isinstance(lamps, dict) and lamps["connected"] is False and lamps["protocol"] == "3"
+        assert "speaks protocol 3, this board speaks 2" in str(lamps["refused"])
+        assert "speaks protocol 3" in str(lamps["last_problem"])
         output.render(view(Severity.CRITICAL))
         time.sleep(0.3)
         assert not any(b" ACK" in line for line in pico.sent)  # it only ever answered VER?: nothing was driven
