@@ -181,7 +181,7 @@ def start_watchdog(machine):
     return wdt(timeout=WATCHDOG_MS)
 
 
-def main(machine=None, neopixel=None):
+def main(machine=None, neopixel=None, failsafe_ms=bridge_protocol.FAILSAFE_MS):
     """On the Pico: USB serial is sys.stdin/sys.stdout; poll so reads never block.
 
     ``machine`` and ``neopixel`` default to the Pico's modules; the host's tests pass stand-ins and run
@@ -212,7 +212,7 @@ def main(machine=None, neopixel=None):
 
     watchdog = start_watchdog(machine)
     try:
-        run(read, write, machine, neopixel, watchdog=watchdog, boot=boot_cause(machine))
+        run(read, write, machine, neopixel, failsafe_ms=failsafe_ms, watchdog=watchdog, boot=boot_cause(machine))
     except KeyboardInterrupt:
         # Ctrl-C (mpremote updating the firmware): a started watchdog cannot be stopped, so a timer feeds it
         # while the REPL has the board; the reset that follows the update ends it.
