@@ -6,8 +6,10 @@
 ``--hot``), ``stale`` (its newest data is older than its own stale limit) and
 ``silent`` (online, but no status for three intervals: a hung board whose
 TCP link still answers pings), ``dark`` (its screen is not showing: the
-display would not open and is being retried) and ``cache`` (its cache is
-degraded: data will not survive a restart until it recovers). ``watch`` and ``fetch_screenshot`` drive a
+display would not open and is being retried), ``cache`` (its cache is
+degraded: data will not survive a restart until it recovers) and ``bridge``
+(its stack-light bridge's firmware survived faults, was reset by its
+watchdog, or is refused as another protocol version). ``watch`` and ``fetch_screenshot`` drive a
 ``ToolClient``; nothing here draws or knows paho.
 """
 
@@ -96,6 +98,8 @@ class Fleet:
                 flags.append("dark")
             if str(doc.get("cache", "ok")).startswith("degraded"):
                 flags.append("cache")
+            if _bridge_trouble(_table(_table(_table(doc.get("outputs")).get("signals")).get("lamps"))):
+                flags.append("bridge")
             published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
             if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
                 flags.append("silent")
@@ -112,6 +116,12 @@ class Fleet:
             flags=tuple(flags),
             config=_text(remote.get("result")),
         )
+
+
+def _bridge_trouble(lamps: dict[str, Any]) -> bool:
+    """The bridge's firmware reported faults, restarted by its watchdog, or speaks another protocol version."""
+    faults = _number(lamps.get("firmware_faults"))
+    return bool(faults) or lamps.get("boot") == "WDT" or bool(lamps.get("refused"))
 
 
 def _table(value: Any) -> dict[str, Any]:
