@@ -142,7 +142,8 @@ class ReplyDropper:
 
     The host opens ``port``; bytes from it go to the firmware unchanged (each line's arrival time is kept,
     so the longest silence the firmware lived through can be read). Lines from the firmware pass through,
-    except every ``every``-th ``ACK``, which is swallowed (counted in ``dropped``) until ``limit`` is reached.
+    except every ``every``-th ``ACK``, which is swallowed (counted in ``dropped``) until ``limit`` is reached,
+    and everything while ``mute_until`` (a monotonic time) is in the future.
     """
 
     def __init__(self, pico: PicoOnPty, *, every: int, limit: int) -> None:
@@ -153,6 +154,7 @@ class ReplyDropper:
         self._device = pico._slave  # writing here reaches the firmware's stdin; its stdout arrives here
         self.every, self.limit = every, limit
         self.acks = self.dropped = 0
+        self.mute_until = 0.0
         self.host_lines: list[float] = []
         self.firmware_lines: list[bytes] = []
         self._stop = threading.Event()
@@ -179,6 +181,8 @@ class ReplyDropper:
                 while b"\n" in from_firmware:
                     line, _, from_firmware = from_firmware.partition(b"\n")
                     self.firmware_lines.append(line)
+                    if time.monotonic() < self.mute_until:
+                        continue
                     if b" ACK*" in line:
                         self.acks += 1
                         if self.acks % self.every == 0 and self.dropped < self.limit:

@@ -227,3 +227,87 @@ def test_a_bridge_speaking_another_protocol_is_refused_and_the_status_says_why(
         assert pico.pixels.pixels == [DARK, DARK, DARK]
     finally:
         output.close()
+
+
+class _FakeWatchdog:
+    """Stands in for machine.WDT: counts feeds."""
+
+    def __init__(self, timeout: int = 0) -> None:
+        self.timeout = timeout
+        self.feeds = 0
+
+    def feed(self) -> None:
+        self.feeds += 1
+
+
+def test_the_watchdog_is_fed_after_clean_passes_and_starved_when_every_pass_fails() -> None:
+    """A pass that raises is counted and reported (EVT FAULT, once a second), and does not feed the watchdog."""
+    machine, neopixel, bridge_app = firmware_modules(FIRMWARE)
+    FakeNeoPixel.instances.clear()
+    clock = {"ms": 0}
+    passes = {"n": 0}
+    sent: list[bytes] = []
+    watchdog = _FakeWatchdog()
+    fed_when_broken: list[int] = []
+
+    def keep_going() -> bool:
+        passes["n"] += 1
+        clock["ms"] += 5
+        if passes["n"] == 100:  # the LED strip breaks: every write raises from now on
+            fed_when_broken.append(watchdog.feeds)
+            FakeNeoPixel.instances[0].write = _raise_oserror  # type: ignore[method-assign]
+        return passes["n"] <= 700
+
+    with pytest.raises(OSError):  # the final lamps-off write fails too: the strip is broken
+        bridge_app.run(
+            read=lambda: b"",
+            write=sent.append,
+            machine=machine,
+            neopixel=neopixel,
+            now=lambda: clock["ms"],
+            sleep_ms=lambda ms: None,
+            keep_going=keep_going,
+            failsafe_ms=600,  # no host: the failsafe at 600 ms changes the lamps, and the broken strip raises
+            watchdog=watchdog,
+        )
+    # Fed on every pass until the failsafe (pass 121, 605 ms) made the first write to the broken strip.
+    assert fed_when_broken == [99] and watchdog.feeds == 120
+    faults = [line for line in sent if b"EVT FAULT" in line]
+    # 580 failing passes in 2.9 s: reported at once, then at most once a second, each with the running count.
+    assert [line.split(b"*")[0] for line in faults] == [
+        b"-- EVT FAULT 1 OSError",
+        b"-- EVT FAULT 201 OSError",
+        b"-- EVT FAULT 401 OSError",
+    ]
+
+
+def _raise_oserror() -> None:
+    raise OSError(5, "LED strip not answering")
+
+
+def test_ctrl_c_hands_a_started_watchdog_to_a_timer_so_the_repl_survives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After Ctrl-C (mpremote) a timer feeds the watchdog, which cannot be stopped, and the interrupt goes on."""
+    machine, neopixel, bridge_app = firmware_modules(FIRMWARE)
+    timers: list[Any] = []
+    watchdogs: list[_FakeWatchdog] = []
+
+    def make_watchdog(timeout: int) -> _FakeWatchdog:
+        watchdogs.append(_FakeWatchdog(timeout))
+        return watchdogs[-1]
+
+    monkeypatch.setattr(machine, "WDT", make_watchdog, raising=False)
+    monkeypatch.setattr(machine, "Timer", lambda **kwargs: timers.append(kwargs), raising=False)
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bridge_app, "run", interrupted)
+    read_end, write_end = os.pipe()
+    with open(read_end) as stdin, open(write_end, "w"):
+        monkeypatch.setattr("sys.stdin", stdin)
+        with pytest.raises(KeyboardInterrupt):
+            bridge_app.main(machine, neopixel)
+    assert watchdogs[0].timeout == bridge_app.WATCHDOG_MS
+    assert len(timers) == 1 and timers[0]["period"] < bridge_app.WATCHDOG_MS
+    timers[0]["callback"](None)
+    assert watchdogs[0].feeds == 1

@@ -224,6 +224,36 @@ def test_a_lost_reply_a_hundred_times_never_shows_the_failsafe(pico: PicoOnPty) 
         relay.close()
 
 
+def test_a_silent_bridge_is_reconnected_at_once_without_a_failsafe(pico: PicoOnPty) -> None:
+    """Ten times the replies stop for 1.25 reply timeouts: each a lost device, reopened at once, no failsafe.
+
+    Timings at 1/10 as above. The reconnect sends VER? as soon as the port is open and repeats it every
+    heartbeat, so the firmware's longest silence stays about one heartbeat.
+    """
+    pico.restart("--failsafe-ms", "300")
+    relay = ReplyDropper(pico, every=10**9, limit=0)
+    worker = _worker(relay.port, heartbeat=0.1, reply_timeout=0.2, retry=0.3)
+    try:
+        wait_until(lambda: worker.connected)
+        worker.show(LightState(amber=LampMode.ON))
+        started = time.monotonic()
+        for mutes in range(1, 11):
+            time.sleep(0.5)  # connected for longer than retry: a loss is reconnected at once
+            relay.mute_until = time.monotonic() + 0.25
+            wait_until(lambda: worker.failures >= mutes, timeout=5)  # noqa: B023 (called at once, in this turn)
+            wait_until(lambda: worker.connects == mutes + 1, timeout=5)  # noqa: B023
+        silence = relay.longest_silence(started)
+        failsafes = sum(b"EVT FAILSAFE" in line for line in relay.firmware_lines)
+        print(
+            f"\nsilent bridge 10 times: {worker.connects - 1} reconnects, {failsafes} failsafes, longest silence "
+            f"the firmware saw: {silence * 1000:.0f} ms of its 300 ms (scaled 1:10)"
+        )
+        assert failsafes == 0 and silence < 0.3
+    finally:
+        worker.close()
+        relay.close()
+
+
 def test_a_fault_in_the_loop_is_survived_reported_and_the_state_comes_back(pico: PicoOnPty) -> None:
     """The LED strip's 30th write raises: EVT FAULT, the failsafe, the host re-sends the state, the loop runs on."""
     pico.restart("--fail-writes", "30")

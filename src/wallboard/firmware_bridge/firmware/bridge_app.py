@@ -132,7 +132,7 @@ def run(
     write(bridge_protocol.frame(None, "EVT", ["BOOT", boot, bridge.boot_id]))
     buffer = b""
     reported = 0  # faults already reported to the host
-    reported_at = now()
+    reported_at = None  # the first fault is reported at once, later ones at most once a FAULT_REPORT_MS
     while keep_going is None or keep_going():
         try:
             buffer = _serve(bridge, lamps, button, read, write, buffer, now, diff)
@@ -142,7 +142,7 @@ def run(
         else:
             if watchdog is not None:
                 watchdog.feed()
-        if bridge.faults != reported and diff(now(), reported_at) >= FAULT_REPORT_MS:
+        if bridge.faults != reported and (reported_at is None or diff(now(), reported_at) >= FAULT_REPORT_MS):
             reported, reported_at = bridge.faults, now()
             try:  # noqa: SIM105 (MicroPython has no contextlib)
                 write(bridge_protocol.frame(None, "EVT", ["FAULT", str(bridge.faults), bridge.last_fault]))
