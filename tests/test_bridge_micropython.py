@@ -25,6 +25,7 @@ from tests.bridge_model import expected_answer
 from tests.helpers import wait_until
 from tests.micropython_runner import FIRMWARE, PicoOnPty, ReplyDropper, micropython, run_script
 from tests.signal_fakes import view
+from wallboard.app.tools.fleet import Fleet
 from wallboard.device.config.signals_schema import BridgeSettings, SignalSettings
 from wallboard.device.core.rules import Severity
 from wallboard.firmware_bridge.drivers import bridge_codec
@@ -268,23 +269,28 @@ def test_a_silent_bridge_is_reconnected_at_once_without_a_failsafe(pico: PicoOnP
 
 
 def test_a_fault_in_the_loop_is_survived_reported_and_the_state_comes_back(pico: PicoOnPty) -> None:
-    """The LED strip's 30th write raises: EVT FAULT, the failsafe, the host re-sends the state, the loop runs on."""
+    """The LED strip's 30th write raises: EVT FAULT, the state is re-sent, the status and `fleet` say so."""
     pico.restart("--fail-writes", "30")
     worker = _worker(pico.port)
+    output = SignalOutput(SignalSettings(backend="bridge"), worker, RecordingSound(), startup_quiet=0)
     try:
         wait_until(lambda: worker.connected)
         driver = worker.driver
         assert isinstance(driver, BridgeLink)
         worker.show(LightState(green=LampMode.BLINK))  # a write every 200 ms: the 30th comes within seconds
         wait_until(lambda: driver.firmware_faults == 1, timeout=15)
-        assert driver.last_fault == "OSError"
-        report = worker.health_report()
-        assert (report["firmware_faults"], report["last_fault"]) == (1, "OSError")
         fault_seen = time.monotonic()
         wait_until(lambda: GREEN in [c[2] for c in pico.hardware.colours_since(fault_seen)])
         assert pico.running() and worker.connects == 1
+        signals = output.health_report()  # the status document's outputs.signals
+        lamps = signals["lamps"]
+        assert isinstance(lamps, dict) and (lamps["firmware_faults"], lamps["last_fault"]) == (1, "OSError")
+        fleet = Fleet()
+        status = {"schema": 1, "status": "online", "outputs": {"signals": signals}}
+        fleet.update("wallboard/lab/b1/status", json.dumps(status).encode())
+        assert fleet.rows(time.time())[0].flags == ("bridge",)
     finally:
-        worker.close()
+        output.close()
 
 
 def test_a_hung_loop_is_reset_by_the_watchdog_and_the_host_restores_the_lamps(pico: PicoOnPty) -> None:
