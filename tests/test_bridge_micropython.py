@@ -99,6 +99,12 @@ def test_every_protocol_vector_passes_on_micropython() -> None:
     print(f"\nprotocol vectors on MicroPython: {expected} of {expected} passed")
 
 
+def test_tick_wrap_arithmetic_runs_the_same_on_micropython() -> None:
+    """On MicroPython too, the blink keeps its rhythm and the failsafe comes on time across the rp2's tick wrap."""
+    out = run_script("check_ticks.py").stdout
+    assert "FAIL" not in out and out.splitlines()[-1] == "passed 8 failed 0", out
+
+
 def _corpus(seed: int = 27) -> list[bytes]:
     """Every frame the host sends in a working link, then mutations of them (one line each, no newline)."""
     rng = random.Random(seed)
