@@ -83,8 +83,9 @@ def pico(tmp_path: Path) -> Iterator[RunningFirmware]:
             "write": write,
             "machine": machine,
             "neopixel": neopixel,
-            "now": lambda: int(time.monotonic() * 1000),
-            "diff": lambda a, b: a - b,
+            "now": lambda: int(time.monotonic() * 1000) & (bridge_app.bridge_protocol.TICKS_PERIOD - 1),
+            "diff": bridge_app.bridge_protocol.ticks_diff,
+            "add": bridge_app.bridge_protocol.ticks_add,
             "sleep_ms": lambda ms: time.sleep(ms / 1000),
             "keep_going": lambda: not stop.is_set(),
             "failsafe_ms": FAILSAFE_MS,
@@ -117,9 +118,9 @@ def test_host_drives_the_firmware_lamps_and_leaves_them_dark_on_close(pico: Runn
     try:
         wait_until(lambda: worker.connected)
         driver = worker.driver
-        assert isinstance(driver, BridgeLink) and (driver.firmware, driver.protocol) == ("1.0.0", "1")
+        assert isinstance(driver, BridgeLink) and (driver.firmware, driver.protocol) == ("2.0.0", "2")
         report = output.health_report()
-        assert report["lamps"]["connected"] is True and report["lamps"]["protocol"] == "1"  # type: ignore[index]
+        assert report["lamps"]["connected"] is True and report["lamps"]["protocol"] == "2"  # type: ignore[index]
         started = time.monotonic()
         output.render(view(Severity.CRITICAL))
         wait_until(
@@ -207,9 +208,9 @@ def test_firmware_module_has_no_side_effects_at_import() -> None:
 def test_a_bridge_speaking_another_protocol_is_refused_and_the_status_says_why(
     pico: RunningFirmware, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Firmware answering VER with protocol 2 is never driven; the signals' report names both versions."""
+    """Firmware answering VER with protocol 3 is never driven; the signals' report names both versions."""
     bridge_app = firmware_modules(FIRMWARE)[2]
-    monkeypatch.setattr(bridge_app.bridge_protocol, "PROTOCOL_VERSION", 2)
+    monkeypatch.setattr(bridge_app.bridge_protocol, "PROTOCOL_VERSION", 3)
     worker = _host(pico.port)
     output = SignalOutput(SignalSettings(backend="bridge"), worker, RecordingSound(), startup_quiet=0)
     try:
@@ -217,12 +218,96 @@ def test_a_bridge_speaking_another_protocol_is_refused_and_the_status_says_why(
         assert worker.connects == 0
         report = output.health_report()
         lamps = report["lamps"]
-        assert isinstance(lamps, dict) and lamps["connected"] is False and lamps["protocol"] == "2"
-        assert "speaks protocol 2, this board speaks 1" in str(lamps["refused"])
-        assert "speaks protocol 2" in str(lamps["last_problem"])
+        assert isinstance(lamps, dict) and lamps["connected"] is False and lamps["protocol"] == "3"
+        assert "speaks protocol 3, this board speaks 2" in str(lamps["refused"])
+        assert "speaks protocol 3" in str(lamps["last_problem"])
         output.render(view(Severity.CRITICAL))
         time.sleep(0.3)
         assert not any(b" ACK" in line for line in pico.sent)  # it only ever answered VER?: nothing was driven
         assert pico.pixels.pixels == [DARK, DARK, DARK]
     finally:
         output.close()
+
+
+class _FakeWatchdog:
+    """Stands in for machine.WDT: counts feeds."""
+
+    def __init__(self, timeout: int = 0) -> None:
+        self.timeout = timeout
+        self.feeds = 0
+
+    def feed(self) -> None:
+        self.feeds += 1
+
+
+def test_the_watchdog_is_fed_after_clean_passes_and_starved_when_every_pass_fails() -> None:
+    """A pass that raises is counted and reported (EVT FAULT, once a second), and does not feed the watchdog."""
+    machine, neopixel, bridge_app = firmware_modules(FIRMWARE)
+    FakeNeoPixel.instances.clear()
+    clock = {"ms": 0}
+    passes = {"n": 0}
+    sent: list[bytes] = []
+    watchdog = _FakeWatchdog()
+    fed_when_broken: list[int] = []
+
+    def keep_going() -> bool:
+        passes["n"] += 1
+        clock["ms"] += 5
+        if passes["n"] == 100:  # the LED strip breaks: every write raises from now on
+            fed_when_broken.append(watchdog.feeds)
+            FakeNeoPixel.instances[0].write = _raise_oserror  # type: ignore[method-assign]
+        return passes["n"] <= 700
+
+    with pytest.raises(OSError):  # the final lamps-off write fails too: the strip is broken
+        bridge_app.run(
+            read=lambda: b"",
+            write=sent.append,
+            machine=machine,
+            neopixel=neopixel,
+            now=lambda: clock["ms"],
+            sleep_ms=lambda ms: None,
+            keep_going=keep_going,
+            failsafe_ms=600,  # no host: the failsafe at 600 ms changes the lamps, and the broken strip raises
+            watchdog=watchdog,
+        )
+    # Fed on every pass until the failsafe (pass 121, 605 ms) made the first write to the broken strip.
+    assert fed_when_broken == [99] and watchdog.feeds == 120
+    faults = [line for line in sent if b"EVT FAULT" in line]
+    # 580 failing passes in 2.9 s: reported at once, then at most once a second, each with the running count.
+    assert [line.split(b"*")[0] for line in faults] == [
+        b"-- EVT FAULT 1 OSError",
+        b"-- EVT FAULT 201 OSError",
+        b"-- EVT FAULT 401 OSError",
+    ]
+
+
+def _raise_oserror() -> None:
+    raise OSError(5, "LED strip not answering")
+
+
+def test_ctrl_c_hands_a_started_watchdog_to_a_timer_so_the_repl_survives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After Ctrl-C (mpremote) a timer feeds the watchdog, which cannot be stopped, and the interrupt goes on."""
+    machine, neopixel, bridge_app = firmware_modules(FIRMWARE)
+    timers: list[Any] = []
+    watchdogs: list[_FakeWatchdog] = []
+
+    def make_watchdog(timeout: int) -> _FakeWatchdog:
+        watchdogs.append(_FakeWatchdog(timeout))
+        return watchdogs[-1]
+
+    monkeypatch.setattr(machine, "WDT", make_watchdog, raising=False)
+    monkeypatch.setattr(machine, "Timer", lambda **kwargs: timers.append(kwargs), raising=False)
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bridge_app, "run", interrupted)
+    read_end, write_end = os.pipe()
+    with open(read_end) as stdin, open(write_end, "w"):
+        monkeypatch.setattr("sys.stdin", stdin)
+        with pytest.raises(KeyboardInterrupt):
+            bridge_app.main(machine, neopixel)
+    assert watchdogs[0].timeout == bridge_app.WATCHDOG_MS
+    assert len(timers) == 1 and timers[0]["period"] < bridge_app.WATCHDOG_MS
+    timers[0]["callback"](None)
+    assert watchdogs[0].feeds == 1

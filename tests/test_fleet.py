@@ -67,6 +67,23 @@ def test_rows_flag_offline_hot_stale_silent_and_dark_boards() -> None:
     }
 
 
+def test_a_board_whose_bridge_firmware_has_faults_restarts_or_is_refused_is_flagged_bridge() -> None:
+    """Firmware faults, a watchdog restart or a refused protocol flag the board ``bridge``; a clean bridge does not."""
+    fleet = Fleet()
+    lamps = {"device": "bridge on /dev/ttyACM0", "connected": True, "firmware": "2.0.0", "protocol": "2",
+             "refused": None, "firmware_faults": 0, "last_fault": None, "boot": "PWR", "restarts": 0}  # fmt: skip
+    for board, changes in {
+        "clean": {},
+        "faulty": {"firmware_faults": 2, "last_fault": "OSError"},
+        "reset": {"boot": "WDT", "restarts": 1},
+        "old": {"connected": False, "refused": "firmware 1.0.0 speaks protocol 1, this board speaks 2: ..."},
+    }.items():
+        outputs = {"signals": {"backend": "bridge", "lamps": lamps | changes}}
+        fleet.update(f"wallboard/london/{board}/status", _status(outputs=outputs))
+    flags = {row.board: row.flags for row in fleet.rows(NOW)}
+    assert flags == {"clean": (), "faulty": ("bridge",), "reset": ("bridge",), "old": ("bridge",)}
+
+
 def test_unreadable_and_cleared_statuses() -> None:
     """A status that is not JSON is counted and ignored; an empty retained message retires the board."""
     fleet = Fleet()

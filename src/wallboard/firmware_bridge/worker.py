@@ -4,7 +4,10 @@ The frame loop only ever drops the latest ``LightState`` into the mailbox and
 returns; the worker talks to the device. A write that blocks or fails stalls
 the worker, never the board. A device that cannot be opened, or fails while in
 use, is closed and retried every ``retry`` seconds; once it is back the whole
-current state is re-sent. Faults are logged at a bounded rate.
+current state is re-sent. A device lost after working for at least ``retry``
+is reopened at once (a bridge's firmware counts the time since its last frame
+towards its failsafe); one that fails again sooner waits ``retry``. Faults
+are logged at a bounded rate.
 
 This module knows nothing about GPIO or serial ports: a ``LightDriver`` does
 the talking.
@@ -123,6 +126,7 @@ class DriverWorker:
 
     def _run(self) -> None:
         sent: LightState | None = None
+        connected_at = self._clock()
         while True:
             with self._cond:
                 if self._stopping:
@@ -134,6 +138,7 @@ class DriverWorker:
                     self._pause(self._retry)
                     continue
                 sent = None
+                connected_at = self._clock()
             try:
                 if desired != sent:
                     self.driver.send(desired, full=sent is None)
@@ -141,7 +146,8 @@ class DriverWorker:
                 delay = self.driver.tick(self._clock())
             except Exception as exc:
                 self._lost(exc)
-                self._pause(self._retry)
+                if self._clock() - connected_at < self._retry:  # it fails as soon as it is open: back off
+                    self._pause(self._retry)
                 continue
             self._wait_for_change(delay)
         self._finish()

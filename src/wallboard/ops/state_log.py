@@ -2,8 +2,8 @@
 
 It also names, once each, a metric the board shows or judges that has not arrived within its stale limit
 of the board's start (a metric name the feed never sends, a field the platform cannot supply), so the
-journal says why a tile reads NO DATA; and what a config change did to the rules: which kept their state (severity, hold, acknowledgement)
-and which start fresh, and why.
+journal says why a tile reads NO DATA; and what a config change did to the rules: which kept their
+state (severity, hold, acknowledgement) and which start fresh, and why.
 """
 
 from __future__ import annotations

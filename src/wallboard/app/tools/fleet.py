@@ -7,9 +7,11 @@
 ``silent`` (online, but no status for three intervals: a hung board whose
 TCP link still answers pings), ``dark`` (its screen is not showing: the
 display would not open and is being retried), ``cache`` (its cache is
-degraded: data will not survive a restart until it recovers) and ``config-refused`` (the last remote
-config was refused: invalid, too large, or an output could not take it; the status says why). ``watch``
-and ``fetch_screenshot`` drive a ``ToolClient``; nothing here draws or knows paho.
+degraded: data will not survive a restart until it recovers), ``no-data`` (a metric it shows or judges
+has never arrived), ``config-refused`` (the last remote config was refused: invalid, too large, or an
+output could not take it; the status says why) and ``bridge`` (its stack-light bridge's firmware survived
+faults, was reset by its watchdog, or is refused as another protocol version). ``watch`` and
+``fetch_screenshot`` drive a ``ToolClient``; nothing here draws or knows paho.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ class Fleet:
                 flags.append("no-data")
             if _table(doc.get("remote_config")).get("result") == "rejected":
                 flags.append("config-refused")
+            if _bridge_trouble(_table(_table(_table(doc.get("outputs")).get("signals")).get("lamps"))):
+                flags.append("bridge")
             published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
             if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
                 flags.append("silent")
@@ -117,6 +121,12 @@ class Fleet:
             flags=tuple(flags),
             config=_text(remote.get("result")),
         )
+
+
+def _bridge_trouble(lamps: dict[str, Any]) -> bool:
+    """The bridge's firmware reported faults, restarted by its watchdog, or speaks another protocol version."""
+    faults = _number(lamps.get("firmware_faults"))
+    return bool(faults) or lamps.get("boot") == "WDT" or bool(lamps.get("refused"))
 
 
 def _table(value: Any) -> dict[str, Any]:
