@@ -100,7 +100,11 @@ def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
             pbx.emit("QueueCallerJoin", Queue="sales", Uniqueid=uid, Position=1)
         pbx.emit("AgentConnect", Queue="sales", Uniqueid="9.1", MemberName="Alice", HoldTime=5)
         step_until(board, lambda: shows("sales.offered", 3) and shows("sales.answered", 1), what="today's counts")
-        assert _retained(mosquitto, "wallboard/lab/feed/asterisk/status")["summary"] == "online"
+        status = _retained(mosquitto, "wallboard/lab/feed/asterisk/status")
+        assert status["summary"] == "online"
+        # The declaration, retained with the status, reaches the board with the feed's health.
+        assert "agents_wrap" in status["not_supplied"] and "calls_waiting" in status["supplies"]  # type: ignore[operator]
+        step_until(board, lambda: "agents_wrap" in board.state.feeds["asterisk"].not_supplied, what="not_supplied")
 
         feed.send_signal(signal.SIGKILL)
         feed.wait(10)
@@ -119,7 +123,8 @@ def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
         output = feed.communicate(timeout=20)[0]
         board.close()
     assert feed.returncode == 0, output
-    assert _retained(mosquitto, "wallboard/lab/feed/asterisk/status")["summary"] == "offline"
+    offline = _retained(mosquitto, "wallboard/lab/feed/asterisk/status")
+    assert offline["summary"] == "offline" and "agents_wrap" in offline["not_supplied"]  # type: ignore[operator]
 
 
 def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread, tmp_path: Path) -> None:

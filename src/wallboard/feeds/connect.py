@@ -30,6 +30,7 @@ from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.daycount import period_start
 from wallboard.feeds.errors import AuthFailed, Disconnected, FeedError, Throttled
 from wallboard.feeds.feed_config import FeedConfig, decode_section
+from wallboard.feeds.supplies import CONNECT
 
 log = logging.getLogger("wallboard.feed.connect")
 
@@ -92,6 +93,7 @@ class ConnectAdapter:
     """Reads one Amazon Connect instance; every API call spends the feed's request budget first."""
 
     name = "connect"
+    SUPPLY = CONNECT  # the queue fields Connect's metric APIs can and cannot give (feeds/supplies.py)
 
     def __init__(self, section: ConnectSection, ctx: FeedContext, client: Any) -> None:
         self.section = section

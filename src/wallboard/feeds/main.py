@@ -19,6 +19,7 @@ import msgspec
 
 from wallboard.device import __version__
 from wallboard.device.wire.payloads import FeedStatus
+from wallboard.device.wire.supply import FieldSupply
 from wallboard.device.wire.topics import SiteTopics, feed_status
 from wallboard.feeds.adapter import FeedContext, load_adapter
 from wallboard.feeds.budget import Backoff, RequestBudget
@@ -51,7 +52,7 @@ def build_runner(args: argparse.Namespace, config: FeedConfig, publisher: FeedPu
     adapter = load_adapter(args.adapter)(config, ctx)
     status_topic = feed_status(site.site, args.adapter)
     if publisher is None:
-        publisher = _publisher(args, config, status_topic)
+        publisher = _publisher(args, config, status_topic, getattr(adapter, "SUPPLY", None))
     return FeedRunner(
         adapter,
         ctx,
@@ -65,12 +66,24 @@ def build_runner(args: argparse.Namespace, config: FeedConfig, publisher: FeedPu
     )
 
 
-def _publisher(args: argparse.Namespace, config: FeedConfig, status_topic: str) -> FeedPublisher:
+def _publisher(
+    args: argparse.Namespace, config: FeedConfig, status_topic: str, supply: FieldSupply | None
+) -> FeedPublisher:
     if args.dry_run or args.once:
         return PrintPublisher(status_topic, out=sys.stdout if args.dry_run else None)
     mqtt = config.mqtt
     password = read_secret_file(mqtt.password_file, config.base_dir) if mqtt.password_file else None
-    will = FeedStatus(state="offline", summary="offline", adapter=args.adapter, ts=0.0, version=__version__)
+    # The will keeps the declaration: a board still knows what the platform cannot supply while the feed is down.
+    supplies, not_supplied = supply.listed() if supply is not None else (None, None)
+    will = FeedStatus(
+        state="offline",
+        summary="offline",
+        adapter=args.adapter,
+        ts=0.0,
+        version=__version__,
+        supplies=supplies,
+        not_supplied=not_supplied,
+    )
     return MqttFeedPublisher(
         mqtt.host,
         mqtt.port,
