@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 
 from tests.ami_thread import AmiThread
 from tests.broker import Mosquitto, require
 from tests.conftest import board_toml
 from tests.fake_ami import FakeAmi, Member, Queue
-from tests.helpers import step_until, wait_until
+from tests.feed_helpers import make_context, make_runner
+from tests.helpers import ManualClock, step_until, wait_until
 from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
+from wallboard.device.wire.payloads import FeedStatus
+from wallboard.device.wire.topics import feed_status
+from wallboard.feeds.asterisk import AsteriskAdapter, AsteriskSection
+from wallboard.feeds.daycount import period_start
+from wallboard.feeds.publisher import MqttFeedPublisher
 
 
 @pytest.fixture
@@ -167,8 +177,6 @@ def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
     pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     """The feed's will reaches the board: its strip says "FEED OFFLINE: asterisk" while the broker link stays up."""
-    import time
-
     import pygame
 
     from wallboard.device.core.view import BoardView
@@ -203,4 +211,80 @@ def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
         if feed.poll() is None:
             feed.kill()
         feed.wait(10)
+        board.close()
+
+
+def test_an_ami_reconnect_with_no_abandon_yet_keeps_service_level_and_abandon_rate_on_the_board(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """Feed listening since midnight, 1 answered, 0 abandoned; the PBX restarts: abandoned = 0 and SL stay live."""
+    board_file = tmp_path / "board.toml"
+    board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
+    board = compose_board(load_config(board_file), outputs=no_outputs)
+    board.start()
+    zone = ZoneInfo("Europe/London")
+    clock = ManualClock(period_start(time.time(), zone) - 1)  # the feed logs in a second before local midnight
+    ami = FakeAmi()
+    ami.queues["sales"] = Queue("sales", members=[Member("Alice"), Member("Bob", status=2, in_call=True)])
+
+    def live(key: str, since: float) -> float | None:
+        held = board.state.value(key)
+        return None if held is None or held.measured_at < since else board.state.fresh_value(key)
+
+    async def scenario() -> float:
+        await ami.start()
+        ctx = make_context(tmp_path / "feed", clock, zone=zone)
+        section = AsteriskSection(port=ami.port, username="wallboard", secret_file="unused", timeout_s=2.0)
+        will = msgspec.json.encode(FeedStatus(state="offline", summary="offline", adapter="asterisk", ts=0.0))
+        publisher = MqttFeedPublisher(
+            "127.0.0.1", mosquitto.port, client_id="feed-e2e", status_topic=feed_status("lab", "asterisk"), will=will
+        )
+        assert publisher.wait_connected(10), "the feed did not reach mosquitto"
+        runner = make_runner(AsteriskAdapter(section, "s3cret", ctx), ctx, publisher)
+        try:
+            await runner.cycle()
+            clock.now = time.time()
+            await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="8.1", Position=1)
+            await ami.emit("AgentConnect", Queue="sales", Uniqueid="8.1", MemberName="Bob", HoldTime=4)
+            await runner.cycle()
+            await asyncio.to_thread(
+                step_until,
+                board,
+                lambda: live("sales.service_level_pct", 0) == 100 and live("sales.abandon_rate_pct", 0) == 0,
+                what="SL 100 % and abandon rate 0 % before the reconnect",
+            )
+            await ami.restart(down_for=0.2)  # "core restart now": Shutdown, socket closed, back after 0.2 s
+            clock.now = time.time()
+            await runner.cycle()
+            assert runner.status.state == "degraded"
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                clock.now = time.time()
+                if await runner.cycle() == runner.poll_interval_s and runner.connected:
+                    break
+            reconnected_at = clock.now
+            await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="8.2", Position=1)
+            await runner.cycle()
+            assert ami.logins == 2
+            return reconnected_at
+        finally:
+            await runner.adapter.close()
+            publisher.close(None)
+            await ami.stop()
+
+    try:
+        reconnected_at = asyncio.run(scenario())
+        payload = _retained(mosquitto, "cc/lab/queue/sales")
+        assert payload["offered"] == 2 and payload["abandoned"] == 0 and payload["short_abandoned"] == 0
+        assert payload["abandoned_within_target"] == 0
+        # The board's SL and abandon rate are worked out from counts published after the reconnect: live, not "--".
+        step_until(
+            board,
+            lambda: (
+                live("sales.abandon_rate_pct", reconnected_at) == 0
+                and live("sales.service_level_pct", reconnected_at) == 100
+            ),
+            what="SL and abandon rate from the counts published after the reconnect",
+        )
+    finally:
         board.close()
