@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import msgspec
 import pytest
 
 from tests.ami_thread import AmiThread
-from tests.broker import Mosquitto, require
+from tests.broker import Mosquitto, free_port, require
 from tests.conftest import board_toml
 from tests.fake_ami import FakeAmi, Member, Queue
 from tests.feed_helpers import make_context, make_runner
@@ -41,7 +42,9 @@ def pbx() -> Iterator[AmiThread]:
         thread.close()
 
 
-def _feed_config(folder: Path, ami_port: int, mqtt_port: int, secret: str = "s3cret", mode: int = 0o600) -> Path:
+def _feed_config(
+    folder: Path, ami_port: int, mqtt_port: int, secret: str = "s3cret", mode: int = 0o600, mqtt_login: str = ""
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "ami.secret").write_text(secret + "\n")
     (folder / "ami.secret").chmod(mode)
@@ -57,6 +60,7 @@ heartbeat_s = 5
 [mqtt]
 host = "127.0.0.1"
 port = {mqtt_port}
+{mqtt_login}
 [asterisk]
 port = {ami_port}
 username = "wallboard"
@@ -137,40 +141,97 @@ def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
     assert offline["summary"] == "offline" and "agents_wrap" in offline["not_supplied"]  # type: ignore[operator]
 
 
-def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread, tmp_path: Path) -> None:
-    """--once: exit 0 with the snapshot when healthy, 1 with the reason on a wrong secret, 2 on a readable secret."""
-    good = _feed_config(tmp_path / "good", pbx.ami.port, 1)
-    done = subprocess.run(
-        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(good), "--once"],
+def _once(config: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(config), "--once", *extra],
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
     )
+
+
+def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(
+    pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """--once: exit 0 with the snapshot when healthy, 1 with the reason on a wrong secret, 2 on a readable secret."""
+    good = _feed_config(tmp_path / "good", pbx.ami.port, mosquitto.port)
+    done = _once(good)
     assert done.returncode == 0, done.stderr
     snapshot = json.loads(done.stdout)
-    assert snapshot["status"]["summary"] == "online"
+    assert snapshot["status"]["summary"] == "online" and snapshot["broker"] == {"ok": True, "reason": None}
     assert snapshot["queues"]["sales"]["calls_waiting"] == 1 and "offered" not in snapshot["queues"]["sales"]
+    # It published its status and stopped as a clean stop does: offline, with what the platform can supply.
+    left = _retained(mosquitto, "wallboard/lab/feed/asterisk/status")
+    assert left["summary"] == "offline" and "agents_wrap" in left["not_supplied"]  # type: ignore[operator]
 
-    wrong = _feed_config(tmp_path / "wrong", pbx.ami.port, 1, secret="nope")
-    done = subprocess.run(
-        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(wrong), "--once"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    wrong = _feed_config(tmp_path / "wrong", pbx.ami.port, mosquitto.port, secret="nope")
+    done = _once(wrong)
     assert done.returncode == 1
     assert json.loads(done.stdout)["status"]["summary"] == (
         "degraded: AMI login refused for wallboard: Authentication failed"
     )
+    assert "platform: degraded: AMI login refused for wallboard" in done.stderr
 
-    readable = _feed_config(tmp_path / "readable", pbx.ami.port, 1, mode=0o640)
-    done = subprocess.run(
-        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(readable), "--once"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    readable = _feed_config(tmp_path / "readable", pbx.ami.port, mosquitto.port, mode=0o640)
+    done = _once(readable)
     assert done.returncode == 2 and "readable by group or others (mode 0640)" in done.stderr
+
+
+def test_once_without_the_mqtt_password_credential_says_so_and_exits_2_before_connecting(
+    pbx: AmiThread, tmp_path: Path
+) -> None:
+    """A config naming $CREDENTIALS_DIRECTORY/mqtt-password the unit does not load: exit 2 naming it, no AMI login."""
+    config = _feed_config(
+        tmp_path / "feed",
+        pbx.ami.port,
+        1,
+        mqtt_login='username = "feed-lab"\npassword_file = "$CREDENTIALS_DIRECTORY/mqtt-password"',
+    )
+    credentials = tmp_path / "credentials"  # what systemd would hand over with only the AMI secret loaded
+    credentials.mkdir()
+    env = {**os.environ, "CREDENTIALS_DIRECTORY": str(credentials)}
+    done = _once(config, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{config}: mqtt.password_file: secret file {credentials / 'mqtt-password'}" in done.stderr
+    assert pbx.ami.logins == 0 and done.stdout == ""
+
+
+def test_once_reports_a_broker_that_cannot_be_reached_or_refuses_the_login(pbx: AmiThread, tmp_path: Path) -> None:
+    """The platform answers but the broker does not (exit 1, "cannot reach"), or refuses the password (exit 1)."""
+    unreachable = _feed_config(tmp_path / "unreachable", pbx.ami.port, free_port())
+    done = _once(unreachable)
+    assert done.returncode == 1, done.stderr
+    snapshot = json.loads(done.stdout)
+    assert snapshot["status"]["summary"] == "online" and snapshot["broker"]["ok"] is False
+    assert snapshot["broker"]["reason"].startswith("cannot reach the broker at 127.0.0.1:")
+    assert "broker: cannot reach the broker at 127.0.0.1:" in done.stderr
+
+    broker = Mosquitto(tmp_path / "broker", passwords={"feed-lab": "right"})
+    broker.start()
+    try:
+        (tmp_path / "mqtt.password").write_text("wrong\n")
+        (tmp_path / "mqtt.password").chmod(0o600)
+        login = f'username = "feed-lab"\npassword_file = "{tmp_path / "mqtt.password"}"'
+        refused = _feed_config(tmp_path / "refused", pbx.ami.port, broker.auth_port or 0, mqtt_login=login)
+        done = _once(refused)
+        assert done.returncode == 1, done.stderr
+        reason = json.loads(done.stdout)["broker"]["reason"]
+        assert reason.startswith(f"the broker at 127.0.0.1:{broker.auth_port} refused the feed's login as feed-lab:")
+        (tmp_path / "mqtt.password").write_text("right\n")
+        done = _once(refused)
+        assert done.returncode == 0, done.stderr
+    finally:
+        broker.stop()
+
+
+def test_once_with_dry_run_reads_the_platform_only(pbx: AmiThread, tmp_path: Path) -> None:
+    """--once --dry-run: the platform's snapshot, no broker (nothing listens on its port), exit 0."""
+    config = _feed_config(tmp_path / "feed", pbx.ami.port, free_port())
+    done = _once(config, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    snapshot = json.loads(done.stdout[done.stdout.index("\n{\n") :])  # after the --dry-run lines
+    assert snapshot["status"]["summary"] == "online" and "broker" not in snapshot
 
 
 def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(

@@ -290,7 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")
     feed.add_argument("adapter", help="the platform: asterisk, connect or genesys")
     feed.add_argument("--config", required=True, help="the feed's TOML config file")
-    feed.add_argument("--once", action="store_true", help="print one normalised snapshot; exit 0 if healthy, else 1")
+    feed.add_argument(
+        "--once",
+        action="store_true",
+        help="read the platform once, then log in to the broker and publish the status; print the snapshot; "
+        "exit 0 if both worked, 1 with the cause, 2 for a bad config or secret (with --dry-run: no broker)",
+    )
     feed.add_argument("--dry-run", action="store_true", help="print what would be published; no broker")
     feed.add_argument("--record", metavar="DIR", default=None, help="save the raw vendor payloads (callers hashed)")
     feed.add_argument("--state-dir", default=None, help="where the day counters live (default: from the config)")
