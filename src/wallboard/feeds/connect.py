@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from wallboard.device.wire.payloads import AgentRow
 from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.daycount import period_start
-from wallboard.feeds.errors import AuthFailed, Disconnected, FeedError, Throttled
+from wallboard.feeds.errors import AuthFailed, Disconnected, FeedConfigError, FeedError, Throttled
 from wallboard.feeds.feed_config import FeedConfig, decode_section
 from wallboard.feeds.supplies import CONNECT
 
@@ -36,13 +36,20 @@ log = logging.getLogger("wallboard.feed.connect")
 
 
 class ConnectSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """``[connect]``: the instance (its ARN), the region, and the queues to show as ``name = "queue id"``."""
+    """``[connect]``: the instance (its ARN), the region, and the queues to show as ``name = "queue id"``.
+
+    ``endpoint_url`` replaces the region's public endpoint (``https://connect.<region>.amazonaws.com``): an
+    interface VPC endpoint (``https://vpce-...connect.<region>.vpce.amazonaws.com``) for a feed with no route to
+    the internet, or a FIPS endpoint (``https://connect-fips.<region>.amazonaws.com``). Requests are still signed
+    for ``region``.
+    """
 
     instance_arn: str
     region: str
     queues: dict[str, str]
     channels: list[str] = msgspec.field(default_factory=lambda: ["VOICE", "CHAT", "EMAIL"])
     agents: bool = True
+    endpoint_url: str | None = None
 
     @property
     def instance_id(self) -> str:
@@ -321,9 +328,14 @@ def _feed_error(operation: str, exc: ClientError) -> FeedError:
 def build(config: FeedConfig, ctx: FeedContext) -> ConnectAdapter:
     """The adapter from ``[connect]``, with a boto3 client on the standard credential chain."""
     section: ConnectSection = decode_section(config, "connect", ConnectSection)
+    if section.endpoint_url is not None and not section.endpoint_url.startswith(("https://", "http://")):
+        raise FeedConfigError(
+            f'{config.path}: connect.endpoint_url: expected "https://...", got "{section.endpoint_url}"'
+        )
     client = boto3.client(
         "connect",
         region_name=section.region,
+        endpoint_url=section.endpoint_url,
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=15),
     )
     return ConnectAdapter(section, ctx, client)
