@@ -272,7 +272,7 @@ def _counts(values: dict[str, object]) -> dict[str, object]:
 
 
 def test_zeros_seen_since_midnight_stay_published_after_a_reconnect_and_a_restart(tmp_path: Path) -> None:
-    """Listening since before midnight: abandoned 0 stays in the payload after a PBX restart and a new feed process."""
+    """Listening since midnight: abandoned 0 stays published after a PBX restart, a new feed process and midnight."""
 
     async def scenario() -> None:
         ami = _pbx()
@@ -307,12 +307,17 @@ def test_zeros_seen_since_midnight_stay_published_after_a_reconnect_and_a_restar
         ctx = make_context(tmp_path, clock)
         restarted = make_runner(_adapter(ami, ctx), ctx)
         await restarted.cycle()
-        await restarted.adapter.close()
-        await ami.stop()
         assert isinstance(restarted.publisher, PrintPublisher)
         after_restart = _counts(decode(restarted.publisher.sent, "cc/lab/queue/sales"))
+        clock.now = local_time(LONDON, 2026, 11, 24, 0, 0, 5)  # the restarted feed listens on across midnight
+        await restarted.cycle()
+        next_day = decode(restarted.publisher.sent, "cc/lab/queue/sales")
+        await restarted.adapter.close()
+        await ami.stop()
         assert ami.logins == 3
         assert after_reconnect == {"offered": 2, "answered": 1, "abandoned": 0, "short_abandoned": 0}
         assert after_restart == after_reconnect
+        assert _counts(next_day) == {"offered": 0, "answered": 0, "abandoned": 0, "short_abandoned": 0}
+        assert next_day["period_start"] == local_time(LONDON, 2026, 11, 24)
 
     asyncio.run(scenario())
