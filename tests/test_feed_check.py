@@ -112,3 +112,16 @@ def test_check_lists_every_credential_a_feed_config_reads(tmp_path: Path, capsys
     assert (
         f"{feed}: reads asterisk.secret_file = ami.secret (file {tmp_path / 'feeds' / 'ami.secret'}, chmod 600)" in out
     )
+
+
+def test_check_reads_a_connect_feeds_channels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Connect feed reading voice only cannot supply chats waiting; with CHAT among its channels it can."""
+    connect = ASTERISK_FEED.split("[asterisk]")[0] + (
+        '[connect]\ninstance_arn = "arn:aws:connect:eu-west-2:1:instance/i"\nregion = "eu-west-2"\n'
+        'channels = ["VOICE"]\n[connect.queues]\nsales = "q"\n'
+    )
+    assert main(["check", str(_tree(tmp_path / "voice", connect))]) == 0
+    assert "sales.chats_waiting cannot be supplied by the site's feed connect" in capsys.readouterr().out
+    assert main(["check", str(_tree(tmp_path / "chat", connect.replace('["VOICE"]', '["VOICE", "CHAT"]')))]) == 0
+    out = capsys.readouterr().out
+    assert "chats_waiting" not in out and "occupancy_pct" not in out  # Connect has agents in after-contact work

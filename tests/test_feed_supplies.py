@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
+import boto3
 import msgspec
 import pytest
 
@@ -16,7 +18,7 @@ from wallboard.device.wire.payloads import FeedStatus
 from wallboard.device.wire.supply import RAW_FIELDS, FieldSupply, declare, missing_inputs
 from wallboard.feeds import connect, genesys
 from wallboard.feeds.asterisk import AsteriskAdapter, AsteriskSection
-from wallboard.feeds.connect import ConnectAdapter
+from wallboard.feeds.connect import ConnectAdapter, ConnectSection
 from wallboard.feeds.genesys import GenesysAdapter
 from wallboard.feeds.supplies import DECLARED
 
@@ -136,3 +138,16 @@ def test_the_runner_publishes_the_declaration_in_every_status(tmp_path: Path) ->
     status = msgspec.convert(decode(runner.publisher.sent, "wallboard/lab/feed/scripted/status"), FeedStatus)  # type: ignore[attr-defined]
     assert status.supplies == ["calls_waiting"]
     assert status.not_supplied == sorted(set(QUEUE_FIELDS) - {"calls_waiting"})
+
+
+def test_a_connect_feed_reading_voice_only_declares_no_chats_or_emails(tmp_path: Path) -> None:
+    """channels = ["VOICE"]: the adapter's own declaration (published by the runner) moves chats and emails over."""
+    client: Any = boto3.client("connect", region_name="eu-west-2", aws_access_key_id="t", aws_secret_access_key="t")
+    section = ConnectSection(instance_arn="arn:aws:connect:eu-west-2:1:instance/i", region="eu-west-2", queues={})
+    ctx = make_context(tmp_path, ManualClock(MONDAY_10AM))
+    everything = ConnectAdapter(section, ctx, client)
+    voice = ConnectAdapter(msgspec.structs.replace(section, channels=["VOICE"]), ctx, client)
+    assert everything.SUPPLY is DECLARED["connect"]
+    assert {"chats_waiting", "emails_waiting"} <= voice.SUPPLY.not_supplied
+    assert voice.SUPPLY.supplies == DECLARED["connect"].supplies - {"chats_waiting", "emails_waiting"}
+    assert make_runner(voice, ctx).status.not_supplied == sorted(voice.SUPPLY.not_supplied)

@@ -63,7 +63,7 @@ def _check_feed_configs(paths: list[Path], *, quiet: bool) -> tuple[int | None, 
     from wallboard.feeds.errors import FeedConfigError
     from wallboard.feeds.feed_config import credential_files, load_feed_config
     from wallboard.feeds.secrets import CREDENTIALS_VARIABLE, resolve_secret_path
-    from wallboard.feeds.supplies import DECLARED
+    from wallboard.feeds.supplies import DECLARED, for_section
 
     failed = 0
     for path in paths:
@@ -75,7 +75,8 @@ def _check_feed_configs(paths: list[Path], *, quiet: bool) -> tuple[int | None, 
             continue
         adapters = [name for name in config.adapters if name in DECLARED]
         for adapter in adapters:
-            site_feeds.setdefault(config.feed.site, []).append(SiteFeed(adapter, path, DECLARED[adapter]))
+            supply = for_section(adapter, config.adapters[adapter])
+            site_feeds.setdefault(config.feed.site, []).append(SiteFeed(adapter, path, supply))
         if not adapters:
             print(f"{path}: warning: no adapter section ({', '.join(f'[{name}]' for name in sorted(DECLARED))})")
         if quiet:

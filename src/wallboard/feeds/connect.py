@@ -30,7 +30,7 @@ from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.daycount import period_start
 from wallboard.feeds.errors import AuthFailed, Disconnected, FeedConfigError, FeedError, Throttled
 from wallboard.feeds.feed_config import FeedConfig, decode_section
-from wallboard.feeds.supplies import CONNECT
+from wallboard.feeds.supplies import CONNECT, for_section
 
 log = logging.getLogger("wallboard.feed.connect")
 
@@ -106,6 +106,7 @@ class ConnectAdapter:
         self.section = section
         self.ctx = ctx
         self.client = client
+        self.SUPPLY = for_section(self.name, {"channels": section.channels})  # chats, emails: if read
         self._by_id = {queue_id: name for name, queue_id in section.queues.items()}
         self._names: dict[str, str] = {}
 

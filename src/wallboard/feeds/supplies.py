@@ -10,7 +10,10 @@ a publisher may send follow from their formulas. Must not import a vendor librar
 
 from __future__ import annotations
 
-from wallboard.device.wire.supply import FieldSupply, declare
+from collections.abc import Mapping
+from typing import Any
+
+from wallboard.device.wire.supply import RAW_FIELDS, FieldSupply, declare
 
 # Fields no shipped adapter reads, for the same reasons everywhere: workforce-management schedules, quality
 # and survey results and costs live outside the queue APIs these feeds use, and the staffing hint's interval
@@ -146,3 +149,24 @@ GENESYS = declare(
 
 # Adapter name -> its declaration (the adapters' SUPPLY, readable without their client libraries).
 DECLARED: dict[str, FieldSupply] = {"asterisk": ASTERISK, "connect": CONNECT, "genesys": GENESYS}
+
+# Connect's waiting counts per channel other than voice: read only for the channels a site configures.
+_CONNECT_CHANNEL_FIELDS = {"CHAT": "chats_waiting", "EMAIL": "emails_waiting"}
+
+
+def for_section(adapter: str, section: Mapping[str, Any]) -> FieldSupply:
+    """The adapter's declaration narrowed by its config section (Connect: the channels it reads).
+
+    Unknown adapters have none (a KeyError is the caller's to avoid: look in ``DECLARED`` first).
+    """
+    supply = DECLARED[adapter]
+    unsent: set[str] = set()
+    if adapter == "connect":
+        channels = section.get("channels", ["VOICE", "CHAT", "EMAIL"])
+        unsent = {name for channel, name in _CONNECT_CHANNEL_FIELDS.items() if channel not in channels}
+    if not unsent:
+        return supply
+    return declare(
+        sends=frozenset(supply.supplies & RAW_FIELDS) - unsent,
+        cannot=frozenset(supply.not_supplied & RAW_FIELDS) | unsent,
+    )
