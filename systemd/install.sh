@@ -448,9 +448,10 @@ do_install_feed() {
     feed_config_written=0
     install_feed_config
     install_feed_unit
-    local next="edit $FEED_CONFIG; put its secrets in $CONF_DIR/secrets/ and hand them to the unit with"
-    next+=" 'sudo systemctl edit wallboard-feed@$feed' (LoadCredential=, see docs/feeds.md); then"
-    next+=" 'sudo $PREFIX/venv/bin/wallboard check $FEED_CONFIG' and 'sudo systemctl start wallboard-feed@$feed'"
+    local next="edit $FEED_CONFIG; put its secrets in $CONF_DIR/secrets/; 'sudo $PREFIX/venv/bin/wallboard check"
+    next+=" $FEED_CONFIG' lists every credential it reads (the broker's password too) with its LoadCredential= line:"
+    next+=" add them all with 'sudo systemctl edit wallboard-feed@$feed' (see docs/feeds.md); then"
+    next+=" '... wallboard feed $feed --config $FEED_CONFIG --once' and 'sudo systemctl start wallboard-feed@$feed'"
     if ((feed_config_written)); then
         say "installed and enabled, not started: the config is an example. Next: $next"
     elif ((start)) && ! systemd_running; then

@@ -265,3 +265,59 @@ def test_a_feed_started_mid_day_leaves_uncounted_fields_absent(tmp_path: Path) -
         assert "offered" not in reading.queues["sales"] and "abandoned" not in reading.queues["sales"]
 
     asyncio.run(scenario())
+
+
+def _counts(values: dict[str, object]) -> dict[str, object]:
+    return {name: values[name] for name in ("offered", "answered", "abandoned", "short_abandoned") if name in values}
+
+
+def test_zeros_seen_since_midnight_stay_published_after_a_reconnect_and_a_restart(tmp_path: Path) -> None:
+    """Listening since midnight: abandoned 0 stays published after a PBX restart, a new feed process and midnight."""
+
+    async def scenario() -> None:
+        ami = _pbx()
+        await ami.start()
+        clock = ManualClock(local_time(LONDON, 2026, 11, 22, 23, 59))
+        ctx = make_context(tmp_path, clock)
+        adapter = _adapter(ami, ctx)
+        runner = make_runner(adapter, ctx)
+        await runner.cycle()  # connected before midnight: it will see every call of the 23rd
+        clock.now = MONDAY_10AM
+        await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="7.1", Position=1)
+        await ami.emit("AgentConnect", Queue="sales", Uniqueid="7.1", MemberName="Bob", HoldTime=4)
+        await runner.cycle()
+        publisher = runner.publisher
+        assert isinstance(publisher, PrintPublisher)
+        before = _counts(decode(publisher.sent, "cc/lab/queue/sales"))
+        assert before == {"offered": 1, "answered": 1, "abandoned": 0, "short_abandoned": 0}
+
+        await ami.restart(down_for=0.1)  # the AMI link drops; the feed logs in again at 10:00, mid-day
+        clock.advance(5)
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if await runner.cycle() == runner.poll_interval_s and runner.status.state == "online":
+                break
+        await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="7.2", Position=1)
+        await runner.cycle()
+        after_reconnect = _counts(decode(publisher.sent, "cc/lab/queue/sales"))
+        await adapter.close()
+        ctx.counters.close()
+
+        clock.advance(60)  # a new feed process on the same counters file
+        ctx = make_context(tmp_path, clock)
+        restarted = make_runner(_adapter(ami, ctx), ctx)
+        await restarted.cycle()
+        assert isinstance(restarted.publisher, PrintPublisher)
+        after_restart = _counts(decode(restarted.publisher.sent, "cc/lab/queue/sales"))
+        clock.now = local_time(LONDON, 2026, 11, 24, 0, 0, 5)  # the restarted feed listens on across midnight
+        await restarted.cycle()
+        next_day = decode(restarted.publisher.sent, "cc/lab/queue/sales")
+        await restarted.adapter.close()
+        await ami.stop()
+        assert ami.logins == 3
+        assert after_reconnect == {"offered": 2, "answered": 1, "abandoned": 0, "short_abandoned": 0}
+        assert after_restart == after_reconnect
+        assert _counts(next_day) == {"offered": 0, "answered": 0, "abandoned": 0, "short_abandoned": 0}
+        assert next_day["period_start"] == local_time(LONDON, 2026, 11, 24)
+
+    asyncio.run(scenario())

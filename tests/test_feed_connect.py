@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import http.server
+import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -15,8 +18,9 @@ from botocore.stub import ANY, Stubber
 from tests.feed_helpers import MONDAY_10AM, decode, make_context, make_runner
 from tests.helpers import ManualClock
 from wallboard.feeds.adapter import FeedContext
-from wallboard.feeds.connect import ConnectAdapter, ConnectSection, oldest_contact_age_seconds
-from wallboard.feeds.errors import AuthFailed
+from wallboard.feeds.connect import ConnectAdapter, ConnectSection, build, oldest_contact_age_seconds
+from wallboard.feeds.errors import AuthFailed, FeedConfigError
+from wallboard.feeds.feed_config import load_feed_config
 from wallboard.feeds.publisher import PrintPublisher
 
 ARN = "arn:aws:connect:eu-west-2:123456789012:instance/11111111-2222-3333-4444-555555555555"
@@ -280,3 +284,85 @@ def test_access_denied_is_a_login_problem_shown_as_such(client: tuple[Any, Stubb
     ctx = make_context(tmp_path, ManualClock(MONDAY_10AM))
     with pytest.raises(AuthFailed, match="connect:GetCurrentMetricData"):
         asyncio.run(_adapter(connect, ctx).poll())
+
+
+class _LocalConnect(http.server.BaseHTTPRequestHandler):
+    """A loopback stand-in for a Connect endpoint (a VPC or FIPS one): answers the two metric calls, records them."""
+
+    seen: ClassVar[list[tuple[str, str, str]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.seen.append((self.command, self.path, self.headers.get("Authorization", "")))
+        if self.path == f"/metrics/current/{INSTANCE}":
+            body: dict[str, Any] = {
+                "MetricResults": [_current(SALES, "VOICE", CONTACTS_IN_QUEUE=4, AGENTS_AFTER_CONTACT_WORK=1)],
+                "DataSnapshotTime": MONDAY_10AM,
+            }
+        elif self.path == "/metrics/data":
+            body = {"MetricResults": [_v2(SALES, ("CONTACTS_QUEUED", 120, None))]}
+        else:
+            self.send_error(404)
+            return
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads ``seen``."""
+
+
+def test_endpoint_url_sends_every_call_to_that_endpoint_signed_for_the_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """connect.endpoint_url (a VPC/FIPS endpoint) is where boto3 sends the calls, still signed for connect.region."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LocalConnect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    path = tmp_path / "feed-connect.toml"
+    path.write_text(
+        f"""
+[feed]
+site = "lab"
+time_zone = "Europe/London"
+[connect]
+instance_arn = "{ARN}"
+region = "eu-west-2"
+agents = false
+endpoint_url = "http://127.0.0.1:{server.server_address[1]}"
+[connect.queues]
+sales = "{SALES}"
+"""
+    )
+    _LocalConnect.seen.clear()
+    try:
+        adapter = build(load_feed_config(path), make_context(tmp_path, ManualClock(MONDAY_10AM)))
+        reading = asyncio.run(adapter.poll())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert reading.queues["sales"] == {"calls_waiting": 4, "agents_wrap": 1, "offered": 120}
+    assert [(method, where) for method, where, _ in _LocalConnect.seen] == [
+        ("POST", f"/metrics/current/{INSTANCE}"),
+        ("POST", "/metrics/data"),
+    ]
+    assert all("/eu-west-2/connect/aws4_request" in auth for _, _, auth in _LocalConnect.seen)
+
+
+def test_an_endpoint_url_that_is_not_a_url_is_refused_naming_the_key(tmp_path: Path) -> None:
+    """connect.endpoint_url must be an http(s) URL: anything else is a config error naming file and key."""
+    path = tmp_path / "feed-connect.toml"
+    path.write_text(
+        f'[feed]\nsite = "lab"\ntime_zone = "UTC"\n[connect]\ninstance_arn = "{ARN}"\nregion = "eu-west-2"\n'
+        'endpoint_url = "vpce-0123.connect.eu-west-2.vpce.amazonaws.com"\n[connect.queues]\nsales = "q"\n'
+    )
+    with pytest.raises(FeedConfigError, match=r"connect\.endpoint_url: expected \"https://\.\.\.\""):
+        build(load_feed_config(path), make_context(tmp_path, ManualClock(MONDAY_10AM)))

@@ -81,3 +81,17 @@ def test_an_event_key_is_counted_once_even_after_a_reopen(tmp_path: Path) -> Non
     counters = DayCounters(tmp_path / "c.sqlite", LONDON)
     assert not counters.add("sales", {"offered": 1}, now + 5, key="join:sales:1")
     assert counters.today("sales", now) == {"offered": 1.0}
+
+
+def test_an_observed_day_keeps_its_zeros_across_a_reopen_and_counts_on_from_them(tmp_path: Path) -> None:
+    """observe() makes uncounted fields true zeros for that day, persisted; counts add to them; the next day is bare."""
+    now = at(LONDON, 2026, 11, 23, 0, 0, 5)
+    counters = DayCounters(tmp_path / "c.sqlite", LONDON)
+    counters.add("sales", {"offered": 1}, now)
+    counters.observe("sales", ("offered", "abandoned", "short_abandoned"), now)
+    counters.close()
+    reopened = DayCounters(tmp_path / "c.sqlite", LONDON)  # a reconnect's or a restart's view of the same day
+    assert reopened.today("sales", now + 10 * 3600) == {"offered": 1.0, "abandoned": 0.0, "short_abandoned": 0.0}
+    reopened.add("sales", {"abandoned": 1}, now + 10 * 3600)
+    assert reopened.today("sales", now + 10 * 3600)["abandoned"] == 1.0
+    assert reopened.today("sales", now + 86400) == {}

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 
 from tests.ami_thread import AmiThread
-from tests.broker import Mosquitto, require
+from tests.broker import Mosquitto, free_port, require
 from tests.conftest import board_toml
 from tests.fake_ami import FakeAmi, Member, Queue
-from tests.helpers import step_until, wait_until
+from tests.feed_helpers import make_context, make_runner
+from tests.helpers import ManualClock, step_until, wait_until
 from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
+from wallboard.device.wire.payloads import FeedStatus
+from wallboard.device.wire.topics import feed_status
+from wallboard.feeds.asterisk import AsteriskAdapter, AsteriskSection
+from wallboard.feeds.daycount import period_start
+from wallboard.feeds.publisher import MqttFeedPublisher
 
 
 @pytest.fixture
@@ -31,7 +42,9 @@ def pbx() -> Iterator[AmiThread]:
         thread.close()
 
 
-def _feed_config(folder: Path, ami_port: int, mqtt_port: int, secret: str = "s3cret", mode: int = 0o600) -> Path:
+def _feed_config(
+    folder: Path, ami_port: int, mqtt_port: int, secret: str = "s3cret", mode: int = 0o600, mqtt_login: str = ""
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "ami.secret").write_text(secret + "\n")
     (folder / "ami.secret").chmod(mode)
@@ -47,6 +60,7 @@ heartbeat_s = 5
 [mqtt]
 host = "127.0.0.1"
 port = {mqtt_port}
+{mqtt_login}
 [asterisk]
 port = {ami_port}
 username = "wallboard"
@@ -100,7 +114,11 @@ def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
             pbx.emit("QueueCallerJoin", Queue="sales", Uniqueid=uid, Position=1)
         pbx.emit("AgentConnect", Queue="sales", Uniqueid="9.1", MemberName="Alice", HoldTime=5)
         step_until(board, lambda: shows("sales.offered", 3) and shows("sales.answered", 1), what="today's counts")
-        assert _retained(mosquitto, "wallboard/lab/feed/asterisk/status")["summary"] == "online"
+        status = _retained(mosquitto, "wallboard/lab/feed/asterisk/status")
+        assert status["summary"] == "online"
+        # The declaration, retained with the status, reaches the board with the feed's health.
+        assert "agents_wrap" in status["not_supplied"] and "calls_waiting" in status["supplies"]  # type: ignore[operator]
+        step_until(board, lambda: "agents_wrap" in board.state.feeds["asterisk"].not_supplied, what="not_supplied")
 
         feed.send_signal(signal.SIGKILL)
         feed.wait(10)
@@ -119,51 +137,107 @@ def test_asterisk_feed_to_a_real_board_and_a_kill_loses_no_counts(
         output = feed.communicate(timeout=20)[0]
         board.close()
     assert feed.returncode == 0, output
-    assert _retained(mosquitto, "wallboard/lab/feed/asterisk/status")["summary"] == "offline"
+    offline = _retained(mosquitto, "wallboard/lab/feed/asterisk/status")
+    assert offline["summary"] == "offline" and "agents_wrap" in offline["not_supplied"]  # type: ignore[operator]
 
 
-def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(pbx: AmiThread, tmp_path: Path) -> None:
-    """--once: exit 0 with the snapshot when healthy, 1 with the reason on a wrong secret, 2 on a readable secret."""
-    good = _feed_config(tmp_path / "good", pbx.ami.port, 1)
-    done = subprocess.run(
-        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(good), "--once"],
+def _once(config: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(config), "--once", *extra],
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
     )
+
+
+def test_once_prints_a_snapshot_and_its_exit_status_is_the_health(
+    pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """--once: exit 0 with the snapshot when healthy, 1 with the reason on a wrong secret, 2 on a readable secret."""
+    good = _feed_config(tmp_path / "good", pbx.ami.port, mosquitto.port)
+    done = _once(good)
     assert done.returncode == 0, done.stderr
     snapshot = json.loads(done.stdout)
-    assert snapshot["status"]["summary"] == "online"
+    assert snapshot["status"]["summary"] == "online" and snapshot["broker"] == {"ok": True, "reason": None}
     assert snapshot["queues"]["sales"]["calls_waiting"] == 1 and "offered" not in snapshot["queues"]["sales"]
+    # It published its status and stopped as a clean stop does: offline, with what the platform can supply.
+    left = _retained(mosquitto, "wallboard/lab/feed/asterisk/status")
+    assert left["summary"] == "offline" and "agents_wrap" in left["not_supplied"]  # type: ignore[operator]
 
-    wrong = _feed_config(tmp_path / "wrong", pbx.ami.port, 1, secret="nope")
-    done = subprocess.run(
-        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(wrong), "--once"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    wrong = _feed_config(tmp_path / "wrong", pbx.ami.port, mosquitto.port, secret="nope")
+    done = _once(wrong)
     assert done.returncode == 1
     assert json.loads(done.stdout)["status"]["summary"] == (
         "degraded: AMI login refused for wallboard: Authentication failed"
     )
+    assert "platform: degraded: AMI login refused for wallboard" in done.stderr
 
-    readable = _feed_config(tmp_path / "readable", pbx.ami.port, 1, mode=0o640)
-    done = subprocess.run(
-        [sys.executable, "-m", "wallboard.app.cli", "feed", "asterisk", "--config", str(readable), "--once"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    readable = _feed_config(tmp_path / "readable", pbx.ami.port, mosquitto.port, mode=0o640)
+    done = _once(readable)
     assert done.returncode == 2 and "readable by group or others (mode 0640)" in done.stderr
+
+
+def test_once_without_the_mqtt_password_credential_says_so_and_exits_2_before_connecting(
+    pbx: AmiThread, tmp_path: Path
+) -> None:
+    """A config naming $CREDENTIALS_DIRECTORY/mqtt-password the unit does not load: exit 2 naming it, no AMI login."""
+    config = _feed_config(
+        tmp_path / "feed",
+        pbx.ami.port,
+        1,
+        mqtt_login='username = "feed-lab"\npassword_file = "$CREDENTIALS_DIRECTORY/mqtt-password"',
+    )
+    credentials = tmp_path / "credentials"  # what systemd would hand over with only the AMI secret loaded
+    credentials.mkdir()
+    env = {**os.environ, "CREDENTIALS_DIRECTORY": str(credentials)}
+    done = _once(config, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{config}: mqtt.password_file: secret file {credentials / 'mqtt-password'}" in done.stderr
+    assert pbx.ami.logins == 0 and done.stdout == ""
+
+
+def test_once_reports_a_broker_that_cannot_be_reached_or_refuses_the_login(pbx: AmiThread, tmp_path: Path) -> None:
+    """The platform answers but the broker does not (exit 1, "cannot reach"), or refuses the password (exit 1)."""
+    unreachable = _feed_config(tmp_path / "unreachable", pbx.ami.port, free_port())
+    done = _once(unreachable)
+    assert done.returncode == 1, done.stderr
+    snapshot = json.loads(done.stdout)
+    assert snapshot["status"]["summary"] == "online" and snapshot["broker"]["ok"] is False
+    assert snapshot["broker"]["reason"].startswith("cannot reach the broker at 127.0.0.1:")
+    assert "broker: cannot reach the broker at 127.0.0.1:" in done.stderr
+
+    broker = Mosquitto(tmp_path / "broker", passwords={"feed-lab": "right"})
+    broker.start()
+    try:
+        (tmp_path / "mqtt.password").write_text("wrong\n")
+        (tmp_path / "mqtt.password").chmod(0o600)
+        login = f'username = "feed-lab"\npassword_file = "{tmp_path / "mqtt.password"}"'
+        refused = _feed_config(tmp_path / "refused", pbx.ami.port, broker.auth_port or 0, mqtt_login=login)
+        done = _once(refused)
+        assert done.returncode == 1, done.stderr
+        reason = json.loads(done.stdout)["broker"]["reason"]
+        assert reason.startswith(f"the broker at 127.0.0.1:{broker.auth_port} refused the feed's login as feed-lab:")
+        (tmp_path / "mqtt.password").write_text("right\n")
+        done = _once(refused)
+        assert done.returncode == 0, done.stderr
+    finally:
+        broker.stop()
+
+
+def test_once_with_dry_run_reads_the_platform_only(pbx: AmiThread, tmp_path: Path) -> None:
+    """--once --dry-run: the platform's snapshot, no broker (nothing listens on its port), exit 0."""
+    config = _feed_config(tmp_path / "feed", pbx.ami.port, free_port())
+    done = _once(config, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    snapshot = json.loads(done.stdout[done.stdout.index("\n{\n") :])  # after the --dry-run lines
+    assert snapshot["status"]["summary"] == "online" and "broker" not in snapshot
 
 
 def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
     pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     """The feed's will reaches the board: its strip says "FEED OFFLINE: asterisk" while the broker link stays up."""
-    import time
-
     import pygame
 
     from wallboard.device.core.view import BoardView
@@ -198,4 +272,80 @@ def test_a_dead_feed_shows_on_the_board_as_feed_offline_not_broker_offline(
         if feed.poll() is None:
             feed.kill()
         feed.wait(10)
+        board.close()
+
+
+def test_an_ami_reconnect_with_no_abandon_yet_keeps_service_level_and_abandon_rate_on_the_board(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """Feed listening since midnight, 1 answered, 0 abandoned; the PBX restarts: abandoned = 0 and SL stay live."""
+    board_file = tmp_path / "board.toml"
+    board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state"))
+    board = compose_board(load_config(board_file), outputs=no_outputs)
+    board.start()
+    zone = ZoneInfo("Europe/London")
+    clock = ManualClock(period_start(time.time(), zone) - 1)  # the feed logs in a second before local midnight
+    ami = FakeAmi()
+    ami.queues["sales"] = Queue("sales", members=[Member("Alice"), Member("Bob", status=2, in_call=True)])
+
+    def live(key: str, since: float) -> float | None:
+        held = board.state.value(key)
+        return None if held is None or held.measured_at < since else board.state.fresh_value(key)
+
+    async def scenario() -> float:
+        await ami.start()
+        ctx = make_context(tmp_path / "feed", clock, zone=zone)
+        section = AsteriskSection(port=ami.port, username="wallboard", secret_file="unused", timeout_s=2.0)
+        will = msgspec.json.encode(FeedStatus(state="offline", summary="offline", adapter="asterisk", ts=0.0))
+        publisher = MqttFeedPublisher(
+            "127.0.0.1", mosquitto.port, client_id="feed-e2e", status_topic=feed_status("lab", "asterisk"), will=will
+        )
+        assert publisher.wait_connected(10), "the feed did not reach mosquitto"
+        runner = make_runner(AsteriskAdapter(section, "s3cret", ctx), ctx, publisher)
+        try:
+            await runner.cycle()
+            clock.now = time.time()
+            await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="8.1", Position=1)
+            await ami.emit("AgentConnect", Queue="sales", Uniqueid="8.1", MemberName="Bob", HoldTime=4)
+            await runner.cycle()
+            await asyncio.to_thread(
+                step_until,
+                board,
+                lambda: live("sales.service_level_pct", 0) == 100 and live("sales.abandon_rate_pct", 0) == 0,
+                what="SL 100 % and abandon rate 0 % before the reconnect",
+            )
+            await ami.restart(down_for=0.2)  # "core restart now": Shutdown, socket closed, back after 0.2 s
+            clock.now = time.time()
+            await runner.cycle()
+            assert runner.status.state == "degraded"
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                clock.now = time.time()
+                if await runner.cycle() == runner.poll_interval_s and runner.connected:
+                    break
+            reconnected_at = clock.now
+            await ami.emit("QueueCallerJoin", Queue="sales", Uniqueid="8.2", Position=1)
+            await runner.cycle()
+            assert ami.logins == 2
+            return reconnected_at
+        finally:
+            await runner.adapter.close()
+            publisher.close(None)
+            await ami.stop()
+
+    try:
+        reconnected_at = asyncio.run(scenario())
+        payload = _retained(mosquitto, "cc/lab/queue/sales")
+        assert payload["offered"] == 2 and payload["abandoned"] == 0 and payload["short_abandoned"] == 0
+        assert payload["abandoned_within_target"] == 0
+        # The board's SL and abandon rate are worked out from counts published after the reconnect: live, not "--".
+        step_until(
+            board,
+            lambda: (
+                live("sales.abandon_rate_pct", reconnected_at) == 0
+                and live("sales.service_level_pct", reconnected_at) == 100
+            ),
+            what="SL and abandon rate from the counts published after the reconnect",
+        )
+    finally:
         board.close()

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wallboard.device import __version__
 from wallboard.device.config.named_files import read_secret
@@ -19,14 +20,17 @@ from wallboard.device.config.reading import load_config
 from wallboard.device.errors import ConfigError
 from wallboard.device.util.text import printable
 
+if TYPE_CHECKING:
+    from wallboard.device.config.checks import SiteFeed
+
 log = logging.getLogger("wallboard")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from wallboard.device.config.checks import check_paths, feed_config_files
 
-    results, missing = check_paths(args.paths)
-    feeds_failed = _check_feed_configs(feed_config_files(args.paths), quiet=args.quiet)
+    feeds_failed, site_feeds = _check_feed_configs(feed_config_files(args.paths), quiet=args.quiet)
+    results, missing = check_paths(args.paths, site_feeds)
     for line in missing:
         print(line)
     for result in results:
@@ -46,25 +50,50 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed or missing or feeds_failed else 0
 
 
-def _check_feed_configs(paths: list[Path], *, quiet: bool) -> int | None:
-    """Validate feed configs (``[feed]`` and ``[mqtt]``); how many are invalid, None if there were none."""
+def _check_feed_configs(paths: list[Path], *, quiet: bool) -> tuple[int | None, dict[str, list[SiteFeed]]]:
+    """Validate feed configs (``[feed]`` and ``[mqtt]``) and list the credentials each reads.
+
+    How many are invalid (None if there were none), and per site id the feeds found with what their
+    adapters declare they supply (read from ``feeds.supplies``: no vendor library, no connection).
+    """
+    site_feeds: dict[str, list[SiteFeed]] = {}
     if not paths:
-        return None
+        return None, site_feeds
+    from wallboard.device.config.checks import SiteFeed
     from wallboard.feeds.errors import FeedConfigError
-    from wallboard.feeds.feed_config import load_feed_config
+    from wallboard.feeds.feed_config import credential_files, load_feed_config
+    from wallboard.feeds.secrets import CREDENTIALS_VARIABLE, resolve_secret_path
+    from wallboard.feeds.supplies import DECLARED, for_section
 
     failed = 0
     for path in paths:
         try:
-            load_feed_config(path)
+            config = load_feed_config(path)
         except FeedConfigError as exc:
             failed += 1
             print(exc)
-        else:
-            if not quiet:
-                print(f"{path}: ok (feed)")
+            continue
+        adapters = [name for name in config.adapters if name in DECLARED]
+        for adapter in adapters:
+            supply = for_section(adapter, config.adapters[adapter])
+            site_feeds.setdefault(config.feed.site, []).append(SiteFeed(adapter, path, supply))
+        if not adapters:
+            print(f"{path}: warning: no adapter section ({', '.join(f'[{name}]' for name in sorted(DECLARED))})")
+        if quiet:
+            continue
+        print(f"{path}: ok (feed): {', '.join(adapters) or 'no adapter'} for site {config.feed.site}")
+        prefix = f"${CREDENTIALS_VARIABLE}/"
+        for key, value in credential_files(config):
+            if value.startswith(prefix):
+                name = value[len(prefix) :]
+                how = f"systemd credential {name}: LoadCredential={name}:/etc/wallboard/secrets/{name}"
+            else:
+                how = f"file {resolve_secret_path(value, config.base_dir)}, chmod 600"
+            print(f"{path}: reads {key} = {value} ({how})")
+        if "connect" in adapters:
+            print(f"{path}: reads AWS credentials from boto3's chain (instance role, AWS_* environment, ~/.aws)")
     print(f"{len(paths)} feed config(s) checked, {failed} invalid", file=sys.stderr)
-    return failed
+    return failed, site_feeds
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -262,7 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
     feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")
     feed.add_argument("adapter", help="the platform: asterisk, connect or genesys")
     feed.add_argument("--config", required=True, help="the feed's TOML config file")
-    feed.add_argument("--once", action="store_true", help="print one normalised snapshot; exit 0 if healthy, else 1")
+    feed.add_argument(
+        "--once",
+        action="store_true",
+        help="read the platform once, then log in to the broker and publish the status; print the snapshot; "
+        "exit 0 if both worked, 1 with the cause, 2 for a bad config or secret (with --dry-run: no broker)",
+    )
     feed.add_argument("--dry-run", action="store_true", help="print what would be published; no broker")
     feed.add_argument("--record", metavar="DIR", default=None, help="save the raw vendor payloads (callers hashed)")
     feed.add_argument("--state-dir", default=None, help="where the day counters live (default: from the config)")

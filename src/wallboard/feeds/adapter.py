@@ -4,6 +4,7 @@ An adapter is a class with three coroutines and a factory in ``ADAPTERS``::
 
     class MyPlatform:
         name = "myplatform"
+        SUPPLY = declare(sends=..., cannot=...)  # optional: the queue fields it can and cannot supply
         async def connect(self) -> None      # log in, subscribe; raise AuthFailed / Disconnected
         async def poll(self) -> Reading      # one round of reads, inside ctx.budget; raise FeedError
         async def close(self) -> None        # log out; never raises
@@ -12,10 +13,12 @@ An adapter is a class with three coroutines and a factory in ``ADAPTERS``::
 
 ``poll`` returns real-time values and today's counts per queue, keyed by the
 wire contract's field names (``wallboard.device.wire.payloads``); a field the
-platform cannot supply is simply not in the dict. An adapter that counts events
-itself adds them to ``ctx.counters`` (persisted, today only) and reads them back
-in ``poll``. The runner does the rest: publishing, status, retries, backoff.
-Must not publish MQTT, sleep between polls, or catch FeedError to hide it.
+platform cannot supply is simply not in the dict, and ``SUPPLY``
+(``wallboard.device.wire.supply.declare``) says so for every field, once, in
+the feed's status. An adapter that counts events itself adds them to
+``ctx.counters`` (persisted, today only) and reads them back in ``poll``.
+The runner does the rest: publishing, status, retries, backoff. Must not
+publish MQTT, sleep between polls, or catch FeedError to hide it.
 """
 
 from __future__ import annotations

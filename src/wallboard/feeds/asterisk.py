@@ -28,6 +28,7 @@ from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.daycount import period_start
 from wallboard.feeds.errors import AuthFailed, Disconnected, FeedError
 from wallboard.feeds.feed_config import FeedConfig, decode_section
+from wallboard.feeds.supplies import ASTERISK
 
 log = logging.getLogger("wallboard.feed.asterisk")
 
@@ -91,6 +92,7 @@ class AsteriskAdapter:
     """Reads queues and agents from one Asterisk over AMI; counts today's calls from its events."""
 
     name = "asterisk"
+    SUPPLY = ASTERISK  # the queue fields AMI can and cannot give (feeds/supplies.py, with the AMI names)
 
     def __init__(self, section: AsteriskSection, secret: str, ctx: FeedContext) -> None:
         self.section = section
@@ -174,15 +176,17 @@ class AsteriskAdapter:
         for event in status:
             if event.event == "QueueMember" and event.queue in queues:
                 members.setdefault(event.queue, []).append(event)
-        # Listening since before local midnight: every call of today was seen, so an uncounted field is a true 0.
-        # Otherwise the day's earlier calls are unknown and an uncounted field stays absent.
+        # Listening since before local midnight: every call of today was seen, so an uncounted field is a true 0,
+        # kept as such in the day counters: after a reconnect or a restart later today it is still a known 0
+        # (a count like the others, missing only what happened while the feed was away), never absent again.
+        # A feed that has not listened since midnight today does not know the morning: uncounted stays absent.
         complete = self.listening_since is not None and self.listening_since <= period_start(now, self.ctx.zone)
         for queue, values in queues.items():
             rows = members.get(queue, [])
             values["agents_on_call"] = sum(1 for m in rows if _on_call(m))
             values["agents_away"] = sum(1 for m in rows if m.paused == "1" and not _on_call(m))
             if complete:
-                values.update(dict.fromkeys(COUNTED_FIELDS, 0))
+                self.ctx.counters.observe(queue, COUNTED_FIELDS, now)
             values.update(self.ctx.counters.today(queue, now))
         return Reading(queues=queues, agents=self._agent_rows(status, now))
 

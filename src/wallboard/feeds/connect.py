@@ -28,20 +28,28 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from wallboard.device.wire.payloads import AgentRow
 from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.daycount import period_start
-from wallboard.feeds.errors import AuthFailed, Disconnected, FeedError, Throttled
+from wallboard.feeds.errors import AuthFailed, Disconnected, FeedConfigError, FeedError, Throttled
 from wallboard.feeds.feed_config import FeedConfig, decode_section
+from wallboard.feeds.supplies import CONNECT, for_section
 
 log = logging.getLogger("wallboard.feed.connect")
 
 
 class ConnectSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """``[connect]``: the instance (its ARN), the region, and the queues to show as ``name = "queue id"``."""
+    """``[connect]``: the instance (its ARN), the region, and the queues to show as ``name = "queue id"``.
+
+    ``endpoint_url`` replaces the region's public endpoint (``https://connect.<region>.amazonaws.com``): an
+    interface VPC endpoint (``https://vpce-...connect.<region>.vpce.amazonaws.com``) for a feed with no route to
+    the internet, or a FIPS endpoint (``https://connect-fips.<region>.amazonaws.com``). Requests are still signed
+    for ``region``.
+    """
 
     instance_arn: str
     region: str
     queues: dict[str, str]
     channels: list[str] = msgspec.field(default_factory=lambda: ["VOICE", "CHAT", "EMAIL"])
     agents: bool = True
+    endpoint_url: str | None = None
 
     @property
     def instance_id(self) -> str:
@@ -92,11 +100,13 @@ class ConnectAdapter:
     """Reads one Amazon Connect instance; every API call spends the feed's request budget first."""
 
     name = "connect"
+    SUPPLY = CONNECT  # the queue fields Connect's metric APIs can and cannot give (feeds/supplies.py)
 
     def __init__(self, section: ConnectSection, ctx: FeedContext, client: Any) -> None:
         self.section = section
         self.ctx = ctx
         self.client = client
+        self.SUPPLY = for_section(self.name, {"channels": section.channels})  # chats, emails: if read
         self._by_id = {queue_id: name for name, queue_id in section.queues.items()}
         self._names: dict[str, str] = {}
 
@@ -319,9 +329,14 @@ def _feed_error(operation: str, exc: ClientError) -> FeedError:
 def build(config: FeedConfig, ctx: FeedContext) -> ConnectAdapter:
     """The adapter from ``[connect]``, with a boto3 client on the standard credential chain."""
     section: ConnectSection = decode_section(config, "connect", ConnectSection)
+    if section.endpoint_url is not None and not section.endpoint_url.startswith(("https://", "http://")):
+        raise FeedConfigError(
+            f'{config.path}: connect.endpoint_url: expected "https://...", got "{section.endpoint_url}"'
+        )
     client = boto3.client(
         "connect",
         region_name=section.region,
+        endpoint_url=section.endpoint_url,
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=15),
     )
     return ConnectAdapter(section, ctx, client)

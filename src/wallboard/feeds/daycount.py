@@ -4,14 +4,16 @@ A platform's own counters reset when the PBX reloads or at a time the feed does
 not choose; these reset only when the site's local date changes (IANA zone,
 so the 23- and 25-hour days of daylight saving count right) and survive a
 restart of the feed. An event is counted once: a key already seen is ignored.
-Must not reset anything on the platform.
+A day the feed has observed from its start (``observe``) holds its uncounted
+fields as true zeros, persisted like the counts, so they stay known after a
+reconnect or a restart later that day. Must not reset anything on the platform.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,6 +55,8 @@ class DayCounters:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # (day, scope) pairs already marked observed by this process: spares the SD card a write every poll.
+        self._observed: set[tuple[str, str]] = set()
 
     def add(self, scope: str, amounts: Mapping[str, float], at: float, *, key: str | None = None) -> bool:
         """Add ``amounts`` to the day of ``at``; False (and nothing added) if ``key`` was counted before."""
@@ -69,6 +73,22 @@ class DayCounters:
                 [(day, scope, field, float(amount)) for field, amount in amounts.items()],
             )
         return True
+
+    def observe(self, scope: str, fields: Iterable[str], at: float) -> None:
+        """Record that every event of ``scope`` on the day of ``at`` was seen: ``fields`` not counted yet are 0.
+
+        Called while the feed has listened since the day began. The zeros are rows like any count, so
+        ``today`` returns them for the rest of the day, whatever happens to the connection or the process.
+        """
+        day = local_day(at, self.zone).isoformat()
+        if (day, scope) in self._observed:
+            return
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT OR IGNORE INTO counts VALUES (?, ?, ?, 0)", [(day, scope, field) for field in fields]
+            )
+        self._observed.add((day, scope))
 
     def today(self, scope: str, now: float) -> dict[str, float]:
         """Every field counted for ``scope`` since the local midnight before ``now`` (absent if never counted)."""

@@ -68,6 +68,23 @@ class FeedConfig(msgspec.Struct, kw_only=True):
         return self.adapters[adapter]
 
 
+# Per adapter, the keys of its section that name a secret file (Connect takes AWS's credential chain instead).
+SECRET_KEYS: dict[str, tuple[str, ...]] = {
+    "asterisk": ("secret_file",),
+    "connect": (),
+    "genesys": ("client_secret_file",),
+}
+
+
+def credential_files(config: FeedConfig) -> list[tuple[str, str]]:
+    """Every secret file the feed will read, as (key path, value as written): the broker's, then each adapter's."""
+    found = [("mqtt.password_file", config.mqtt.password_file)] if config.mqtt.password_file else []
+    for adapter, keys in SECRET_KEYS.items():
+        section = config.adapters.get(adapter, {})
+        found += [(f"{adapter}.{key}", section[key]) for key in keys if isinstance(section.get(key), str)]
+    return found
+
+
 def decode_section(config: FeedConfig, adapter: str, kind: type[Any]) -> Any:
     """Decode ``[<adapter>]`` into ``kind``; a bad key raises FeedConfigError naming file and key."""
     try:

@@ -36,6 +36,7 @@ from wallboard.feeds.adapter import FeedContext, Reading
 from wallboard.feeds.daycount import period_start
 from wallboard.feeds.errors import AuthFailed, Disconnected, FeedError, Throttled
 from wallboard.feeds.feed_config import FeedConfig, decode_section
+from wallboard.feeds.supplies import GENESYS
 
 log = logging.getLogger("wallboard.feed.genesys")
 
@@ -125,6 +126,7 @@ class GenesysAdapter:
     """Reads one Genesys Cloud org over REST and the notifications WebSocket."""
 
     name = "genesys"
+    SUPPLY = GENESYS  # the queue fields the Analytics API can and cannot give (feeds/supplies.py)
 
     def __init__(self, section: GenesysSection, secret: str, ctx: FeedContext) -> None:
         self.section = section

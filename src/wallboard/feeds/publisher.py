@@ -55,7 +55,11 @@ class PrintPublisher:
 
 
 class MqttFeedPublisher:
-    """paho in its own network thread, reconnecting with capped backoff; the will marks the feed offline."""
+    """paho in its own network thread, reconnecting with capped backoff; the will marks the feed offline.
+
+    ``start=False`` leaves it unconnected until ``connect_now`` (``--once``: connect in the foreground and
+    say why not, instead of retrying for ever).
+    """
 
     def __init__(
         self,
@@ -68,10 +72,17 @@ class MqttFeedPublisher:
         username: str | None = None,
         password: str | None = None,
         ca_file: str | None = None,
+        start: bool = True,
     ) -> None:
         self.status_topic = status_topic
+        self._address = f"{host}:{port}"
+        self._host, self._port = host, port
+        self._username = username
         self._reconnected = threading.Event()
         self._disconnected = threading.Event()
+        self._answered = threading.Event()  # a CONNACK came, accepted or not
+        self._refused: str | None = None
+        self._last: mqtt.MQTTMessageInfo | None = None
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
         self._client.will_set(status_topic, will, qos=1, retain=True)
         if username is not None:
@@ -82,15 +93,44 @@ class MqttFeedPublisher:
         self._closing = False
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
-        self._client.connect_async(host, port, keepalive=30)
-        self._client.loop_start()
+        if start:
+            self._client.connect_async(host, port, keepalive=30)
+            self._client.loop_start()
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            log.error("broker refused the feed: %s", reason)
+            who = f" as {self._username}" if self._username else ""
+            self._refused = f"the broker at {self._address} refused the feed's login{who}: {reason}"
+            log.error("%s", self._refused)
+            self._answered.set()
             return
         log.info("connected to the broker")
+        self._refused = None
+        self._answered.set()
         self._reconnected.set()
+
+    def connect_now(self, timeout: float) -> str | None:
+        """Connect in the foreground and wait for the broker's answer: None once logged in, else the cause."""
+        try:
+            self._client.connect(self._host, self._port, keepalive=30)
+        except OSError as exc:  # refused, unreachable, a name that does not resolve, a TLS handshake that fails
+            return f"cannot reach the broker at {self._address}: {exc}"
+        self._client.loop_start()
+        if not self._answered.wait(timeout):
+            return f"no answer from the broker at {self._address} in {timeout:g}s"
+        return self._refused
+
+    def confirm(self, timeout: float) -> str | None:
+        """Wait until the broker has acknowledged everything published so far: None, else the cause."""
+        if self._last is None:
+            return None
+        try:
+            self._last.wait_for_publish(timeout)
+        except (RuntimeError, ValueError) as exc:
+            return f"the broker at {self._address} did not take the feed's messages: {exc}"
+        if not self._last.is_published():
+            return f"the broker at {self._address} did not acknowledge the feed's messages in {timeout:g}s"
+        return None
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self._disconnected.set()
@@ -99,7 +139,7 @@ class MqttFeedPublisher:
 
     def publish(self, topic: str, payload: bytes) -> None:
         # QoS 1 messages published while offline are queued by paho and sent on reconnect.
-        self._client.publish(topic, payload, qos=1, retain=True)
+        self._last = self._client.publish(topic, payload, qos=1, retain=True)
 
     def take_reconnected(self) -> bool:
         if self._reconnected.is_set():

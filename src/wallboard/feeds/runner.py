@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from wallboard.device.wire.payloads import COUNT_FIELDS, AgentStatusPayload, FeedStatus, queue_payload
+from wallboard.device.wire.supply import FieldSupply
 from wallboard.device.wire.topics import SiteTopics
 from wallboard.feeds.adapter import Adapter, FeedContext, Reading
 from wallboard.feeds.budget import Backoff
@@ -57,8 +58,17 @@ class FeedRunner:
         self.backoff = backoff
         self.version = version
         self.connected = False
+        # What the platform can and cannot supply, declared by the adapter (None: an adapter that does not say).
+        supply: FieldSupply | None = getattr(adapter, "SUPPLY", None)
+        supplies, not_supplied = supply.listed() if supply is not None else (None, None)
         self.status = FeedStatus(
-            state="offline", summary="offline", adapter=adapter.name, ts=ctx.clock(), version=version
+            state="offline",
+            summary="offline",
+            adapter=adapter.name,
+            ts=ctx.clock(),
+            version=version,
+            supplies=supplies,
+            not_supplied=not_supplied,
         )
         self.last_reading: Reading | None = None
         self._sent: dict[str, tuple[bytes, float]] = {}
