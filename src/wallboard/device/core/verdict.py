@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.reader import StateReader
 from wallboard.device.core.values import LinkStatus
+from wallboard.device.wire.metrics import DEFAULT_SL_COUNTS
+from wallboard.device.wire.supply import missing_inputs
 
 # The agent-state counts an agents widget shows, in its order.
 AGENT_FIELDS = ("agents_available", "agents_on_call", "agents_wrap", "agents_away")
@@ -80,10 +82,10 @@ class Verdict:
         return self.age is not None and self.limit is not None and self.age > self.limit
 
 
-def not_supplied_by(state: StateReader, field: str) -> str:
-    """The site feed that declares it cannot supply ``field``, or "" if none does."""
+def not_supplied_by(state: StateReader, field: str, sl_counts: str = DEFAULT_SL_COUNTS) -> str:
+    """The site feed that cannot supply ``field`` (or an input the board needs to work it out), or ""."""
     for name, feed in sorted(state.feeds.items()):
-        if field in feed.not_supplied:
+        if feed.not_supplied and missing_inputs(field, feed.not_supplied, sl_counts):
             return name
     return ""
 
@@ -97,7 +99,8 @@ def verdict(
     if held is None:
         if not offline and state.no_calls_yet(key, now):
             return Verdict(ValueState.NO_CALLS_YET)
-        supplier = not_supplied_by(state, key.partition(".")[2])
+        queue, _, field = key.partition(".")
+        supplier = not_supplied_by(state, field, config.queue_settings(queue).sl_counts)
         if supplier:
             return Verdict(ValueState.NOT_SUPPLIED, offline=offline, supplier=supplier)
         return Verdict(ValueState.NOT_RECEIVED, offline=offline)

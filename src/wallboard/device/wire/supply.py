@@ -29,7 +29,9 @@ RAW_FIELDS: frozenset[str] = frozenset(REAL_TIME) | frozenset(PERIOD_COUNTS)
 # its length and the AHT; the gap also needs the staffed agents.
 STAFFING_INPUTS: dict[str, tuple[str, ...]] = {
     "agents_required": ("interval_offered", "interval_s", "aht_s"),
-    "staffing_gap": ("agents_required", "agents_staffed"),
+    # The gap's other side is the agents who can take calls: available + on call + wrap, or staffed less
+    # away (device.core.derivations), so it needs only what the requirement needs.
+    "staffing_gap": ("agents_required",),
 }
 
 
