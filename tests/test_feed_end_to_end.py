@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -348,4 +349,53 @@ def test_an_ami_reconnect_with_no_abandon_yet_keeps_service_level_and_abandon_ra
             what="SL and abandon rate from the counts published after the reconnect",
         )
     finally:
+        board.close()
+
+
+AGENTS_PAGE = """
+[display]
+size = "1280x720"
+fullscreen = false
+[[display.page]]
+columns = 2
+rows = 1
+widget = [
+    { type = "agents", queue = "sales", at = [1, 1] },
+    { type = "kpi", metric = "sales.calls_waiting", at = [2, 1] },
+]
+"""
+
+
+def test_an_asterisk_fed_agents_bar_is_live_with_wrap_n_a(pbx: AmiThread, mosquitto: Mosquitto, tmp_path: Path) -> None:
+    """Fake PBX -> feed process -> mosquitto -> board: the agents bar draws "Wrap n/a", live, and the twin agrees."""
+    from wallboard.display.screen import DisplayOutput
+
+    config = _feed_config(tmp_path / "feed", pbx.ami.port, mosquitto.port)
+    board_file = tmp_path / "board.toml"
+    board_file.write_text(board_toml(mosquitto.port, tmp_path / "board-state", AGENTS_PAGE))
+    loaded = load_config(board_file)
+    display = DisplayOutput(loaded.config, size=(1280, 720), fullscreen=False)
+    board = compose_board(loaded, outputs=lambda ports: [display])
+    board.start()
+    feed = _feed(config)
+
+    def agents() -> dict[str, Any]:
+        board.step()
+        twin = display.explain()
+        widgets: list[dict[str, Any]] = [] if twin is None else twin["widgets"]  # type: ignore[assignment]
+        return next((w for w in widgets if w["type"] == "agents"), {})
+
+    try:
+        step_until(board, lambda: agents().get("value_states", {}).get("agents_wrap") == "not_supplied",
+                   what="the feed's declaration on the board", timeout=20)  # fmt: skip
+        step_until(board, lambda: agents().get("value_states", {}).get("agents_on_call") == "live",
+                   what="the agent counts", timeout=20)  # fmt: skip
+        bar = agents()
+        words = [text["text"] for text in bar["texts"]]
+        assert any(word.endswith("Wrap n/a") for word in words), words
+        assert not any("NOT LIVE" in word or "NO DATA" in word for word in words), words
+        assert bar["stale"] is False
+    finally:
+        feed.send_signal(signal.SIGTERM)
+        feed.communicate(timeout=20)
         board.close()
