@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import signal
@@ -17,6 +18,7 @@ import pytest
 
 from tests.helpers import step_until, wait_until
 from wallboard.app.loop.board import Board
+from wallboard.app.tools.fleet import watch
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.core.view import BoardView
 
@@ -169,3 +171,15 @@ def run_until_first_status(
             process.kill()
             process.wait(10)
     return RunResult(status, process.returncode, output)
+
+
+def fleet_rows(port: int) -> dict[str, dict[str, Any]]:
+    """One ``wallboard fleet --once --json`` snapshot of the broker on ``port``, by board id."""
+    client = ToolClient("127.0.0.1", port)
+    client.connect()
+    out = io.StringIO()
+    try:
+        watch(client, as_json=True, once=True, duration=1.0, out=out)
+    finally:
+        client.close()
+    return {row["board"]: row for row in json.loads(out.getvalue())}

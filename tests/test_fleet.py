@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -15,10 +14,9 @@ from typing import Any
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until, wait_until
-from tests.ops_support import FakeDisplay
+from tests.ops_support import FakeDisplay, fleet_rows
 from wallboard.app.loop.compose import compose_board, no_outputs
-from wallboard.app.tools.fleet import Fleet, format_table, rows_json, watch
-from wallboard.app.tools.mqtt_client import ToolClient
+from wallboard.app.tools.fleet import Fleet, format_table, rows_json
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.ops.health import HealthPublisher
@@ -105,18 +103,6 @@ def test_table_and_json_show_the_columns_it_needs() -> None:
     assert row["board"] == "floor1" and row["online"] is True and row["flags"] == []
 
 
-def _fleet_json(port: int) -> dict[str, dict[str, Any]]:
-    """One --once --json snapshot of the fleet, by board id."""
-    client = ToolClient("127.0.0.1", port)
-    client.connect()
-    out = io.StringIO()
-    try:
-        watch(client, as_json=True, once=True, duration=1.0, out=out)
-    finally:
-        client.close()
-    return {row["board"]: row for row in json.loads(out.getvalue())}
-
-
 def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
     mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig
 ) -> None:
@@ -140,7 +126,7 @@ def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
 
         def both_online() -> bool:
             board_a.step()
-            seen.update(_fleet_json(mosquitto.port))
+            seen.update(fleet_rows(mosquitto.port))
             return all(seen.get(b, {}).get("online") for b in ("b1", "b2"))
 
         wait_until(both_online, timeout=30, what="both boards online in the fleet view")
@@ -151,7 +137,7 @@ def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
 
         def b_offline() -> bool:
             board_a.step()
-            seen.update(_fleet_json(mosquitto.port))
+            seen.update(fleet_rows(mosquitto.port))
             return seen["b2"]["online"] is False
 
         wait_until(b_offline, timeout=20, what="the will marking b2 offline")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -15,10 +14,8 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, paint, view_of
 from tests.helpers import WriteConfig, run_for, step_until
-from tests.ops_support import FakeDisplay
+from tests.ops_support import FakeDisplay, fleet_rows
 from wallboard.app.loop.compose import BoardPorts, compose_board
-from wallboard.app.tools.fleet import watch
-from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config, load_config_text
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.values import LinkStatus
@@ -179,24 +176,13 @@ def test_a_never_received_metric_is_in_the_status_the_fleet_and_the_log_once(
         assert len([r for r in caplog.records if r.getMessage().startswith("sales.abandoned: not received")]) == 1
         health = next(o for o in board.outputs if isinstance(o, HealthPublisher))
         health.publish(views[-1])
-        rows = _fleet_rows(mosquitto.port)
+        rows = fleet_rows(mosquitto.port)
         assert "no-data" in rows["b1"]["flags"], rows
     finally:
         board.close()
     document = health.document(views[-1])
     data = cast(dict[str, Any], document["data"])
     assert data["not_received"] == ["sales.abandoned"] and data["not_supplied"] == []
-
-
-def _fleet_rows(port: int) -> dict[str, dict[str, Any]]:
-    client = ToolClient("127.0.0.1", port)
-    client.connect()
-    out = io.StringIO()
-    try:
-        watch(client, as_json=True, once=True, duration=1.0, out=out)
-    finally:
-        client.close()
-    return {row["board"]: row for row in json.loads(out.getvalue())}
 
 
 def test_live_over_mqtt_a_reset_to_zero_of_zero_is_said_alike_on_tile_and_twin(
