@@ -141,15 +141,18 @@ def shown_sources(widgets: Iterable[WidgetSettings]) -> dict[str, float | None]:
 
 def board_freshness(view: BoardView, sources: Mapping[str, float | None]) -> Freshness:
     """Of the ``sources`` shown (``shown_sources``), count those that hold data and how many of those are stale."""
-    ages = [source_age(view, source, limit) for source, limit in sources.items()]
-    held_ages = [a for a in ages if a.age is not None]
+    held_ages: list[DataAge] = []
+    missing = 0
+    for source, limit in sources.items():
+        if source in (LEADERBOARD, TICKER, CLOCK):
+            age = source_age(view, source, limit)
+        else:  # a metric: one verdict gives both its age and whether it never arrived
+            found = verdict(view.state, view.config, source, view.wall_now, stale_after=limit)
+            missing += found.state is ValueState.NOT_RECEIVED
+            age = NO_DATA if found.age is None else DataAge(found.age, found.too_old, found.limit)
+        if age.age is not None:
+            held_ages.append(age)
     stale = sum(1 for a in held_ages if a.stale)
-    missing = sum(
-        1
-        for source in sources
-        if source not in (LEADERBOARD, TICKER, CLOCK)
-        and verdict(view.state, view.config, source, view.wall_now).state is ValueState.NOT_RECEIVED
-    )
     total = len(held_ages) + missing
     link = view.state.link.status
     if link is LinkStatus.DOWN:
