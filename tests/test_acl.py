@@ -37,6 +37,8 @@ def shipped_directives() -> str:
 
 
 def _broker(folder: Path, extra: str) -> Mosquitto:
+    # The shipped file turns persistence on; the database goes in the test's folder (Debian's main config says where).
+    extra += f"persistence_location {folder}/\n"
     broker = Mosquitto(folder, passwords=USERS, extra_config=f"acl_file {ACL_EXAMPLE}\n{extra}")
     broker.start()
     return broker
