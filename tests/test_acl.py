@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.broker import Mosquitto
+from tests.broker import Mosquitto, make_tls_files
 from tests.helpers import run_for, step_until
 from wallboard.app.loop.board import Board
 from wallboard.app.tools.mqtt_client import ToolClient
@@ -211,3 +213,57 @@ def test_the_feed_writes_its_site_data_and_its_status_only(acl_broker: Mosquitto
     finally:
         feed.close()
         watcher.close()
+
+
+WALLBOARD = Path(sys.executable).parent / "wallboard"
+
+
+def _simulate(broker: Mosquitto, tmp_path: Path, *login: str) -> subprocess.CompletedProcess[str]:
+    """`wallboard simulate` for 2 s against the shipped listener, with the login options given."""
+    return subprocess.run(
+        [str(WALLBOARD), "simulate", "--broker", f"127.0.0.1:{broker.auth_port}", "--site", "london",
+         "--queues", "sales", "--rate", "5", "--duration", "2", "--seed", "1", *login],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+
+
+def test_simulate_feeds_a_shipped_site_broker_with_the_feeds_login(acl_broker: Mosquitto, tmp_path: Path) -> None:
+    """`simulate --username feed-london --password-file` publishes London's queues; with no login it is refused."""
+    (tmp_path / "feed.pw").write_text(USERS["feed-london"] + "\n")
+    watcher = _client(acl_broker, "wallboard-admin")
+    try:
+        watcher.subscribe("cc/#")
+        time.sleep(0.3)
+        result = _simulate(acl_broker, tmp_path, "--username", "feed-london", "--password-file", "feed.pw")
+        topics = {topic for topic, _ in _received(watcher, 0.5)}
+        refused = _simulate(acl_broker, tmp_path)
+    finally:
+        watcher.close()
+    assert result.returncode == 0, result.stderr
+    assert "cc/london/queue/sales" in topics and "as feed-london" in result.stderr
+    assert "refused the simulator" in refused.stderr
+
+
+def test_simulate_connects_over_tls_with_the_ca_file(tmp_path: Path) -> None:
+    """`simulate --ca-file` verifies the broker's certificate and publishes over TLS, as a board's [mqtt.tls] does."""
+    tls = make_tls_files(tmp_path / "tls")
+    broker = Mosquitto(tmp_path / "broker", tls=tls)
+    broker.start()
+    try:
+        watcher = ToolClient("127.0.0.1", broker.port)
+        watcher.connect()
+        try:
+            watcher.subscribe("cc/#")
+            time.sleep(0.3)
+            result = subprocess.run(
+                [str(WALLBOARD), "simulate", "--broker", f"127.0.0.1:{broker.tls_port}", "--site", "london",
+                 "--queues", "sales", "--rate", "5", "--duration", "2", "--ca-file", str(tls.ca)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            topics = {topic for topic, _ in _received(watcher, 0.5)}
+        finally:
+            watcher.close()
+    finally:
+        broker.stop()
+    assert result.returncode == 0 and "over TLS" in result.stderr, result.stderr
+    assert "cc/london/queue/sales" in topics
