@@ -159,6 +159,7 @@ def test_no_identity_displaces_another_at_the_centre(centre: Centre) -> None:
     wait_for(lambda: _all_current(centre), 30, "every board current at the centre after the tries")
 
 
+@pytest.mark.timeout(300)  # three brokers, real boards and the shipped autosave intervals: slow under load
 def test_no_identity_displaces_another_at_a_site(centre: Centre) -> None:
     """Each london user, with a board's, the feed's, the bridge's or another user's client id: no other drops."""
     users = site_users("london")
@@ -217,6 +218,7 @@ def _name(centre: Centre, site: str, *, at_site: bool = False, started_after: fl
     return document.get("name") if current else None
 
 
+@pytest.mark.timeout(300)  # three brokers, real boards and the shipped autosave intervals: slow under load
 def test_a_config_pushed_at_the_centre_survives_a_crash_of_the_centre_and_of_the_site(
     centre: Centre, tmp_path: Path
 ) -> None:
@@ -266,6 +268,7 @@ def test_a_config_pushed_at_the_centre_survives_a_crash_of_the_centre_and_of_the
     )
 
 
+@pytest.mark.timeout(300)  # three brokers, real boards and the shipped autosave intervals: slow under load
 def test_a_silently_cut_site_reads_unreachable_at_the_centre(centre: Centre) -> None:
     """Leeds' WAN goes silent and a leeds board dies: the centre never shows it current, then 'site unreachable'."""
     wait_for(lambda: _all_current(centre), 60, "every board online at the centre")
