@@ -194,7 +194,8 @@ def build_centre(folder: Path, tls: TlsFiles, *, without_bridge_line: str = "") 
         "/etc/mosquitto/passwd": _passwd(central_folder / "passwd", CENTRAL_USERS),
         "/etc/mosquitto/acl-central": CONFIG / "acl-central.example",
     })  # fmt: skip
-    central = Mosquitto(central_folder, extra_config=text + f"persistence_location {central_folder}/\n")
+    # Notices too (connections, bridges, saves): what a failure message shows of each broker's log.
+    central = Mosquitto(central_folder, extra_config=f"log_type notice\n{text}persistence_location {central_folder}/\n")
     centre = Centre(tls, central, port, {})
     centre.start()
     for name in SITES:
@@ -221,7 +222,8 @@ def build_centre(folder: Path, tls: TlsFiles, *, without_bridge_line: str = "") 
             bridge = bridge.replace(placeholder, value)
         assert "keepalive_interval 30\n" in bridge
         bridge = bridge.replace("keepalive_interval 30\n", f"keepalive_interval {BRIDGE_KEEPALIVE_S}\n")
-        broker = Mosquitto(site_folder, extra_config=f"{site_text}persistence_location {site_folder}/\n{bridge}")
+        extra = f"log_type notice\n{site_text}persistence_location {site_folder}/\n{bridge}"
+        broker = Mosquitto(site_folder, extra_config=extra)
         site = centre.sites[name] = Site(name, broker, site_port, link, site_folder)
         site.start()
     return centre
@@ -238,12 +240,20 @@ def retained(centre: Centre, topic: str, *, site: str | None = None, wait: float
         client.close()
 
 
-def wait_for(condition: Any, timeout: float, what: str, interval: float = 0.3) -> float:
-    """Poll ``condition`` until true; the seconds it took. Fails with ``what`` after ``timeout``."""
+def wait_for(condition: Any, timeout: float, what: str, interval: float = 0.3, centre: Centre | None = None) -> float:
+    """Poll ``condition`` until true; the seconds it took. Fails with ``what`` (and the logs) after ``timeout``."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         with contextlib.suppress(ConnectionError):
             if condition():
                 return time.monotonic() - started
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}" + (logs(centre) if centre else ""))
+
+
+def logs(centre: Centre) -> str:
+    """The end of every broker's and board's log, for a failure message."""
+    files = [centre.broker.log_file]
+    for site in centre.sites.values():
+        files += [site.broker.log_file, *sorted((site.folder / "boards").glob("*.log"))]
+    return "".join(f"\n--- {path}:\n{path.read_text(errors='replace')[-1500:]}" for path in files if path.exists())

@@ -238,7 +238,10 @@ def test_a_config_pushed_at_the_centre_survives_a_crash_of_the_centre_and_of_the
     centre.start()
     restarted = time.monotonic()
     london.link.thaw()
-    wait_for(lambda: _name(centre, "london") == "Pushed at the centre", 60, "floor1 running the pushed config")
+    # The bridge retries with backoff (restart_timeout 2 30): up to 30 s after the link returns.
+    wait_for(
+        lambda: _name(centre, "london") == "Pushed at the centre", 90, "floor1 running the pushed config", centre=centre
+    )
     applied_after = time.monotonic() - restarted
     whole_after = time.monotonic() - restarted + wait_for(lambda: _all_current(centre), 60, "the fleet whole again")
 
@@ -259,6 +262,7 @@ def test_a_config_pushed_at_the_centre_survives_a_crash_of_the_centre_and_of_the
         lambda: _name(centre, "london", at_site=True, started_after=board_started) == "Pushed at the centre",
         60,
         "the config from the site alone",
+        centre=centre,
     )
     assert retained(centre, "wallboard/london/floor1/config", site="london") == remote
     print(
