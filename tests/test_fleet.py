@@ -120,6 +120,8 @@ def test_boards_of_a_site_whose_bridge_is_down_read_site_unreachable() -> None:
     paris_lines = [line for line in table.splitlines() if line.startswith("paris")]
     assert len(paris_lines) == 3 and all(line.endswith(f"site unreachable since {since}") for line in paris_lines)
     assert fleet.unreachable_sites() == ["paris"]
+    fleet.update("wallboard/rome/bridge/state", b"0")  # a site with no board known here is still named
+    assert fleet.unreachable_sites() == ["paris", "rome"]
     fleet.update("wallboard/paris/bridge/state", b"1")
     assert all(row.flags == () for row in fleet.rows(NOW) if row.board != "gone")
     assert not fleet.update("wallboard/paris/bridge/state", b"maybe") and fleet.unreadable == 1
@@ -238,3 +240,20 @@ def test_fleet_strips_control_characters_from_wire_text(mosquitto: Mosquitto) ->
     fleet.update("wallboard/lon\x1b[2Jdon/floor\n9/status", _status())
     (row,) = fleet.rows(NOW)
     assert (row.site, row.board) == ("lon [2Jdon", "floor 9")
+
+
+def test_fleet_command_names_a_site_whose_bridge_is_down(mosquitto: Mosquitto) -> None:
+    """The table marks the boards of a site whose retained bridge state is 0, and names the site below it."""
+    mosquitto.publish("wallboard/paris/floor1/status", _status(published_at=time.time() - 3), retain=True)
+    mosquitto.publish("wallboard/paris/bridge/state", "0", retain=True)
+    mosquitto.publish("wallboard/rome/bridge/state", "0", retain=True)
+    result = subprocess.run(
+        [str(WALLBOARD), "fleet", "--broker", f"127.0.0.1:{mosquitto.port}", "--once", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    _header, paris, footer = result.stdout.splitlines()
+    assert paris.split()[:3] == ["paris", "floor1", "?"] and "site unreachable since " in paris
+    assert footer == "bridge down (wallboard/<site>/bridge/state 0): paris, rome"

@@ -277,6 +277,9 @@ def watch(
             if not once and out.isatty():
                 out.write("\x1b[H\x1b[2J")
             out.write(format_table(rows) + "\n")
+            if fleet.unreachable_sites():  # named even when no board of theirs is known here
+                cut = ", ".join(printable(each, _MAX_CELL) for each in fleet.unreachable_sites())
+                out.write(f"bridge down (wallboard/<site>/bridge/state 0): {cut}\n")
             if not once:
                 out.write(f"\n{len(rows)} board(s) at {time.strftime('%H:%M:%S')}; Ctrl-C to stop\n")
         out.flush()
