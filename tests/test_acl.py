@@ -19,6 +19,7 @@ from wallboard.device.core.state import LinkStatus
 
 ACL_EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl.example"
 USERS = {
+    "acd-london": "acd-pw",
     "wallboard-admin": "admin-pw",
     "wallboard-monitor": "monitor-pw",
     "board-london-floor1": "floor1-pw",
@@ -213,6 +214,23 @@ def test_the_feed_writes_its_site_data_and_its_status_only(acl_broker: Mosquitto
     finally:
         feed.close()
         watcher.close()
+
+
+def test_floor2_gets_the_acd_bridges_own_topics(acl_broker: Mosquitto) -> None:
+    """floor2's user receives what acd-london publishes on acd/london/support/*, the topics floor2.toml maps."""
+    floor2 = _client(acl_broker, "board-london-floor2")
+    acd = _client(acl_broker, "acd-london")
+    try:
+        floor2.subscribe("acd/london/support/waiting")
+        floor2.subscribe("acd/london/support/summary")
+        time.sleep(0.3)
+        assert acd.publish("acd/london/support/waiting", b"7")
+        assert acd.publish("acd/london/support/summary", b'{"SL": 81.5, "timestamp": 1763800000}')
+        got = _received(floor2)
+    finally:
+        acd.close()
+        floor2.close()
+    assert [topic for topic, _ in got] == ["acd/london/support/waiting", "acd/london/support/summary"]
 
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
