@@ -1,6 +1,6 @@
 """The shipped bridge and ACL files against the one list of topics in the code, and every shipped board's data.
 
-``CENTRE_TOPICS`` (``wallboard.device.wire.topics``) says what crosses a site's bridge; these tests fail when
+``centre_topics(site)`` (``wallboard.device.wire.topics``) says what crosses a site's bridge; these tests fail when
 ``bridge-site.conf``, ``acl-central.example`` or ``acl.example`` forgets one, or when a new board topic is
 added to ``BoardTopics`` without saying whether it crosses. The live behaviour is in tests/test_bridge.py.
 """
@@ -35,7 +35,7 @@ def test_every_board_topic_is_placed_on_one_side_of_the_bridge() -> None:
 
 
 def test_the_shipped_bridge_forwards_exactly_the_listed_topics() -> None:
-    """bridge-site.conf's topic lines are CENTRE_TOPICS for @SITE@: the text twin included, nothing extra."""
+    """bridge-site.conf's topic lines are centre_topics() for @SITE@: the text twin included, nothing extra."""
     expected = {(topic.filter, topic.direction) for topic in centre_topics("@SITE@")}
     assert read_bridge_topics(CONFIG / "bridge-site.conf") == expected
     assert ("wallboard/@SITE@/+/screenshot/text", "out") in expected

@@ -25,7 +25,7 @@ A site broker's bridge to the central broker (mosquitto's notification, retained
 
     wallboard/<site>/bridge/state            "1" while the bridge is up, "0" once it is down
 
-``CENTRE_TOPICS`` is the one list of what crosses a site's bridge: ``config/mosquitto/bridge-site.conf``
+``centre_topics(site)`` is the one list of what crosses a site's bridge: ``config/mosquitto/bridge-site.conf``
 and the site users of ``acl-central.example`` are checked against it by ``tests/test_bridge_files.py``,
 and every topic of ``BoardTopics`` must be in it or in ``SITE_ONLY_BOARD_TOPICS``, so a new topic
 cannot be left out of the bridge by mistake.
