@@ -53,7 +53,11 @@ class SilentableProxy:
             if not self._flowing.is_set():
                 client.close()  # a dead link accepts nothing new either
                 continue
-            upstream = socket.create_connection(("127.0.0.1", self.target))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                client.close()  # the far end is down (a restarting broker): refuse this one, keep accepting
+                continue
             self._sockets += [client, upstream]
             pump = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
             pump.start()

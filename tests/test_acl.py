@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.broker import Mosquitto
+from tests.broker import Mosquitto, make_tls_files
 from tests.helpers import run_for, step_until
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
@@ -18,6 +20,7 @@ from wallboard.device.core.values import LinkStatus
 
 ACL_EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl.example"
 USERS = {
+    "acd-london": "acd-pw",
     "wallboard-admin": "admin-pw",
     "wallboard-monitor": "monitor-pw",
     "board-london-floor1": "floor1-pw",
@@ -38,6 +41,8 @@ def shipped_directives() -> str:
 
 
 def _broker(folder: Path, extra: str) -> Mosquitto:
+    # The shipped file turns persistence on; the database goes in the test's folder (Debian's main config says where).
+    extra += f"persistence_location {folder}/\n"
     broker = Mosquitto(folder, passwords=USERS, extra_config=f"acl_file {ACL_EXAMPLE}\n{extra}")
     broker.start()
     return broker
@@ -210,3 +215,74 @@ def test_the_feed_writes_its_site_data_and_its_status_only(acl_broker: Mosquitto
     finally:
         feed.close()
         watcher.close()
+
+
+def test_floor2_gets_the_acd_bridges_own_topics(acl_broker: Mosquitto) -> None:
+    """floor2's user receives what acd-london publishes on acd/london/support/*, the topics floor2.toml maps."""
+    floor2 = _client(acl_broker, "board-london-floor2")
+    acd = _client(acl_broker, "acd-london")
+    try:
+        floor2.subscribe("acd/london/support/waiting")
+        floor2.subscribe("acd/london/support/summary")
+        time.sleep(0.3)
+        assert acd.publish("acd/london/support/waiting", b"7")
+        assert acd.publish("acd/london/support/summary", b'{"SL": 81.5, "timestamp": 1763800000}')
+        got = _received(floor2)
+    finally:
+        acd.close()
+        floor2.close()
+    assert [topic for topic, _ in got] == ["acd/london/support/waiting", "acd/london/support/summary"]
+
+
+WALLBOARD = Path(sys.executable).parent / "wallboard"
+
+
+def _simulate(broker: Mosquitto, tmp_path: Path, *login: str) -> subprocess.CompletedProcess[str]:
+    """`wallboard simulate` for 2 s against the shipped listener, with the login options given."""
+    return subprocess.run(
+        [str(WALLBOARD), "simulate", "--broker", f"127.0.0.1:{broker.auth_port}", "--site", "london",
+         "--queues", "sales", "--rate", "5", "--duration", "2", "--seed", "1", *login],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+
+
+def test_simulate_feeds_a_shipped_site_broker_with_the_feeds_login(acl_broker: Mosquitto, tmp_path: Path) -> None:
+    """`simulate --username feed-london --password-file` publishes London's queues; with no login it is refused."""
+    (tmp_path / "feed.pw").write_text(USERS["feed-london"] + "\n")
+    watcher = _client(acl_broker, "wallboard-admin")
+    try:
+        watcher.subscribe("cc/#")
+        time.sleep(0.3)
+        result = _simulate(acl_broker, tmp_path, "--username", "feed-london", "--password-file", "feed.pw")
+        topics = {topic for topic, _ in _received(watcher, 0.5)}
+        refused = _simulate(acl_broker, tmp_path)
+    finally:
+        watcher.close()
+    assert result.returncode == 0, result.stderr
+    assert "cc/london/queue/sales" in topics and "as feed-london" in result.stderr
+    assert "refused the simulator" in refused.stderr
+
+
+def test_simulate_connects_over_tls_with_the_ca_file(tmp_path: Path) -> None:
+    """`simulate --ca-file` verifies the broker's certificate and publishes over TLS, as a board's [mqtt.tls] does."""
+    tls = make_tls_files(tmp_path / "tls")
+    broker = Mosquitto(tmp_path / "broker", tls=tls)
+    broker.start()
+    try:
+        watcher = ToolClient("127.0.0.1", broker.port)
+        watcher.connect()
+        try:
+            watcher.subscribe("cc/#")
+            time.sleep(0.3)
+            result = subprocess.run(
+                [str(WALLBOARD), "simulate", "--broker", f"127.0.0.1:{broker.tls_port}", "--site", "london",
+                 "--queues", "sales", "--rate", "5", "--duration", "2", "--ca-file", str(tls.ca)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            topics = {topic for topic, _ in _received(watcher, 0.5)}
+        finally:
+            watcher.close()
+    finally:
+        broker.stop()
+    assert result.returncode == 0 and "over TLS" in result.stderr, result.stderr
+    assert "cc/london/queue/sales" in topics

@@ -98,9 +98,48 @@ def test_table_and_json_show_the_columns_it_needs() -> None:
     rows = fleet.rows(NOW)
     lines = format_table(rows).splitlines()
     assert lines[0].split() == ["SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA", "AGE", "ALARM", "FLAGS"]
-    assert lines[1].split() == ["london", "floor1", "yes", "0.1.0", "2.0h", "52C", "3s", "warn", "ok"]
+    # Its data was 3 s old when the status was published 5 s ago: at most 8 s old now.
+    assert lines[1].split() == ["london", "floor1", "yes", "0.1.0", "2.0h", "52C", "8s", "warn", "ok"]
     (row,) = json.loads(rows_json(rows))
     assert row["board"] == "floor1" and row["online"] is True and row["flags"] == []
+
+
+def test_a_status_older_than_its_interval_is_not_shown_as_current() -> None:
+    """A board whose last status is past its interval (plus grace) reads '?', flagged late, its data age grown."""
+    fleet = Fleet()
+    fleet.update("wallboard/london/fresh/status", _status(published_at=NOW - 30))
+    fleet.update("wallboard/london/late/status", _status(published_at=NOW - 40))
+    rows = {row.board: row for row in fleet.rows(NOW)}
+    assert (rows["fresh"].online, rows["fresh"].flags, rows["fresh"].data_age_s) == (True, (), 33.0)
+    assert (rows["late"].online, rows["late"].flags, rows["late"].data_age_s) == (None, ("late",), 43.0)
+    late_line = format_table(list(rows.values())).splitlines()[2].split()
+    assert late_line[:3] == ["london", "late", "?"] and late_line[6] == "43s" and late_line[-1] == "late"
+
+
+def test_boards_of_a_site_whose_bridge_is_down_read_site_unreachable() -> None:
+    """Bridge state 0 marks every board of that site unreachable since its last status; 1 clears it."""
+    fleet = Fleet()
+    fleet.update("wallboard/london/floor1/status", _status())
+    fleet.update("wallboard/paris/floor1/status", _status(published_at=NOW - 12))
+    fleet.update("wallboard/paris/lobby/status", _status(published_at=NOW - 8))
+    fleet.update("wallboard/paris/gone/status", json.dumps({"schema": 1, "status": "offline"}).encode())
+    assert fleet.update("wallboard/paris/bridge/state", b"0") and fleet.update("wallboard/london/bridge/state", b"1")
+    rows = {(row.site, row.board): row for row in fleet.rows(NOW)}
+    assert rows["london", "floor1"].online is True and rows["london", "floor1"].flags == ()
+    for board in ("floor1", "lobby"):
+        row = rows["paris", board]
+        assert (row.online, row.flags, row.site_unreachable_since) == (None, ("unreachable",), NOW - 8)
+    assert rows["paris", "gone"].flags == ("offline", "unreachable")
+    table = format_table(list(rows.values()))
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(NOW - 8))  # not today: dated
+    paris_lines = [line for line in table.splitlines() if line.startswith("paris")]
+    assert len(paris_lines) == 3 and all(line.endswith(f"site unreachable since {since}") for line in paris_lines)
+    assert fleet.unreachable_sites() == ["paris"]
+    fleet.update("wallboard/rome/bridge/state", b"0")  # a site with no board known here is still named
+    assert fleet.unreachable_sites() == ["paris", "rome"]
+    fleet.update("wallboard/paris/bridge/state", b"1")
+    assert all(row.flags == () for row in fleet.rows(NOW) if row.board != "gone")
+    assert not fleet.update("wallboard/paris/bridge/state", b"maybe") and fleet.unreadable == 1
 
 
 def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(
@@ -206,3 +245,20 @@ def test_fleet_strips_control_characters_from_wire_text(mosquitto: Mosquitto) ->
     fleet.update("wallboard/lon\x1b[2Jdon/floor\n9/status", _status())
     (row,) = fleet.rows(NOW)
     assert (row.site, row.board) == ("lon [2Jdon", "floor 9")
+
+
+def test_fleet_command_names_a_site_whose_bridge_is_down(mosquitto: Mosquitto) -> None:
+    """The table marks the boards of a site whose retained bridge state is 0, and names the site below it."""
+    mosquitto.publish("wallboard/paris/floor1/status", _status(published_at=time.time() - 3), retain=True)
+    mosquitto.publish("wallboard/paris/bridge/state", "0", retain=True)
+    mosquitto.publish("wallboard/rome/bridge/state", "0", retain=True)
+    result = subprocess.run(
+        [str(WALLBOARD), "fleet", "--broker", f"127.0.0.1:{mosquitto.port}", "--once", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    _header, paris, footer = result.stdout.splitlines()
+    assert paris.split()[:3] == ["paris", "floor1", "?"] and "site unreachable since " in paris
+    assert footer == "bridge down (wallboard/<site>/bridge/state 0): paris, rome"

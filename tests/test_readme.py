@@ -77,3 +77,21 @@ def test_the_code_map_names_real_folders_and_every_package() -> None:
         if not any(p == c or f"/{c}/".startswith(f"/{p}/") or p.startswith(c + "/") for c in covered)
     )
     assert not uncovered, f"packages the code map does not name: {uncovered}"
+
+
+def test_no_file_in_the_tree_holds_a_merge_conflict_marker() -> None:
+    """No tracked text file (docs, code, configs) carries a line git leaves behind in an unresolved merge."""
+    root = README.parent
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.M)
+    suffixes = {".md", ".py", ".toml", ".sh", ".conf", ".example", ".service", ".json", ".txt", ".rules"}
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.suffix in suffixes
+        and path.is_file()
+        and not any(
+            part.startswith(".") or part in ("dist", "build", "__pycache__") for part in path.relative_to(root).parts
+        )
+        and marker.search(path.read_text(errors="replace"))
+    ]
+    assert not found, f"unresolved merge conflicts in {found}"

@@ -174,7 +174,15 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         log.error("--broker: expected HOST:PORT, got %r", args.broker)
         return 2
     password = read_secret(args.password_file, Path.cwd()) if args.password_file else None
-    client = ToolClient(host, int(port), username=args.username, password=password, ca_file=args.ca_file)
+    client = ToolClient(
+        host,
+        int(port),
+        username=args.username,
+        password=password,
+        ca_file=args.ca_file,
+        cert_file=args.cert_file,
+        key_file=args.key_file,
+    )
     try:
         client.connect()
     except ConnectionError as exc:
@@ -193,10 +201,19 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
                 return 1
             print(f"wrote {args.out}")
             twin_path = Path(args.out).with_suffix(".json")
-            if twin_path.exists():
-                print(f"wrote {twin_path}: what the screen says")
-                for line in describe_twin(json.loads(twin_path.read_text(encoding="utf-8"))):
-                    print(f"  {line}")
+            if not twin_path.exists():
+                print(f"no text twin: the board's {twin_path.name} did not arrive with the PNG", flush=True)
+                log.warning(
+                    "the screenshot came without its text twin (wallboard/%s/%s/screenshot/text): through a bridge, "
+                    "check the site's bridge forwards that topic and the central ACL lets the site write it "
+                    "(config/mosquitto/bridge-site.conf, acl-central.example); an older board sends none",
+                    site,
+                    board,
+                )
+                return 0
+            print(f"wrote {twin_path}: what the screen says")
+            for line in describe_twin(json.loads(twin_path.read_text(encoding="utf-8"))):
+                print(f"  {line}")
             return 0
         return watch(
             client,
@@ -216,6 +233,15 @@ def _cmd_feed(args: argparse.Namespace) -> int:
     from wallboard.feeds.main import run_feed
 
     return run_feed(args)
+
+
+def add_broker_login(parser: argparse.ArgumentParser, who: str) -> None:
+    """The broker login options, named like a board's ``[mqtt]`` keys (username, password_file, tls.*)."""
+    parser.add_argument("--username", default=None, help=f"broker user ({who})")
+    parser.add_argument("--password-file", default=None, help="file holding that user's password (its first line)")
+    parser.add_argument("--ca-file", default=None, help="CA certificate to verify the broker: connect with TLS")
+    parser.add_argument("--cert-file", default=None, help="client certificate (TLS, with --ca-file)")
+    parser.add_argument("--key-file", default=None, help="the client certificate's key")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -254,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--timezone", default="UTC", help="the site's time zone, e.g. Europe/London (default UTC)")
     simulate.add_argument("--day-start", type=float, default=None,
                           help="start the simulated day at this hour, site time (default: now)")  # fmt: skip
+    add_broker_login(simulate, "the site's feed or ACD account: it writes cc/<site>/#")
     simulate.set_defaults(handler=_cmd_simulate)
 
     demo = commands.add_parser("demo", help="a live demo board: embedded broker, simulator and board in one")
@@ -280,9 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--once", action="store_true", help="collect for --timeout seconds (default 2), print, exit")
     fleet.add_argument("--timeout", type=float, default=None, help="seconds to collect (--once) or to keep watching")
     fleet.add_argument("--hot", type=float, default=None, help="flag boards at or above this many degrees C")
-    fleet.add_argument("--username", default=None, help="broker user (an admin or monitoring account)")
-    fleet.add_argument("--password-file", default=None, help="file holding that user's password")
-    fleet.add_argument("--ca-file", default=None, help="CA certificate: connect with TLS")
+    add_broker_login(fleet, "an admin or monitoring account")
     fleet.add_argument("--screenshot", metavar="SITE/BOARD", default=None, help="fetch a PNG of what a board shows")
     fleet.add_argument("--out", default=None, help="where --screenshot writes the PNG")
     fleet.add_argument("--max-width", type=int, default=960, help="screenshot width limit in pixels (default 960)")

@@ -10,7 +10,9 @@ lunch. It keeps the day's counts since local midnight (or since it started) and 
 never ratios, so the board works out a service level consistent with what was offered.
 ``SimulatorPublisher`` runs it on a thread and publishes queue objects on
 ``cc/<site>/queue/<queue>``, leaderboard rows on ``cc/<site>/agents`` and announcements on
-``cc/<site>/announce`` through paho. Nothing here reads a board's state.
+``cc/<site>/announce`` through paho, logged in as ``BrokerLogin`` says (the same keys as a board's
+``[mqtt]``: a username, a password file, TLS), so it can feed a site broker set up as
+``config/mosquitto/`` ships it. Nothing here reads a board's state.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from wallboard.device.config.named_files import read_secret
 from wallboard.device.core.erlang import agents_required
 from wallboard.device.util.stopping import stop_on_signals
 from wallboard.device.wire.topics import SiteTopics
@@ -359,13 +364,25 @@ def site_time_today(timezone: str, hour: float, now: float | None = None) -> flo
     return (midnight + timedelta(hours=hour)).timestamp()
 
 
+@dataclass(frozen=True)
+class BrokerLogin:
+    """How the simulator logs in to its broker: a board's ``[mqtt]`` credentials, with the password read."""
+
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None  # set: connect with TLS, verifying the broker against this CA
+    cert_file: str | None = None
+    key_file: str | None = None
+
+
 class SimulatorPublisher:
     """Runs a ContactCentre on a thread and publishes it to a broker with paho."""
 
     def __init__(self, host: str, port: int, *, site: str, queues: list[str], rate: float = 1.0,
                  speed: float = 1.0, seed: int | None = None, prefix: str = "cc", timezone: str = "UTC",
-                 day_start: float | None = None) -> None:  # fmt: skip
+                 day_start: float | None = None, login: BrokerLogin | None = None) -> None:  # fmt: skip
         self.host, self.port, self.site, self.prefix = host, port, site, prefix
+        self.login = login or BrokerLogin()
         self.topics = SiteTopics(prefix, site)
         self.rate = max(0.01, rate)
         self.speed = max(0.01, speed)
@@ -392,6 +409,12 @@ class SimulatorPublisher:
 
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"wallboard-sim-{self.site}")
         client.reconnect_delay_set(1, 10)
+        login = self.login
+        if login.username is not None:
+            client.username_pw_set(login.username, login.password)
+        if login.ca_file is not None:
+            client.tls_set(ca_certs=login.ca_file, certfile=login.cert_file, keyfile=login.key_file)
+        client.on_connect = self._handle_connect
         client.connect_async(self.host, self.port, keepalive=30)
         client.loop_start()
         self._client = client
@@ -423,6 +446,10 @@ class SimulatorPublisher:
                     self._publish(client, self.topics.announce, self.model.announcement(ts=ts))
                     next_announce = now + self.model.random.uniform(60, 120)
             self._stop.wait(period)
+
+    def _handle_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if reason.is_failure:  # a wrong password or user: say so, instead of publishing nothing in silence
+            log.error("broker %s:%d refused the simulator: %s", self.host, self.port, reason)
 
     def _publish(self, client: object, topic: str, payload: dict[str, object] | dict[str, float]) -> None:
         import paho.mqtt.client as mqtt
@@ -462,12 +489,16 @@ def run_simulator(args: argparse.Namespace) -> int:
         log.error("--broker: expected HOST:PORT, got %r", args.broker)
         return 2
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    password = read_secret(args.password_file, Path.cwd()) if args.password_file else None
+    login = BrokerLogin(args.username, password, args.ca_file, args.cert_file, args.key_file)
     publisher = SimulatorPublisher(host, port, site=args.site, queues=queues, rate=args.rate, speed=args.speed,
-                                   seed=args.seed, timezone=args.timezone, day_start=args.day_start)  # fmt: skip
+                                   seed=args.seed, timezone=args.timezone, day_start=args.day_start,
+                                   login=login)  # fmt: skip
     stop = stop_on_signals()
     publisher.start()
-    log.info("simulating site %s (queues %s) on %s:%d, %.2g updates/s per queue", args.site, ", ".join(queues),
-             host, port, args.rate)  # fmt: skip
+    log.info("simulating site %s (queues %s) on %s:%d%s%s, %.2g updates/s per queue", args.site, ", ".join(queues),
+             host, port, " as " + args.username if args.username else "", " over TLS" if args.ca_file else "",
+             args.rate)  # fmt: skip
     stop.wait(args.duration if args.duration > 0 else None)
     publisher.stop()
     log.info("published %d messages", publisher.published)

@@ -1,17 +1,23 @@
 """The fleet view: every board's retained status, as a table for people or JSON for scripts.
 
 ``Fleet`` keeps the latest status document per board from
-``wallboard/+/+/status`` and turns them into ``BoardRow``s with flags:
+``wallboard/+/+/status``, and each site's bridge state from ``wallboard/+/bridge/state``
+(retained by mosquitto on the central broker, "0" once the site's bridge is gone), and
+turns them into ``BoardRow``s with flags:
 ``offline`` (the will or a farewell), ``hot`` (the board says so, or above
-``--hot``), ``stale`` (its newest data is older than its own stale limit) and
-``silent`` (online, but no status for three intervals: a hung board whose
-TCP link still answers pings), ``dark`` (its screen is not showing: the
-display would not open and is being retried), ``cache`` (its cache is
+``--hot``), ``stale`` (its newest data is older than its own stale limit), ``late`` (online,
+but its last status is older than its interval: not shown as current), ``silent`` (online, but
+no status for three intervals: a hung board whose TCP link still answers pings), ``dark`` (its
+screen is not showing: the display would not open and is being retried), ``cache`` (its cache is
 degraded: data will not survive a restart until it recovers), ``no-data`` (a metric it shows or judges
 has never arrived), ``config-refused`` (the last remote config was refused: invalid, too large, or an
-output could not take it; the status says why) and ``bridge`` (its stack-light bridge's firmware survived
-faults, was reset by its watchdog, or is refused as another protocol version). ``watch`` and
-``fetch_screenshot`` drive a ``ToolClient``; nothing here draws or knows paho.
+output could not take it; the status says why), ``bridge`` (its stack-light bridge's firmware survived
+faults, was reset by its watchdog, or is refused as another protocol version) and ``unreachable`` (its
+site's bridge to this broker is down: nothing the centre holds of it is current, "site unreachable
+since" the last status heard from that site). A board whose status is not current is shown neither
+online nor offline (``?``), and its data age always counts the time since its status was published: an
+old status never shows a fresh-looking age. ``watch`` and ``fetch_screenshot`` drive a ``ToolClient``;
+nothing here draws or knows paho.
 """
 
 from __future__ import annotations
@@ -26,11 +32,20 @@ from typing import Any, TextIO
 
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.util.text import printable
-from wallboard.device.wire.topics import BoardTopics, parse_status_topic, status_filter
+from wallboard.device.wire.topics import (
+    BoardTopics,
+    bridge_state,
+    parse_bridge_state_topic,
+    parse_status_topic,
+    status_filter,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A status is "silent" when none came for this many intervals.
 _SILENT_INTERVALS = 3
+# A status is "late" (no longer current) once older than its interval plus this: the board's own timing, the
+# bridge's latency and a little clock difference between the board and this machine.
+LATE_GRACE_S = 5.0
 # Text that came over the wire is shown at most this long, control characters removed (no terminal injection).
 _MAX_CELL = 40
 
@@ -41,7 +56,7 @@ class BoardRow:
 
     site: str
     board: str
-    online: bool
+    online: bool | None  # None: not known now (its site is unreachable, or its status is late)
     version: str | None
     uptime_s: float | None
     temperature_c: float | None
@@ -49,6 +64,8 @@ class BoardRow:
     alarm: str | None
     flags: tuple[str, ...]
     config: str | None  # the last remote config's outcome, if any
+    status_age_s: float | None = None  # how long ago the board published the status shown
+    site_unreachable_since: float | None = None  # epoch seconds: the last status heard from its site
 
 
 class Fleet:
@@ -57,10 +74,14 @@ class Fleet:
     def __init__(self, hot_celsius: float | None = None) -> None:
         self._hot = hot_celsius
         self._documents: dict[tuple[str, str], dict[str, Any]] = {}
+        self._bridge_up: dict[str, bool] = {}
         self.unreadable = 0
 
     def update(self, topic: str, payload: bytes) -> bool:
-        """Take one status message; False if it was not a status document (counted, ignored)."""
+        """Take one status or bridge state message; False if it was neither (counted, ignored)."""
+        site = parse_bridge_state_topic(topic)
+        if site is not None:
+            return self._update_bridge(site, payload)
         key = parse_status_topic(topic)
         if key is None:
             return False
@@ -77,17 +98,42 @@ class Fleet:
         self._documents[key] = document
         return True
 
+    def _update_bridge(self, site: str, payload: bytes) -> bool:
+        state = payload.strip()
+        if not state:
+            self._bridge_up.pop(site, None)  # cleared: the site no longer bridges here
+        elif state in (b"0", b"1"):
+            self._bridge_up[site] = state == b"1"
+        else:
+            self.unreadable += 1
+            return False
+        return True
+
+    def unreachable_sites(self) -> list[str]:
+        """The sites whose bridge to this broker is down, sorted."""
+        return sorted(site for site, up in self._bridge_up.items() if not up)
+
+    def last_heard(self, site: str) -> float | None:
+        """When the newest status of any board of ``site`` was published (epoch seconds), if any says."""
+        times = [_number(doc.get("published_at")) for (each, _), doc in self._documents.items() if each == site]
+        known = [t for t in times if t is not None]
+        return max(known) if known else None
+
     def rows(self, now: float) -> list[BoardRow]:
         """Every board seen, sorted by site and board."""
         return [self._row(site, board, doc, now) for (site, board), doc in sorted(self._documents.items())]
 
     def _row(self, site: str, board: str, doc: dict[str, Any], now: float) -> BoardRow:
-        online = doc.get("status") == "online"
+        said_online = doc.get("status") == "online"
         data = _table(doc.get("data"))
         alarm = _table(doc.get("alarm"))
         temperature = _number(doc.get("temperature_c"))
+        published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
+        status_age = None if published is None else max(0.0, now - published)
+        unreachable = self._bridge_up.get(site) is False
+        late = said_online and status_age is not None and interval is not None and status_age > interval + LATE_GRACE_S
         flags = []
-        if not online:
+        if not said_online:
             flags.append("offline")
         else:
             too_hot = self._hot is not None and temperature is not None and temperature >= self._hot
@@ -105,21 +151,27 @@ class Fleet:
                 flags.append("config-refused")
             if _bridge_trouble(_table(_table(_table(doc.get("outputs")).get("signals")).get("lamps"))):
                 flags.append("bridge")
-            published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
-            if published is not None and interval is not None and now - published > _SILENT_INTERVALS * interval:
-                flags.append("silent")
+            if late and status_age is not None and interval is not None:
+                flags.append("silent" if status_age > _SILENT_INTERVALS * interval else "late")
+        if unreachable:
+            flags.append("unreachable")
         remote = _table(doc.get("remote_config"))
+        # The newest data was this old when the status was published; it is at most this old now.
+        newest_age = _number(data.get("newest_age_s"))
+        data_age = None if newest_age is None else newest_age + (status_age or 0.0)
         return BoardRow(
             site=printable(site, _MAX_CELL),
             board=printable(board, _MAX_CELL),
-            online=online,
+            online=None if said_online and (late or unreachable) else said_online,
             version=_text(doc.get("version")),
-            uptime_s=_number(doc.get("uptime_s")) if online else None,
-            temperature_c=temperature if online else None,
-            data_age_s=_number(data.get("newest_age_s")) if online else None,
-            alarm=_text(alarm.get("state")) if online else None,
+            uptime_s=_number(doc.get("uptime_s")) if said_online else None,
+            temperature_c=temperature if said_online else None,
+            data_age_s=data_age if said_online else None,
+            alarm=_text(alarm.get("state")) if said_online else None,
             flags=tuple(flags),
             config=_text(remote.get("result")),
+            status_age_s=None if status_age is None else round(status_age, 1),
+            site_unreachable_since=self.last_heard(site) if unreachable else None,
         )
 
 
@@ -155,17 +207,34 @@ def format_table(rows: Sequence[BoardRow]) -> str:
             (
                 row.site,
                 row.board,
-                "yes" if row.online else "NO",
+                "?" if row.online is None else "yes" if row.online else "NO",
                 row.version or "-",
                 _duration(row.uptime_s),
                 "-" if row.temperature_c is None else f"{row.temperature_c:.0f}C",
                 _duration(row.data_age_s),
                 row.alarm or "-",
-                ",".join(row.flags) or "ok",
+                _flags_cell(row),
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+
+
+def _flags_cell(row: BoardRow) -> str:
+    """The flags, with an unreachable site spelled out and dated (the last status heard from it)."""
+    flags = [flag for flag in row.flags if flag != "unreachable"]
+    if "unreachable" in row.flags:
+        since = row.site_unreachable_since
+        flags.append("site unreachable" + ("" if since is None else f" since {_clock_time(since)}"))
+    return ",".join(flags) or "ok"
+
+
+def _clock_time(epoch: float) -> str:
+    """Local time of day, with the date when it is not today."""
+    moment = time.localtime(epoch)
+    today = time.localtime()
+    same_day = (moment.tm_year, moment.tm_yday) == (today.tm_year, today.tm_yday)
+    return time.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S", moment)
 
 
 def rows_json(rows: Sequence[BoardRow]) -> str:
@@ -203,6 +272,7 @@ def watch(
     """Show the fleet: ``once`` after ``duration`` (default 2 s) of collecting, else refreshed until ``duration``."""
     fleet = Fleet(hot_celsius)
     client.subscribe(status_filter(site))
+    client.subscribe(bridge_state(site))
     start = clock()
     collect_for = 2.0 if duration is None else duration
     next_show = start + (collect_for if once else min(refresh, 1.0))
@@ -222,6 +292,9 @@ def watch(
             if not once and out.isatty():
                 out.write("\x1b[H\x1b[2J")
             out.write(format_table(rows) + "\n")
+            if fleet.unreachable_sites():  # named even when no board of theirs is known here
+                cut = ", ".join(printable(each, _MAX_CELL) for each in fleet.unreachable_sites())
+                out.write(f"bridge down (wallboard/<site>/bridge/state 0): {cut}\n")
             if not once:
                 out.write(f"\n{len(rows)} board(s) at {time.strftime('%H:%M:%S')}; Ctrl-C to stop\n")
         out.flush()
@@ -235,9 +308,11 @@ def fetch_screenshot(
 ) -> str | None:
     """Ask one board for a screenshot and write the PNG to ``out_path``; return an error text, or None.
 
-    The screen's text twin that follows the PNG is written beside it (``board.json`` for ``board.png``).
+    The screen's text twin that follows the PNG is written beside it (``board.json`` for ``board.png``); an
+    older file of that name is removed first, so no twin file afterwards means no twin came.
     """
     topics = BoardTopics(site, board)
+    out_path.with_suffix(".json").unlink(missing_ok=True)
     client.subscribe(topics.screenshot_png)
     client.subscribe(topics.screenshot_error)
     client.subscribe(topics.screenshot_text)

@@ -35,6 +35,8 @@ class ToolClient:
         username: str | None = None,
         password: str | None = None,
         ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
         client_id: str | None = None,
     ) -> None:
         self.address = f"{host}:{port}"
@@ -42,14 +44,17 @@ class ToolClient:
         self._messages: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=_MAX_WAITING)
         self._connected = threading.Event()
         self._refused: str | None = None
+        self._closing = False
+        self.disconnects = 0  # how often the broker dropped an established connection (paho reconnects)
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id or f"wallboard-tool-{uuid.uuid4().hex[:8]}"
         )
         if username is not None:
             self._client.username_pw_set(username, password)
         if ca_file is not None:
-            self._client.tls_set(ca_certs=ca_file)
+            self._client.tls_set(ca_certs=ca_file, certfile=cert_file, keyfile=key_file)
         self._client.on_connect = self._handle_connect
+        self._client.on_disconnect = self._handle_disconnect
         self._client.on_message = self._handle_message
 
     def connect(self, timeout: float = 10.0) -> None:
@@ -84,6 +89,7 @@ class ToolClient:
             return None
 
     def close(self) -> None:
+        self._closing = True
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -92,6 +98,10 @@ class ToolClient:
         if reason.is_failure:
             self._refused = str(reason)
         self._connected.set()
+
+    def _handle_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if not self._closing:
+            self.disconnects += 1
 
     def _handle_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:

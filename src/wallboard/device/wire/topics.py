@@ -20,11 +20,21 @@ One board's own topics (its status and what operators send it)::
     wallboard/<site>/<board>/screenshot/png  the answer
     wallboard/<site>/<board>/screenshot/error  or why there is none
     wallboard/<site>/<board>/screenshot/text  the screen's text twin (JSON), sent with every PNG
+
+A site broker's bridge to the central broker (mosquitto's notification, retained, with a will)::
+
+    wallboard/<site>/bridge/state            "1" while the bridge is up, "0" once it is down
+
+``centre_topics(site)`` is the one list of what crosses a site's bridge: ``config/mosquitto/bridge-site.conf``
+and the site users of ``acl-central.example`` are checked against it by ``tests/test_bridge_files.py``,
+and every topic of ``BoardTopics`` must be in it or in ``SITE_ONLY_BOARD_TOPICS``, so a new topic
+cannot be left out of the bridge by mistake.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 BOARD_ROOT = "wallboard"
 
@@ -130,3 +140,59 @@ def parse_status_topic(topic: str) -> tuple[str, str] | None:
     if len(parts) == 4 and parts[0] == BOARD_ROOT and parts[3] == "status" and parts[1] and parts[2]:
         return parts[1], parts[2]
     return None
+
+
+def bridge_state(site: str) -> str:
+    """The retained bridge notification of ``site`` ("1" up, "0" down) on both brokers; ``+``: every site's."""
+    return f"{BOARD_ROOT}/{site}/bridge/state"
+
+
+def parse_bridge_state_topic(topic: str) -> str | None:
+    """The site of a bridge state topic, or None if ``topic`` is not one."""
+    parts = topic.split("/")
+    shaped = len(parts) == 4 and parts[0] == BOARD_ROOT and parts[2] == "bridge" and parts[3] == "state"
+    return parts[1] if shaped and parts[1] else None
+
+
+Direction = Literal["out", "in"]
+
+
+@dataclass(frozen=True)
+class BridgedTopic:
+    """One topic filter that crosses a site's bridge: ``out`` (site to centre) or ``in`` (centre to site)."""
+
+    filter: str
+    direction: Direction
+    why: str
+
+
+# Every BoardTopics topic crosses the bridge in one direction, except these (none today: a board's whole
+# conversation with IT is readable at the centre). A new BoardTopics property must be named in one of the two.
+SITE_ONLY_BOARD_TOPICS: frozenset[str] = frozenset()
+BOARD_TOPIC_DIRECTIONS: dict[str, Direction] = {
+    "status": "out",
+    "screenshot_png": "out",
+    "screenshot_error": "out",
+    "screenshot_text": "out",
+    "config": "in",
+    "ack": "in",
+    "screenshot": "in",
+}
+
+
+def centre_topics(site: str, prefix: str = "cc") -> tuple[BridgedTopic, ...]:
+    """What a site's bridge forwards: its data and every answer of its boards out, IT's requests in.
+
+    The bridge's own state is not here: mosquitto publishes it on both brokers itself (``notification_topic``);
+    the central ACL must still let the site's user write it (``bridge_state``).
+    """
+    boards = BoardTopics(site, "+")
+    board_topics = tuple(
+        BridgedTopic(getattr(boards, name), direction, f"a board's {name.replace('_', ' ')}")
+        for name, direction in BOARD_TOPIC_DIRECTIONS.items()
+    )
+    return (
+        BridgedTopic(f"{prefix}/{site}/#", "out", "the site's queue data, agent rows and announcements"),
+        BridgedTopic(feed_status_filter(site), "out", "the site's feed statuses"),
+        *board_topics,
+    )
