@@ -113,3 +113,27 @@ def test_a_feed_config_refuses_a_host_with_a_scheme(tmp_path: Path) -> None:
         f'{path}: mqtt.host: expected a host name or address without a scheme, got "mqtt://10.0.0.5"; '
         'write host = "10.0.0.5" and port = 1883'
     )
+
+
+def _readme_examples() -> list[str]:
+    """The message lines in the README's config reference, under "List positions in messages count from 1"."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("List positions in messages count from 1:\n\n```\n", 1)[1].split("```", 1)[0]
+    return block.splitlines()
+
+
+def test_the_readme_message_examples_are_what_check_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's extends, typo and host lines are printed word for word by `wallboard check` on such files."""
+    monkeypatch.chdir(tmp_path)
+    examples = _readme_examples()
+    _write(tmp_path, "config/sites/london.toml", f'{SITE}[mqtt]\nhost = "mqtt://broker.example:1883"\n')
+    _write(tmp_path, "config/boards/floor1.toml", 'extends = "../sites/londn.toml"\n[board]\nid = "floor1"\n')
+    assert main(["check", "config/boards/floor1.toml"]) == 1
+    assert examples[2] in capsys.readouterr().out.splitlines()
+    rule = '[[rule]]\nmetric = "sales.calls_witing"\nwarn_above = 5\nhold = "15s"\n'
+    _write(tmp_path, "config/boards/floor1.toml", f'extends = "../sites/london.toml"\n[board]\nid = "floor1"\n{rule}')
+    assert main(["check", "config/boards/floor1.toml"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert examples[3] in printed and examples[4] in printed
