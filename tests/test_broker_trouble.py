@@ -182,6 +182,8 @@ def test_refusal_codes_map_to_causes() -> None:
         "not authorised: bad user name or password (mqtt.username, mqtt.password_file)",
         refusal_cause(0x87, "Not authorized"),
         "timed out connecting to 10.0.0.5:8883 (firewall, or the wrong address?)",
+        "broker.example.com:443 does not answer in MQTT (not an MQTT broker? wrong port, or TLS expected?)",
+        "lost: the broker closed the connection (broker stopped or restarted, or a network reset)",
     ],
 )
 def test_each_cause_is_on_the_offline_banner(cause: str) -> None:
