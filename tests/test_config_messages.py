@@ -52,10 +52,11 @@ def test_wallboard_check_prints_the_missing_extends_line(tmp_path: Path, capsys:
          "display.page[1].widget[1].metric"),
         ('[[rule]]\nmetric = "sales.calls_witing"\nwarn_above = 5\nhold = "10s"\n', "rule[1].metric"),
         ('[[topic]]\ntopic = "acd/waiting"\nformat = "number"\nmetric = "sales.calls_witing"\n', "topic[1].metric"),
+        ('[[metric]]\nkey = "sales.calls_witing"\nlabel = "Calls waiting"\n', "metric[1].key"),
     ],
 )  # fmt: skip
 def test_a_metric_typo_suggests_the_near_name(tmp_path: Path, widget_or_rule: str, where: str) -> None:
-    """`sales.calls_witing` on a tile, a rule or a mapped topic: did you mean "sales.calls_waiting"? (no [[metric]])."""
+    """`sales.calls_witing` on a tile, rule, mapped topic or label: did you mean "sales.calls_waiting"?"""
     board = _write(tmp_path, "b.toml", f'{SITE}[board]\nid = "b"\n{widget_or_rule}')
     problems = _problems(board)
     assert problems == [

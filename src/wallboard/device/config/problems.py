@@ -237,7 +237,10 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
     for index, metric in enumerate(config.metric):
         found += _key_problems(["metric", index, "key"], metric.key)
         if metric.kind is None and field_kind(metric.key.partition(".")[2]) is None and "." in metric.key:
-            found.append((["metric", index, "kind"], "required for a metric outside the wire contract's fields"))
+            if near_metric(metric.key) is not None:  # a label for a misspelt field, not a site's own metric
+                found.append((["metric", index, "key"], unknown_metric(metric.key, "")))
+            else:
+                found.append((["metric", index, "kind"], "required for a metric outside the wire contract's fields"))
     for index, mapping in enumerate(config.topic):
         here: list[str | int] = ["topic", index]
         if not mapping.topic or any(c in mapping.topic for c in "+#"):
