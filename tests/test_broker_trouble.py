@@ -268,6 +268,21 @@ def test_a_peer_that_is_not_a_broker_is_named_with_a_hint_and_logged_once(
     assert not any("lost:" in line for line in lines), "never 'lost: Protocol error' for a link that never came up"
 
 
+def test_plain_mqtt_to_mosquittos_tls_port_hints_that_tls_is_expected(
+    tmp_path: Path, write_config: WriteConfig, caplog_warn: pytest.LogCaptureFixture
+) -> None:
+    """No [mqtt.tls] against mosquitto's TLS listener: the cause names the port and asks "TLS expected?"."""
+    broker = Mosquitto(tmp_path / "broker", tls=make_tls_files(tmp_path / "tls"))
+    broker.start()
+    try:
+        board = _board_with(tmp_path, write_config, broker.tls_port or 0)
+        cause = _cause_of(board, "MQTT", caplog_warn)
+        assert cause.startswith(f"127.0.0.1:{broker.tls_port} ")
+        assert cause.endswith("(not an MQTT broker? wrong port, or TLS expected?)")
+    finally:
+        broker.stop()
+
+
 def test_a_broker_stopped_cleanly_says_it_closed_the_connection(
     tmp_path: Path, write_config: WriteConfig, caplog_warn: pytest.LogCaptureFixture
 ) -> None:
