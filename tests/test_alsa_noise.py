@@ -66,3 +66,17 @@ def test_nothing_said_is_an_empty_summary() -> None:
         pass
     assert noise.lines == [] and noise.summary() == ""
     assert os.fstat(2).st_ino == before.st_ino
+
+
+def test_without_a_writable_temporary_folder_the_open_runs_uncaught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No temporary file can be made (a read-only sandbox): the block still runs, stderr untouched, nothing caught."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("wallboard.firmware_bridge.sound.alsa_noise.tempfile.TemporaryFile", refuse)
+    before = os.fstat(2)
+    ran = []
+    with alsa_noise_caught() as noise:
+        ran.append(os.fstat(2).st_ino == before.st_ino)
+    assert ran == [True] and noise.lines == []

@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 
 _ALSA_PREFIX = "ALSA lib "
@@ -49,26 +49,26 @@ class AlsaNoise:
 def alsa_noise_caught() -> Iterator[AlsaNoise]:
     """Run the block with fd 2 sent to a temporary file; ALSA's lines are kept, the rest goes back to stderr."""
     noise = AlsaNoise()
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no fd 2 to redirect (a closed stderr): let ALSA write where it can
-        yield noise
-        return
-    try:
-        with tempfile.TemporaryFile() as sink:
-            os.dup2(sink.fileno(), 2)
-            try:
-                yield noise
-            finally:
-                with suppress(OSError, ValueError):
-                    sys.stderr.flush()
-                os.dup2(saved, 2)
-                sink.seek(0)
-                text = sink.read(_MAX_CAPTURE).decode(errors="replace")
-                _sort(text, noise, saved)
-    finally:
-        os.close(saved)
+    with ExitStack() as held:
+        try:
+            sys.stderr.flush()
+            # A file, not a pipe: a writer can never block on a full pipe while fd 2 points here.
+            sink = held.enter_context(tempfile.TemporaryFile())
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no stderr, or no writable temporary folder: let ALSA write where it can
+            yield noise
+            return
+        held.callback(os.close, saved)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield noise
+        finally:
+            with suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            sink.seek(0)
+            text = sink.read(_MAX_CAPTURE).decode(errors="replace")
+            _sort(text, noise, saved)
 
 
 def _sort(text: str, noise: AlsaNoise, stderr_fd: int) -> None:
