@@ -137,6 +137,13 @@ class Mosquitto:
                     self.stop()
                     raise RuntimeError(f"mosquitto did not start: {self.log_file.read_text()[-2000:]}") from None
 
+    def terminate(self) -> None:
+        """Stop the broker cleanly (SIGTERM, as `systemctl stop mosquitto` does) and wait for it to exit."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
     def stop(self) -> None:
         """Kill the broker at once (as a crash or a pulled cable would)."""
         if self._process is not None:

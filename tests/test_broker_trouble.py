@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
-from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
+from wallboard.device.edge.broker_trouble import connect_failure_cause, link_lost_cause, refusal_cause
 from wallboard.display.logic.legibility import min_cap_px
 from wallboard.display.logic.theme import DARK
 from wallboard.ops.health import HealthPublisher
@@ -181,6 +182,8 @@ def test_refusal_codes_map_to_causes() -> None:
         "not authorised: bad user name or password (mqtt.username, mqtt.password_file)",
         refusal_cause(0x87, "Not authorized"),
         "timed out connecting to 10.0.0.5:8883 (firewall, or the wrong address?)",
+        "broker.example.com:443 does not answer in MQTT (not an MQTT broker? wrong port, or TLS expected?)",
+        "lost: the broker closed the connection (broker stopped or restarted, or a network reset)",
     ],
 )
 def test_each_cause_is_on_the_offline_banner(cause: str) -> None:
@@ -197,3 +200,122 @@ def test_each_cause_is_on_the_offline_banner(cause: str) -> None:
     for x, y, w, h in banner.text:
         bx, by, bw, bh = banner.cell
         assert bx <= x and x + w <= bx + bw and by <= y and y + h <= by + bh
+
+
+class _NotABroker:
+    """A real loopback TCP server that takes each connection, reads the CONNECT and answers ``reply`` (not MQTT)."""
+
+    def __init__(self, reply: bytes) -> None:
+        self._reply = reply
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._server.getsockname()[1]
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                peer, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            with peer:
+                self.connections += 1
+                peer.settimeout(2)
+                try:
+                    peer.recv(4096)
+                    peer.sendall(self._reply)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._server.close()
+
+
+# What an HTTP server answers to bytes it cannot parse, and a TLS server's alert to a plain-text hello.
+_HTTP_REPLY = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+_TLS_ALERT = bytes.fromhex("15030300020246")
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (_TLS_ALERT, "127.0.0.1:{port} does not answer in MQTT (not an MQTT broker? wrong port, or TLS expected?)"),
+        (_HTTP_REPLY, "127.0.0.1:{port} closed the connection without an MQTT answer "
+                      "(not an MQTT broker? wrong port, or TLS expected?)"),
+    ],
+)  # fmt: skip
+def test_a_peer_that_is_not_a_broker_is_named_with_a_hint_and_logged_once(
+    tmp_path: Path, write_config: WriteConfig, caplog_warn: pytest.LogCaptureFixture, reply: bytes, expected: str
+) -> None:
+    """A TLS port or an HTTP server on the broker's address: named as not a broker with a hint, one log line."""
+    peer = _NotABroker(reply)
+    try:
+        board = _board_with(tmp_path, write_config, peer.port)
+        board.start()
+        try:
+            step_until(board, lambda: peer.connections >= 3, timeout=30, what="three connect attempts")
+            step_until(board, lambda: board.state.link.status is LinkStatus.DOWN, timeout=10, what="link down")
+            assert board.state.link.detail == expected.format(port=peer.port)
+        finally:
+            board.close()
+    finally:
+        peer.close()
+    lines = [r.getMessage() for r in caplog_warn.records]
+    assert [line for line in lines if "MQTT" in line and "answer" in line] == [
+        f"MQTT broker 127.0.0.1:{peer.port}: {expected.format(port=peer.port)}; retrying with backoff"
+    ], "said once, not on every retry"
+    assert not any("lost:" in line for line in lines), "never 'lost: Protocol error' for a link that never came up"
+
+
+def test_plain_mqtt_to_mosquittos_tls_port_hints_that_tls_is_expected(
+    tmp_path: Path, write_config: WriteConfig, caplog_warn: pytest.LogCaptureFixture
+) -> None:
+    """No [mqtt.tls] against mosquitto's TLS listener: the cause names the port and asks "TLS expected?"."""
+    broker = Mosquitto(tmp_path / "broker", tls=make_tls_files(tmp_path / "tls"))
+    broker.start()
+    try:
+        board = _board_with(tmp_path, write_config, broker.tls_port or 0)
+        cause = _cause_of(board, "MQTT", caplog_warn)
+        assert cause.startswith(f"127.0.0.1:{broker.tls_port} ")
+        assert cause.endswith("(not an MQTT broker? wrong port, or TLS expected?)")
+    finally:
+        broker.stop()
+
+
+def test_a_broker_stopped_cleanly_says_it_closed_the_connection(
+    tmp_path: Path, write_config: WriteConfig, caplog_warn: pytest.LogCaptureFixture
+) -> None:
+    """mosquitto stopped with SIGTERM (no DISCONNECT): "lost: the broker closed the connection", not "Unspecified"."""
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    board = _board_with(tmp_path, write_config, broker.port)
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, timeout=20, what="link up")
+        broker.terminate()
+        step_until(board, lambda: board.state.link.status is LinkStatus.DOWN, timeout=20, what="link down")
+        cause = "lost: the broker closed the connection (broker stopped or restarted, or a network reset)"
+        assert board.state.link.detail == cause
+    finally:
+        board.close()
+        broker.stop()
+    lines = [r.getMessage() for r in caplog_warn.records]
+    assert f"MQTT link to 127.0.0.1:{broker.port} {cause}; retrying with backoff" in lines
+    assert not any("Unspecified error" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("reason", "from_broker", "expected"),
+    [
+        ("Server shutting down", True, "the broker is shutting down (it will be retried)"),
+        ("Session taken over", True,
+         "disconnected by the broker: another client took this client id (mqtt.client_id used twice?)"),
+        ("Keep alive timeout", False,
+         "lost: no answer from the broker within the keepalive (network down, or the broker hung?)"),
+        ("Administrative action", True, "disconnected by the broker: Administrative action"),
+    ],
+)  # fmt: skip
+def test_a_lost_link_says_why_in_words(reason: str, from_broker: bool, expected: str) -> None:
+    """paho's disconnect reasons after a connected link (MQTT 5 DISCONNECT or not) become plain causes."""
+    assert link_lost_cause(reason, from_broker=from_broker, acknowledged=True, address="10.0.0.5:1883") == expected

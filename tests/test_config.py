@@ -39,7 +39,7 @@ def test_shipped_example_configs_load() -> None:
         loaded = load_config(REPO / "config" / "boards" / f"{name}.toml")
         assert loaded.config.site.id == "london"
         assert loaded.config.board.id == name
-        assert len(loaded.config.rule) == 3
+        assert len(loaded.config.rule) == 5
         assert len(loaded.files) == 2
 
 

@@ -39,18 +39,18 @@ def _strip_words(config: BoardConfig, sample: dict[str, Any], page: int = 0) -> 
 
 
 def test_marker_is_green_live_only_when_everything_shown_is_fresh(floor1: BoardConfig) -> None:
-    """All 12 sources of floor1 fresh and the link up: "● LIVE · data 0s ago" in the live green."""
+    """All 11 sources of floor1 fresh and the link up: "● LIVE · data 0s ago" in the live green."""
     words, surface, painter = _strip_words(floor1, _fresh_sample())
     assert "\u25cf LIVE \u00b7 data 0s ago" in words
     assert count_colour(surface, painter.chrome["strip"].cell, DARK.live) > 50
 
 
 def test_marker_counts_stale_sources_and_is_never_green_then(floor1: BoardConfig) -> None:
-    """Service level 7 minutes old, the rest fresh: "◐ 1 OF 12 STALE", amber, no live-green pixel."""
+    """Service level 7 minutes old, the rest fresh: "◐ 1 OF 11 STALE", amber, no live-green pixel."""
     sample = _fresh_sample()
     sample["metrics"]["sales.service_level_pct"] = {"value": 86.4, "age_s": 420}
     words, surface, painter = _strip_words(floor1, sample)
-    assert "\u25d0 1 OF 12 STALE" in words
+    assert "\u25d0 1 OF 11 STALE" in words
     strip = painter.chrome["strip"].cell
     assert count_colour(surface, strip, DARK.live) == 0
     assert count_colour(surface, strip, DARK.partly_stale) > 50

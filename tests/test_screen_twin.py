@@ -35,8 +35,9 @@ def test_preview_explain_writes_the_twin_beside_the_png(tmp_path: Path) -> None:
     twin = json.loads(twin_path.read_text())
     assert twin["schema"] == TWIN_SCHEMA
     assert twin["page"] == {"number": 1, "of": 2, "name": "Now"}
-    assert twin["live"] == {"state": "live", "stale": 0, "sources": 12, "no_data": 0}
-    service = twin["widgets"][0]
+    assert twin["live"] == {"state": "live", "stale": 0, "sources": 11, "no_data": 0}
+    by_label = {w["texts"][0]["text"]: w for w in twin["widgets"] if w["texts"]}
+    service = by_label["Service level"]
     # floor1's tiles are narrow: the marker's short form is the one legible from 10 m
     assert [t["text"] for t in service["texts"]] == ["Service level", "78.0%", "\u25b2 WARN IN 18 s"]
     assert service["value"] == 78.0 and service["shown"] == "78.0%" and service["severity"] == "normal"
@@ -44,9 +45,9 @@ def test_preview_explain_writes_the_twin_beside_the_png(tmp_path: Path) -> None:
     assert service["pending"] == {"level": "warn", "seconds_left": 18.0}
     assert service["stale"] is False and service["age_s"] == 0.0
     assert all(t["cap_px"] > 0 for w in twin["widgets"] for t in w["texts"])
-    abandoned = twin["widgets"][3]
+    abandoned = by_label["Abandoned"]
     assert abandoned["pending"] == {"level": "critical", "seconds_left": 18.0}
-    assert describe_twin(twin)[0].startswith("page 1/2 Now \u00b7 live (0 of 12 stale)")
+    assert describe_twin(twin)[0].startswith("page 1/2 Now \u00b7 live (0 of 11 stale)")
 
 
 def test_a_screenshot_brings_its_text_twin_over_mqtt(

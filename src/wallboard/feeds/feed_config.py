@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from wallboard.device.config.hosts import mqtt_host_problem
 from wallboard.device.config.reading import read_toml
 from wallboard.device.errors import ConfigError
 from wallboard.feeds.errors import FeedConfigError
@@ -112,6 +113,9 @@ def load_feed_config(path: str | Path) -> FeedConfig:
         mqtt = msgspec.convert(raw.pop("mqtt", {}), MqttSection)
     except msgspec.ValidationError as exc:
         raise FeedConfigError(f"{path}: [mqtt] {_where(exc, 'mqtt')}") from None
+    host_problem = mqtt_host_problem(mqtt.host, mqtt.port)
+    if host_problem is not None:
+        raise FeedConfigError(f"{path}: mqtt.host: {host_problem}")
     try:
         ZoneInfo(feed.time_zone)
     except (ZoneInfoNotFoundError, ValueError):

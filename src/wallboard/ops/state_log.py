@@ -24,7 +24,8 @@ class StateLog:
     def __init__(self) -> None:
         self._link: LinkStatus | None = None
         self._board: Severity | None = None
-        self._severities: dict[str, Severity] = {}
+        # Per metric, its severity and the level a running hold is heading for (None: no hold running).
+        self._severities: dict[str, tuple[Severity, Severity | None]] = {}
         # Metrics still to watch for "never arrived", per config (a key leaves once it arrives or is named).
         self._watching: tuple[object, list[str]] = (None, [])
         self._rules_generation = 0
@@ -34,13 +35,25 @@ class StateLog:
         link = view.state.link
         if link.status is not self._link:
             self._link = link.status
-            log.info("broker link %s (%s)", link.status.value, link.detail)
+            if link.detail:
+                log.info("broker link %s (%s)", link.status.value, link.detail)
+            else:
+                log.info("broker link %s", link.status.value)
         for key, severity in view.assessment.metrics.items():
-            if self._severities.get(key) is not severity:
-                self._severities[key] = severity
+            pending = view.assessment.pending_of(key)
+            heading = None if pending is None else pending.level
+            if self._severities.get(key) != (severity, heading):
+                self._severities[key] = (severity, heading)
                 held = view.state.value(key)
                 shown = "no value" if held is None else f"{held.value:g}"
-                log.info("%s is %s (%s)", key, severity.label, shown)
+                if pending is None:
+                    log.info("%s is %s (%s)", key, severity.label, shown)
+                else:
+                    # Beyond a level while its hold runs: never "is normal" for a value past its level.
+                    now = "" if severity is Severity.NORMAL else f"{severity.label}, "
+                    level = pending.level.label
+                    left = pending.seconds_left
+                    log.info("%s is %spending %s (%s; %s in %.0f s if it stays)", key, now, level, shown, level, left)
         self._name_missing(view)
         if view.assessment.board is not self._board:
             self._board = view.assessment.board

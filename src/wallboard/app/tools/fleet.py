@@ -48,6 +48,11 @@ _SILENT_INTERVALS = 3
 LATE_GRACE_S = 5.0
 # Text that came over the wire is shown at most this long, control characters removed (no terminal injection).
 _MAX_CELL = 40
+# A rejected remote config's problems, as the board reports them (``device.config.remote`` keeps 10 of 300 chars).
+_MAX_PROBLEMS = 10
+_MAX_PROBLEM = 300
+# Every flag a row may carry, in the order they are listed (docs/deployment.md, section 6, explains each).
+FLAGS = ("offline", "hot", "stale", "dark", "cache", "no-data", "config-refused", "bridge", "silent")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class BoardRow:
     config: str | None  # the last remote config's outcome, if any
     status_age_s: float | None = None  # how long ago the board published the status shown
     site_unreachable_since: float | None = None  # epoch seconds: the last status heard from its site
+    config_problems: tuple[str, ...] = ()  # why it was rejected (the status's remote_config.problems)
 
 
 class Fleet:
@@ -172,6 +178,7 @@ class Fleet:
             config=_text(remote.get("result")),
             status_age_s=None if status_age is None else round(status_age, 1),
             site_unreachable_since=self.last_heard(site) if unreachable else None,
+            config_problems=_texts(remote.get("problems")),
         )
 
 
@@ -187,6 +194,13 @@ def _table(value: Any) -> dict[str, Any]:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    """A list of strings from a board's status (e.g. a config's problems), printable; anything else: none."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(printable(item, _MAX_PROBLEM) for item in value[:_MAX_PROBLEMS] if isinstance(item, str))
 
 
 def _text(value: Any) -> str | None:

@@ -19,6 +19,8 @@ from typing import Any, Union, get_args, get_origin
 
 import msgspec
 
+from wallboard.device.config.hosts import mqtt_host_problem
+from wallboard.device.config.metric_names import near_metric, unknown_metric
 from wallboard.device.config.named_files import resolve_path
 from wallboard.device.config.queues import queue_problems
 from wallboard.device.config.schema import MAX_LEVEL, BoardConfig, RuleSettings
@@ -195,6 +197,9 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
         if not is_valid_name(value):
             found.append(([name, "id"], f'expected letters, digits, "_" or "-", got "{value}"'))
     mqtt = config.mqtt
+    host_problem = mqtt_host_problem(mqtt.host, mqtt.port)
+    if host_problem is not None:
+        found.append((["mqtt", "host"], host_problem))
     if not 1 <= mqtt.port <= 65535:
         found.append((["mqtt", "port"], f"expected a port from 1 to 65535, got {mqtt.port}"))
     if mqtt.reconnect_min <= 0 or mqtt.reconnect_max < mqtt.reconnect_min:
@@ -232,7 +237,10 @@ def _semantic_problems(config: BoardConfig, base_dir: Path) -> list[tuple[list[s
     for index, metric in enumerate(config.metric):
         found += _key_problems(["metric", index, "key"], metric.key)
         if metric.kind is None and field_kind(metric.key.partition(".")[2]) is None and "." in metric.key:
-            found.append((["metric", index, "kind"], "required for a metric outside the wire contract's fields"))
+            if near_metric(metric.key) is not None:  # a label for a misspelt field, not a site's own metric
+                found.append((["metric", index, "key"], unknown_metric(metric.key, "")))
+            else:
+                found.append((["metric", index, "kind"], "required for a metric outside the wire contract's fields"))
     for index, mapping in enumerate(config.topic):
         here: list[str | int] = ["topic", index]
         if not mapping.topic or any(c in mapping.topic for c in "+#"):
@@ -276,12 +284,15 @@ def _key_problems(path: list[str | int], key: str) -> list[tuple[list[str | int]
 def _known_metric_problems(config: BoardConfig, path: list[str | int], key: str) -> list[tuple[list[str | int], str]]:
     problems = _key_problems(path, key)
     if not problems and config.kind_of(key) is None:
-        problems.append((path, f'"{key}" is not a wire-contract field; declare it in [[metric]] with a kind'))
+        problems.append((path, unknown_metric(key, "declare it in [[metric]] with a kind")))
     return problems
 
 
 def _rule_problems(config: BoardConfig, here: list[str | int], rule: RuleSettings) -> list[tuple[list[str | int], str]]:
     found = _key_problems([*here, "metric"], rule.metric)
+    if not found and config.kind_of(rule.metric) is None and near_metric(rule.metric) is not None:
+        # A rule on a misspelt metric would wait for ever and never alarm: name the metric it was meant for.
+        found.append(([*here, "metric"], unknown_metric(rule.metric, "")))
     above = (rule.warn_above, rule.critical_above)
     below = (rule.warn_below, rule.critical_below)
     has_above = any(v is not None for v in above)

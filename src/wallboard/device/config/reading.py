@@ -94,7 +94,12 @@ def _read_layers(board_path: Path) -> list[tuple[Path, dict[str, Any]]]:
             raise ConfigError([f"{current}: extends: expected a file name, got {show(parent)}"])
         if len(chain) > _MAX_EXTENDS_DEPTH:
             raise ConfigError([f"{current}: extends: more than {_MAX_EXTENDS_DEPTH} levels"])
-        current = Path(os.path.normpath(current.parent / parent))
+        extended = Path(os.path.normpath(current.parent / parent))
+        if not extended.is_file():
+            # Name the file that says `extends` and the path it gives: the missing file alone says neither.
+            what = "is a folder, not a file" if extended.is_dir() else "file not found"
+            raise ConfigError([f'{current}: extends: {what}: "{parent}" (looked for {extended})'])
+        current = extended
     chain.reverse()
     return chain
 

@@ -77,10 +77,17 @@ FIXED_REMOTELY: dict[tuple[str, ...], str] = {
 
 def check_remote_config(text: str, running: LoadedConfig, *, name: str) -> LoadedConfig:
     """Validate ``text`` as a config for the board running ``running``; raise ConfigError with every problem."""
-    loaded = load_config_text(text, name=name, base_dir=running.path.parent)
-    raw = parse_toml_text(text, name)  # parsed again only to see which tables were left out
-    config, current = loaded.config, running.config
+    raw = parse_toml_text(text, name)  # parsed here too to see which tables were left out
+    current = running.config
     problems = []
+    for section, ours in (("site", current.site.id), ("board", current.board.id)):
+        if not _given(raw, (section, "id")):
+            # Not "site: required key is missing": say that a remote config names its board, and how.
+            problems.append(f'{name}: {section}.id: required in a remote config: [{section}] id = "{ours}" (the board)')
+    if problems:
+        raise ConfigError(problems)
+    loaded = load_config_text(text, name=name, base_dir=running.path.parent)
+    config = loaded.config
     ids = (("site", config.site.id, current.site.id), ("board", config.board.id, current.board.id))
     for section, theirs, ours in ids:
         if theirs != ours:

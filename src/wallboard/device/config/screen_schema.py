@@ -15,6 +15,7 @@ from typing import Literal
 
 import msgspec
 
+from wallboard.device.config.metric_names import unknown_metric
 from wallboard.device.config.types import Duration
 from wallboard.device.wire.metrics import MetricKind, is_valid_name, split_key
 
@@ -220,9 +221,7 @@ def _widget_problems(
                 found.append(([*path, "metric"], str(exc)))
             else:
                 if kind_of(widget.metric) is None:
-                    found.append(
-                        ([*path, "metric"], f'"{widget.metric}" is not a wire-contract field; declare it in [[metric]]')
-                    )
+                    found.append(([*path, "metric"], unknown_metric(widget.metric, "declare it in [[metric]]")))
     elif widget.metric is not None:
         found.append(([*path, "metric"], f'not used by a "{widget.type}" widget'))
     if widget.type == "agents":

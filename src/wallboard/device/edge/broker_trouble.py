@@ -72,3 +72,36 @@ def connect_failure_cause(exc: BaseException | None, host: str, port: int) -> st
             return f"connection reset by {address} (TLS to a plain port, or plain MQTT to a TLS port?)"
         return f"cannot connect to {address}: {exc.strerror or exc}"
     return f"cannot reach {address}"
+
+
+# The hint when the peer accepted the TCP connection but never answered as an MQTT broker does.
+NOT_A_BROKER = "not an MQTT broker? wrong port, or TLS expected?"
+
+
+def link_lost_cause(reason: str, *, from_broker: bool, acknowledged: bool, address: str) -> str:
+    """Why the link to ``address`` ended, from paho's disconnect reason (its name, e.g. "Protocol error").
+
+    ``acknowledged``: the broker had accepted the connect (CONNACK) before the link ended; without
+    it the peer took the TCP connection but never answered as a broker: an HTTP or TLS port, or
+    another service. ``from_broker``: the broker sent a DISCONNECT with ``reason`` (MQTT 5); without
+    it paho saw the socket close ("Unspecified error"), the keepalive run out, or bytes that are not
+    MQTT ("Protocol error").
+    """
+    if not acknowledged:
+        if reason == "Protocol error":
+            return f"{address} does not answer in MQTT ({NOT_A_BROKER})"
+        return f"{address} closed the connection without an MQTT answer ({NOT_A_BROKER})"
+    if from_broker:
+        if reason == "Server shutting down":
+            return "the broker is shutting down (it will be retried)"
+        if reason == "Session taken over":
+            return "disconnected by the broker: another client took this client id (mqtt.client_id used twice?)"
+        return f"disconnected by the broker: {reason}"
+    if reason == "Unspecified error":
+        # paho's name for a socket the other end closed: mosquitto stopping closes it without a DISCONNECT.
+        return "lost: the broker closed the connection (broker stopped or restarted, or a network reset)"
+    if reason == "Keep alive timeout":
+        return "lost: no answer from the broker within the keepalive (network down, or the broker hung?)"
+    if reason == "Protocol error":
+        return "lost: the broker sent something that is not MQTT (protocol error)"
+    return f"lost: {reason}"

@@ -27,7 +27,7 @@ from wallboard.device.config.named_files import read_secret, resolve_path
 from wallboard.device.config.reading import LoadedConfig
 from wallboard.device.config.schema import BoardConfig, MqttSettings
 from wallboard.device.core.values import LinkChange, LinkStatus
-from wallboard.device.edge.broker_trouble import connect_failure_cause, refusal_cause
+from wallboard.device.edge.broker_trouble import connect_failure_cause, link_lost_cause, refusal_cause
 from wallboard.device.edge.source import MessageSource, SourceHandlers, Will
 from wallboard.device.util.ratelog import RateLimitedLog
 
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 CONFIG_ROOM_BYTES = 2 * MAX_CONFIG_BYTES
 # Room for the fixed header, the topic and the properties around a payload.
 _HEADER_ROOM = 4096
+# A connect failure with the same cause is logged once, then at most once per interval with a count
+# (the link retries every few seconds; the journal need not say so each time). A new cause logs at once.
+CONNECT_FAILURE_LOG_INTERVAL = 300.0
 # Messages paho may hold for publishing while the link is down: status is
 # retained and republished on connect, so a small bound loses nothing useful.
 _MAX_QUEUED_PUBLISHES = 100
@@ -59,6 +62,7 @@ class MqttSource(MessageSource):
         self._handlers = SourceHandlers(on_message=lambda topic, payload: None, on_link=lambda change: None)
         self._clock = clock
         self._errors = RateLimitedLog(log, 10.0)
+        self._connect_failures = RateLimitedLog(log, CONNECT_FAILURE_LOG_INTERVAL)
         self._lock = threading.Lock()
         self.callback_errors = 0
         self.connects = 0
@@ -93,7 +97,8 @@ class MqttSource(MessageSource):
         self._client.on_message = self._guarded(self._handle_message)
         self._client.on_connect_fail = self._guarded(self._handle_connect_fail)
         self._started = False
-        self._refused: str | None = None  # the cause of the last failed connect, until one succeeds
+        self._refused = False  # the broker refused this connection's CONNACK; its disconnect then says nothing more
+        self._acknowledged = False  # the broker accepted this connection (CONNACK); False until it does
         self.last_cause = ""  # the last connect failure's cause, for the status
 
     @property
@@ -179,9 +184,10 @@ class MqttSource(MessageSource):
 
     def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
+            self._refused = True
             self._fail(refusal_cause(int(reason.value), str(reason)))
             return
-        self._refused = None
+        self._acknowledged = True
         self.connects += 1
         if self._subscriptions:
             client.subscribe([(topic, 1) for topic in self._subscriptions])
@@ -191,9 +197,22 @@ class MqttSource(MessageSource):
             self._handlers.on_connected()
 
     def _handle_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        if self._refused is not None:
+        acknowledged, self._acknowledged = self._acknowledged, False
+        refused, self._refused = self._refused, False
+        if refused:
             return  # the broker refused the connect and closed it: the refusal is the cause, not "Protocol error"
-        detail = "disconnected" if not reason.is_failure else f"lost: {reason}"
+        if not reason.is_failure:
+            detail = "disconnected"
+        else:
+            from_broker = bool(flags.is_disconnect_packet_from_server)
+            detail = link_lost_cause(
+                str(reason), from_broker=from_broker, acknowledged=acknowledged, address=self.address
+            )
+            if not acknowledged:
+                # Never a broker on this connection (an HTTP or TLS port, another service): a failed connect, said
+                # once per cause at a bounded rate, not a link lost on every retry.
+                self._fail(detail)
+                return
         if self._started:
             log.warning("MQTT link to %s %s; retrying with backoff", self.address, detail)
         self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), detail))
@@ -204,9 +223,8 @@ class MqttSource(MessageSource):
 
     def _fail(self, cause: str) -> None:
         """Say why the connect failed: in the log (a new cause at once, a repeat at a bounded rate) and the link."""
-        self._refused = cause
         self.last_cause = cause
-        self._errors.warning(f"connect_fail:{cause}", f"MQTT broker {self.address}: {cause}; retrying with backoff")
+        self._connect_failures.warning(cause, f"MQTT broker {self.address}: {cause}; retrying with backoff")
         self._handlers.on_link(LinkChange(LinkStatus.DOWN, self._clock(), cause))
 
     def _handle_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:

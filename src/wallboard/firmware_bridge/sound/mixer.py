@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from wallboard.device.config.signals_schema import SoundSettings
+from wallboard.firmware_bridge.sound.alsa_noise import alsa_noise_caught
 from wallboard.firmware_bridge.sound.chimes import CHIMES, chime_wav
 
 log = logging.getLogger(__name__)
@@ -105,11 +106,16 @@ class MixerSound:
             log.warning("no chime named %r", chime)
             return
         if not self._sounds:
-            try:
-                self._mixer.init(**self._init_args)
-                self._load()
-            except Exception as exc:  # the device went away while released: this cue is lost, the next retries
-                log.warning("audio device did not open again (%s); chime %r not played", exc, chime)
+            with alsa_noise_caught() as noise:
+                try:
+                    self._mixer.init(**self._init_args)
+                    self._load()
+                    error = None
+                except Exception as exc:  # the device went away while released: this cue is lost, the next retries
+                    error = exc
+            if error is not None:
+                said = f"; {noise.summary()}" if noise.lines else ""
+                log.warning("audio device did not open again (%s%s); chime %r not played", error, said, chime)
                 return
         self._mixer.stop()  # a new cue replaces one still ringing, never piles up on it
         sound = self._sounds[chime]
@@ -149,14 +155,22 @@ def open_sound(settings: SoundSettings) -> SoundSink:
         "buffer": 1024,
         "devicename": choose_device(settings),
     }
-    try:
-        pygame.mixer.init(**init_args)
-        return MixerSound(pygame.mixer, settings.volume, init_args=init_args)
-    except pygame.error as exc:
-        device = init_args["devicename"]
-        where = f'"{device}"' if device else "the default audio device"
-        log.warning("no audio (%s: %s): sound cues are off, lamps still work", where, exc)
-        return NullSound(f"no audio device ({where}: {exc})"[:200])
+    device = init_args["devicename"]
+    where = f'"{device}"' if device else "the default audio device"
+    # libasound writes its own lines (8 with no sound card) to stderr: caught, and said in this one line.
+    with alsa_noise_caught() as noise:
+        try:
+            pygame.mixer.init(**init_args)
+            error = None
+        except pygame.error as exc:
+            error = exc
+    said = f"; {noise.summary()}" if noise.lines else ""
+    if error is not None:
+        log.warning("no audio (%s: %s%s): sound cues are off, lamps still work", where, error, said)
+        return NullSound(f"no audio device ({where}: {error}{said})"[:200])
+    if noise.lines:
+        log.info("audio opened on %s; %s", where, noise.summary())
+    return MixerSound(pygame.mixer, settings.volume, init_args=init_args)
 
 
 def choose_device(settings: SoundSettings) -> str | None:
@@ -171,10 +185,15 @@ def choose_device(settings: SoundSettings) -> str | None:
         return None
     from wallboard.firmware_bridge.sound.devices import list_outputs, pick_output
 
-    try:
-        outputs = list_outputs()
-    except RuntimeError as exc:
-        log.warning('sound output "%s": %s; using the default device', settings.output, exc)
+    with alsa_noise_caught() as noise:  # probing the devices makes libasound speak too: kept for this line
+        try:
+            outputs = list_outputs()
+            error = None
+        except RuntimeError as exc:
+            error = exc
+    if error is not None:
+        said = f"; {noise.summary()}" if noise.lines else ""
+        log.warning('sound output "%s": %s%s; using the default device', settings.output, error, said)
         return None
     chosen = pick_output(settings.output, outputs.names)
     if chosen is None:
