@@ -97,6 +97,7 @@ class FakeGenesys:
         # Replies to the next API requests instead of an answer: (status, headers); ``sustained``: every one.
         self.failures: list[tuple[int, dict[str, str]]] = []
         self.sustained: tuple[int, dict[str, str]] | None = None
+        self.forbidden: set[str] = set()  # paths the OAuth client's role may not read (403)
         self.sockets: list[ServerConnection] = []
         self.open_at_connect: list[int] = []  # per socket, how many others were still open when it connected
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -203,6 +204,9 @@ class FakeGenesys:
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 if token not in fake.valid_tokens:
                     self._reply(401, {"message": "Authentication failed", "code": "bad.credentials", "status": 401})
+                    return
+                if self.path.split("?")[0] in fake.forbidden:
+                    self._reply(403, {"message": "Missing permission", "code": "missing.permissions", "status": 403})
                     return
                 failure = fake.failures.pop(0) if fake.failures else fake.sustained
                 if failure is not None:

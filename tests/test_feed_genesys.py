@@ -205,6 +205,24 @@ def test_presence_ids_are_mapped_through_the_response_and_the_org_definitions(tm
     _run(clock, tmp_path, body)
 
 
+def test_presence_definitions_refused_count_only_the_mapped_presences(tmp_path: Path) -> None:
+    """A 403 on the presence definitions is logged once; mapped ids still count, the feed stays online."""
+    clock = ManualClock(MONDAY_10AM)
+
+    async def body(fake: FakeGenesys, adapter: GenesysAdapter, ctx: FeedContext) -> None:
+        users = user_group()
+        users.data.append(observed("oUserPresences", 4, LUNCH_ID))
+        fake.groups = [users, call_group()]
+        fake.forbidden = {"/api/v2/presence/definitions"}
+        runner = make_runner(adapter, ctx)
+        await runner.cycle()
+        assert runner.status.state == "online"
+        assert runner.last_reading is not None and runner.last_reading.queues["sales"]["agents_away"] == 2 + 1
+        assert fake.count("/api/v2/presence/definitions") == 1
+
+    _run(clock, tmp_path, body)
+
+
 def test_an_sdk_shaped_notification_is_applied_within_a_second(tmp_path: Path) -> None:
     """A StatEventQueueTopicStatsNotification (data[{interval, metrics}]) replaces its metrics at once, others kept."""
     clock = ManualClock(MONDAY_10AM)

@@ -486,7 +486,14 @@ class GenesysAdapter:
     async def _read_presence_definitions(self) -> None:
         """The org's presence definitions (id -> system presence), once, for ids the observation did not map."""
         self._definitions_read = True
-        reply = await self._request("GET", "/api/v2/presence/definitions") or {}
+        try:
+            reply = await self._request("GET", "/api/v2/presence/definitions") or {}
+        except FeedError as exc:
+            if self._keep_session:  # throttled or a 5xx: ask again next time
+                self._definitions_read = False
+                raise
+            log.warning("cannot read the org's presence definitions (%s): unmapped presences are not counted away", exc)
+            return
         for definition in reply.get("entities") or []:
             if definition.get("id") and definition.get("systemPresence"):
                 self._presences[definition["id"]] = system_presence(definition["systemPresence"])
