@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.fake_genesys import FakeGenesys, aggregate, group, observed, presence, stat_event
+from tests.fake_genesys import FakeGenesys, aggregate, group, observed, presence, serialise, stat_event
 from tests.feed_helpers import MONDAY_10AM, decode, make_context, make_runner
 from tests.helpers import ManualClock
 from wallboard.feeds.adapter import FeedContext
@@ -24,6 +24,7 @@ from wallboard.feeds.genesys import (
     ServiceLevelCalculation,
     _iso,
     longest_waiting_seconds,
+    observation_fields,
 )
 from wallboard.feeds.publisher import PrintPublisher
 
@@ -140,6 +141,18 @@ def test_longest_waiting_is_an_epoch_start_time() -> None:
 def test_interval_is_iso_with_milliseconds() -> None:
     """The aggregate interval is written as Genesys expects: ISO 8601 UTC with milliseconds."""
     assert _iso(dt.datetime(2026, 3, 29, 0, 0, 0, 123456, tzinfo=dt.UTC)) == "2026-03-29T00:00:00.123Z"
+
+
+def test_an_absent_metric_is_left_out_and_a_missing_qualifier_is_0() -> None:
+    """oOnQueueUsers with no IDLE: 0 available; no oUserPresences: away and staffed not sent; nobody waiting: 0 s."""
+    data = serialise(group(SALES, [observed("oOnQueueUsers", 6, "INTERACTING"), observed("oWaiting", 0)]))["data"]
+    data.append(serialise(observed("oLongestWaiting", 0)))
+    assert observation_fields(data, MONDAY_10AM) == {
+        "agents_available": 0,
+        "agents_on_call": 6,
+        "calls_waiting": 0,
+        "longest_wait_s": 0,
+    }
 
 
 def test_poll_maps_sdk_observations_and_todays_aggregates(tmp_path: Path) -> None:

@@ -387,11 +387,12 @@ class GenesysAdapter:
     async def _switch_channel(self) -> None:
         """Maintenance notice: a new channel and socket first, then the old one closed (no gap)."""
         old_socket, old_reader = self._socket, self._reader
+        keep = self._keep_session  # this runs beside the runner's cycle: leave its flag as the cycle set it
         try:
             socket, expires_at = await self._new_channel()
         except FeedError as exc:
             log.warning("could not move to a new notifications channel yet (%s); retrying at the next poll", exc)
-            self._keep_session = False  # nothing for the runner to keep: this ran outside its cycle
+            self._keep_session = keep
             self._renew_channel = True
             return
         self._socket, self._channel_expires, self._renew_channel = socket, expires_at, False
