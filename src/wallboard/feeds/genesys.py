@@ -231,6 +231,11 @@ class GenesysAdapter:
         self._secret = secret
         self.ctx = ctx
         self.SUPPLY = for_section(self.name, msgspec.to_builtins(section))
+        calculation = section.service_level_calculation
+        if calculation.include_flowouts:
+            log.warning("the org's service level includes flow-outs, which the wire contract cannot carry: not sent")
+        elif not calculation.include_abandons:
+            log.info('the org leaves abandons out of its service level: give boards sl_counts = "answered"')
         self.api = section.api_base or f"https://api.{section.region}"
         self.login = section.login_base or f"https://login.{section.region}"
         self._http: httpx.AsyncClient | None = None
