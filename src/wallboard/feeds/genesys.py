@@ -233,7 +233,10 @@ class GenesysAdapter:
         self.SUPPLY = for_section(self.name, msgspec.to_builtins(section))
         calculation = section.service_level_calculation
         if calculation.include_flowouts:
-            log.warning("the org's service level includes flow-outs, which the wire contract cannot carry: not sent")
+            log.warning(
+                "the org's service level includes flow-outs, which the wire contract cannot carry: "
+                "answered_within_target is not sent (boards show service level n/a)"
+            )
         elif not calculation.include_abandons:
             log.info('the org leaves abandons out of its service level: give boards sl_counts = "answered"')
         self.api = section.api_base or f"https://api.{section.region}"
