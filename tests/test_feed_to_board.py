@@ -1,4 +1,7 @@
-"""Amazon Connect and Genesys feeds end to end: the adapter's runner -> a real mosquitto -> a real board."""
+"""The Amazon Connect feed end to end: the adapter's runner -> a real mosquitto -> a real board.
+
+Genesys has its own, through the feed process: tests/test_feed_genesys_board.py.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +15,16 @@ from botocore.stub import Stubber
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.fake_genesys import FakeGenesys
 from tests.feed_helpers import MONDAY_10AM, make_context, make_runner
 from tests.helpers import ManualClock, step_until
 from tests.test_feed_connect import SECTION, _stub_poll
 from tests.test_feed_end_to_end import _retained
-from tests.test_feed_genesys import AGGREGATES, OBSERVATIONS, SALES
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
 from wallboard.device.wire.payloads import FeedStatus
 from wallboard.device.wire.topics import feed_status
 from wallboard.feeds.connect import ConnectAdapter
-from wallboard.feeds.genesys import GenesysAdapter, GenesysSection
 from wallboard.feeds.publisher import MqttFeedPublisher
 
 
@@ -70,45 +70,5 @@ def test_connect_feed_reaches_a_real_board(mosquitto: Mosquitto, tmp_path: Path)
         )
         assert _shows(board, "sales.agents_available", 2) and _shows(board, "sales.calls_waiting", 4)
         assert board.state.value("support.longest_wait_s") is None  # null from Connect: absent, not 0
-    finally:
-        board.close()
-
-
-def test_genesys_feed_reaches_a_real_board(mosquitto: Mosquitto, tmp_path: Path) -> None:
-    """Genesys (local fake) observations and aggregates arrive on a board through mosquitto."""
-    clock = ManualClock(MONDAY_10AM)
-    board = _board(mosquitto, tmp_path)
-
-    async def scenario() -> None:
-        fake = FakeGenesys(clock)
-        fake.observations[SALES] = OBSERVATIONS
-        fake.aggregates[SALES] = AGGREGATES
-        await fake.start()
-        ctx = make_context(tmp_path, clock)
-        section = GenesysSection(
-            client_id="wallboard",
-            client_secret_file="unused",
-            queues={"sales": SALES},
-            api_base=fake.base,
-            login_base=fake.base,
-        )
-        adapter = GenesysAdapter(section, "s3cret", ctx)
-        runner = make_runner(adapter, ctx, _publisher(mosquitto, "genesys"))
-        try:
-            await runner.cycle()
-            assert _retained(mosquitto, "wallboard/lab/feed/genesys/status")["summary"] == "online"
-        finally:
-            runner.publisher.close(None)
-            await adapter.close()
-            await fake.stop()
-
-    try:
-        asyncio.run(scenario())
-        step_until(
-            board,
-            lambda: _shows(board, "sales.calls_waiting", 3) and _shows(board, "sales.offered", 50),
-            what="Genesys values on the board",
-        )
-        assert _shows(board, "sales.answered_within_target", 38) and _shows(board, "sales.handle_time_s", 12900)
     finally:
         board.close()

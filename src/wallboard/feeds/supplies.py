@@ -118,14 +118,14 @@ GENESYS = declare(
             "longest_wait_s",  # oLongestWaiting
             "agents_available",  # oOnQueueUsers IDLE
             "agents_on_call",  # oOnQueueUsers INTERACTING + COMMUNICATING
-            "agents_staffed",  # oOnQueueUsers, every routing status
-            "agents_away",  # oUserPresences AWAY, BREAK, MEAL, MEETING, TRAINING, BUSY
+            "agents_staffed",  # available + on call + away (the wire contract's definition)
+            "agents_away",  # oUserPresences mapped to AWAY, BREAK, MEAL, MEETING, TRAINING, BUSY; + NOT_RESPONDING
             "offered",  # nOffered
             "answered",  # tAnswered count
             "wait_time_s",  # tAnswered sum
-            "answered_within_target",  # tAnswered - nOverSla (the queue's own SLA)
+            "answered_within_target",  # tAnswered - nOverSla (the queue's own SLA); not with flow-outs in SL
             "abandoned",  # tAbandon
-            "short_abandoned",  # tShortAbandon
+            "short_abandoned",  # tShortAbandon; only where the org's SL leaves short abandons out
             "handled",  # tHandle count
             "handle_time_s",  # tHandle sum
             "talk_time_s",  # tTalkComplete
@@ -154,8 +154,24 @@ DECLARED: dict[str, FieldSupply] = {"asterisk": ASTERISK, "connect": CONNECT, "g
 _CONNECT_CHANNEL_FIELDS = {"CHAT": "chats_waiting", "EMAIL": "emails_waiting"}
 
 
+def _genesys_unsent(section: Mapping[str, Any]) -> set[str]:
+    """What a Genesys feed leaves out for its org's service level calculation (``genesys.py``,
+    ``service_level_inputs``): short abandons where the org counts them (so the board's default formula is
+    the org's), and answered within target where flow-outs count (the wire has no flow-out count, so the
+    org's service level cannot be made: n/a rather than a wrong percentage)."""
+    calculation = section.get("service_level_calculation")
+    calculation = calculation if isinstance(calculation, Mapping) else {}
+    unsent = set()
+    if calculation.get("include_short_abandons", True) is not False:
+        unsent.add("short_abandoned")
+    if calculation.get("include_flowouts", False) is True:
+        unsent.add("answered_within_target")
+    return unsent
+
+
 def for_section(adapter: str, section: Mapping[str, Any]) -> FieldSupply:
-    """The adapter's declaration narrowed by its config section (Connect: the channels it reads).
+    """The adapter's declaration narrowed by its config section (Connect: the channels it reads; Genesys: the
+    org's service level calculation).
 
     Unknown adapters have none (a KeyError is the caller's to avoid: look in ``DECLARED`` first).
     """
@@ -164,6 +180,8 @@ def for_section(adapter: str, section: Mapping[str, Any]) -> FieldSupply:
     if adapter == "connect":
         channels = section.get("channels", ["VOICE", "CHAT", "EMAIL"])
         unsent = {name for channel, name in _CONNECT_CHANNEL_FIELDS.items() if channel not in channels}
+    elif adapter == "genesys":
+        unsent = _genesys_unsent(section)
     if not unsent:
         return supply
     return declare(
