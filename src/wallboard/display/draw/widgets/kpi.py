@@ -73,7 +73,8 @@ class KpiTile:
         return (view.config, state, state.version_of(self._reads), assessment.quiet.get(metric),
                 assessment.metrics.get(metric), countdown, frame.offline, stale, state.no_calls_yet(metric, now),
                 int(now) if stale else None, frame.local.date(),
-                state.value(metric) is None and not_supplied_by(state, self._field))  # fmt: skip
+                state.value(metric) is None and not_supplied_by(state, self._field),
+                view.is_acknowledged(assessment.metrics.get(metric)))  # fmt: skip
 
     def _work_out(self, frame: Frame) -> _Texts:
         text = tile_text(frame.view, self.metric)
@@ -96,6 +97,12 @@ class KpiTile:
             left = note.partition(" in ")[2]
             # "▲ WARNING · critical in 8 s", or "▲ WARNING · ✖ 8 s" where that is too long to read
             marker = (f"{style.marker} \u00b7 {note}", f"{style.marker} \u00b7 \u2716 {left}", style.marker)
+        if state in (TileState.WARN, TileState.CRITICAL) and frame.view.is_acknowledged(
+            frame.view.assessment.severity_of(self.metric)
+        ):
+            # The floor has acknowledged this alarm (the chime is quiet); the colour stays.
+            shape, word = style.marker.split(" ")[0], style.marker.split(" ")[1]
+            marker = (f"{style.marker} \u00b7 ACK", f"{shape} {word[:4]} \u00b7 ACK", f"{shape} ACK")
         if text.absent is not None:
             marker = ("NOT SUPPLIED", "N/A")
         if state is TileState.STALE:
