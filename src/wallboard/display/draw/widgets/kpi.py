@@ -90,9 +90,9 @@ class KpiTile:
             marker = (quiet, quiet.replace(" YET", "").replace("VOLUME", "VOL"))  # "NO CALLS", "LOW VOL" if narrow
         elif state in (TileState.PENDING_WARN, TileState.PENDING_CRITICAL):
             left = note.rpartition(" in ")[2]
-            shape, word = style.marker.split(" ")[0], style.marker.split(" ")[1][:4]
-            # "▲ WARNING IN 12 s": seen, not yet signalled
-            marker = (f"{style.marker} {left}", f"{shape} {word} IN {left}", f"{shape} IN {left}")
+            shape = style.marker.split(" ")[0]
+            # "▲ WARNING IN 12 s": seen, not yet signalled; a narrow tile drops the word, never changes it
+            marker = (f"{style.marker} {left}", f"{shape} IN {left}")
         elif note:
             left = note.partition(" in ")[2]
             # "▲ WARNING · critical in 8 s", or "▲ WARNING · ✖ 8 s" where that is too long to read
@@ -101,8 +101,7 @@ class KpiTile:
             frame.view.assessment.severity_of(self.metric)
         ):
             # The floor has acknowledged this alarm (the chime is quiet); the colour stays.
-            shape, word = style.marker.split(" ")[0], style.marker.split(" ")[1]
-            marker = (f"{style.marker} \u00b7 ACK", f"{shape} {word[:4]} \u00b7 ACK", f"{shape} ACK")
+            marker = (f"{style.marker} \u00b7 ACK", f"{style.marker.split(' ')[0]} ACK")
         if text.absent is not None:
             marker = ("NOT SUPPLIED", "N/A")
         if state is TileState.STALE:
@@ -211,9 +210,9 @@ class KpiTile:
         elif part == "detail":
             # Detail lines of one size too: capped at what a typical volume line gets.
             detail_cap = frame.fonts.fit("888 of 8888 today", width, height)
-            # "907 of 1209 today", then "907 of 1209", then "907/1209": the first legible from 10 m.
-            counts = detail.removesuffix(" today")
-            shown = legible_choice(frame, (detail, counts, counts.replace(" of ", "/")), width, height)
+            # "907 of 1209 today", then "907 of 1209" (the period dropped, the words kept): the first legible.
+            counts = detail.partition(" since ")[0].removesuffix(" today")
+            shown = legible_choice(frame, (detail, counts), width, height)
             draw_text(surface, frame, shown, place, style.text, max_size=detail_cap if shown == detail else None)
         else:
             draw_text(surface, frame, legible_choice(frame, marker, width, height), place, style.text)
