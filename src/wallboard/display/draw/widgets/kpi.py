@@ -186,8 +186,10 @@ class KpiTile:
         # Label, marker and detail lines: their words must be legible from 10 m too.
         line = legible_line(frame)
         label_h = max(round(ih * 0.19), line)
-        marker_h = max(round(ih * 0.19), line) if marker else 0
-        detail_h = max(round(ih * 0.14), line) if detail else 0
+        # Every tile keeps room for both lines, drawn or not: tiles of one size in a row then put their numbers
+        # on one baseline, whether or not they have a rule (marker) or a volume (detail).
+        marker_h = max(round(ih * 0.19), line)
+        detail_h = max(round(ih * 0.14), line)
         parts = {"label": (ix, iy, iw, label_h), "value": (ix, iy + label_h, iw, ih - label_h - marker_h - detail_h)}
         if detail:
             parts["detail"] = (ix, iy + ih - marker_h - detail_h, iw, detail_h)

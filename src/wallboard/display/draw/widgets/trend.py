@@ -49,7 +49,6 @@ _LINE = {
     TileState.MISSING: (130, 130, 130),
 }
 _LEVEL_COLOUR = {"warn": (255, 179, 0), "critical": (255, 70, 70)}
-_MIN_SPAN_S = 60.0  # the time axis covers at least a minute, however short the history
 
 
 def rule_levels(config: BoardConfig, metric: str) -> list[tuple[str, float]]:
@@ -158,8 +157,8 @@ class TrendLine:
             return
         cx, cy, cw, ch = chart
         # The time axis: from the first point (the whole width from the first points) to now, ticks on round times.
-        start = min(points[0][0], now - _MIN_SPAN_S)
-        covered = max(_MIN_SPAN_S, now - start)
+        start = points[0][0]
+        covered = max(10.0, now - start)  # the first point's age: the axis says how much history there is
         axis_h = legible_line(frame)
         full_h, ch = ch, ch - axis_h
         levels = rule_levels(frame.view.config, self.metric)
