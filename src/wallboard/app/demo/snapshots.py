@@ -72,7 +72,8 @@ class MomentShots:
 
     What a watcher would want to see again: each state as it first appears, not the last of a file
     overwritten every few seconds. Each file is written once per run, on the first frame whose page shows
-    a metric the moment is about (the pages turn; a pending hold on a page not on screen is not in view).
+    a metric the moment is about (the pages turn; a pending hold on a page not on screen is not in view;
+    "recovered" waits for a page with a metric that was in alarm).
     """
 
     def __init__(self, display: DisplayProbe, folder: Path, *, on_kept: Callable[[str, Path], None] | None = None):
@@ -80,6 +81,7 @@ class MomentShots:
         self._folder = folder
         self._on_kept = on_kept
         self._alarmed = False
+        self._alarm_metrics: set[str] = set()  # the metrics that were in alarm: "recovered" is shown with them
         self._normal_since: float | None = None
         self.kept: dict[str, Path] = {}
 
@@ -87,6 +89,7 @@ class MomentShots:
         moment = moment_of(view, self._alarmed)
         if moment in ("warning", "critical", "acknowledged"):
             self._alarmed = True
+            self._alarm_metrics.update(key for key, level in view.assessment.metrics.items() if level >= Severity.WARN)
         if moment == "normal":
             self._normal_since = view.now if self._normal_since is None else self._normal_since
             if view.now - self._normal_since < _SETTLE_S:
@@ -102,12 +105,14 @@ class MomentShots:
 
     def _on_screen(self, view: BoardView, moment: str) -> bool:
         """True if the page on screen shows a metric the moment is about (pages turn: wait for it to come round)."""
-        if moment in ("normal", "recovered") or not isinstance(self._display, ExplainsScreen):
+        if moment == "normal" or not isinstance(self._display, ExplainsScreen):
             return True
         twin = self._display.explain()
         widgets = twin.get("widgets", []) if twin is not None else []
         shown = {w.get("metric") for w in widgets if isinstance(w, dict)} if isinstance(widgets, list) else set()
         assessment = view.assessment
+        if moment == "recovered":
+            return bool(shown & self._alarm_metrics)
         if moment == "pending":
             return any(key in assessment.pending for key in shown if isinstance(key, str))
         return any((assessment.severity_of(key) or Severity.NORMAL) >= Severity.WARN

@@ -54,7 +54,11 @@ def shortened_names(name: str) -> list[str]:
     """``name``, then a word shorter at a time with an ellipsis: "Demo - Sales & Support", "Demo - Sales…"."""
     words = name.split()
     shorter = [" ".join(words[:n]).rstrip(" -\u00b7&,:/") for n in range(len(words) - 1, 0, -1)]
-    return [name, *(f"{short}{_ELLIPSIS}" for short in shorter if short)]
+    names = [name]
+    for short in shorter:
+        if short and f"{short}{_ELLIPSIS}" not in names:
+            names.append(f"{short}{_ELLIPSIS}")
+    return names
 
 
 def place_candidates(board_name: str, page_label: str) -> list[str]:

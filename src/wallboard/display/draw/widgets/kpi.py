@@ -92,7 +92,7 @@ class KpiTile:
             left = note.rpartition(" in ")[2]
             shape = style.marker.split(" ")[0]
             # "▲ WARNING IN 12 s": seen, not yet signalled; a narrow tile drops the word, never changes it
-            marker = (f"{style.marker} {left}", f"{shape} IN {left}")
+            marker = (f"{style.marker} {left}", f"{style.marker.split(' ', 1)[1]} {left}", f"{shape} IN {left}")
         elif note:
             left = note.partition(" in ")[2]
             # "▲ WARNING · critical in 8 s", or "▲ WARNING · ✖ 8 s" where that is too long to read
@@ -110,11 +110,14 @@ class KpiTile:
             marker = (f"{word} \u00b7 {age}", f"{word} {age.removesuffix(' old')}", word)
         name = metric_label(frame, self.settings)
         unit = f" ({self.settings.unit})" if self.settings.unit else ""
-        # The label's wordings, longest first: "Service level · SL 80/20", then the name alone, then "SL 80/20"
-        # (still says what it is); a narrow tile shows the first that is legible from 10 m.
+        # The label's wordings, longest first: "Service level · SL 80/20", "Service level SL 80/20", then the name
+        # alone, then "SL 80/20" (still says what it is); a narrow tile shows the first that is legible from 10 m.
         labels: tuple[str, ...] = (f"{name}{unit}",)
         if text.caption:
-            labels = (f"{name} \u00b7 {text.caption}{unit}", *labels, f"{text.caption}{unit}")
+            # Every queue's SL caption stays on its tile (one queue may have another target): without the dot,
+            # then the name alone, then the caption alone where the name and caption cannot both be legible.
+            labels = (f"{name} \u00b7 {text.caption}{unit}", f"{name} {text.caption}{unit}", *labels,
+                      f"{text.caption}{unit}")  # fmt: skip
         return state, text.value, labels, marker, text.detail
 
     def key(self, frame: Frame, box: Box) -> Hashable:

@@ -91,9 +91,9 @@ def axis_label(seconds: float) -> str:
 
 
 def tick_step(span: float) -> float:
-    """Seconds between the axis's ticks: a round step giving 3 to 6 ticks over ``span``."""
+    """Seconds between the axis's ticks: the smallest round step giving at most 4 ticks over ``span``."""
     for step in (15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0):
-        if span / step <= 6:
+        if span / step <= 4:
             return step
     return 3600.0 * 4
 
@@ -146,6 +146,9 @@ class TrendLine:
         now = frame.view.wall_now
         since = now - float(self.settings.window)
         points = [(t, v) for t, v in frame.view.state.history(self.metric) if t >= since]
+        if points and held is not None and held.measured_at > points[-1][0]:
+            # History is kept every few seconds; the line runs on to the value the tile shows now.
+            points.append((held.measured_at, held.value))
         if len(points) < 2:
             # Quiet: the smallest legible words, in the muted colour, never larger than a KPI's.
             words = legible_choice(
