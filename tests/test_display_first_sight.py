@@ -7,6 +7,7 @@ text twin (the very strings the painter drew, with their cap heights), or the pi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,11 @@ BOARDS = [*sorted((ROOT / "config" / "boards").glob("*.toml")), DEMO]
 SAMPLES = sorted((ROOT / "config").glob("sample-data*.json"))
 SIZES = [(1280, 720), (1920, 1080), (3840, 2160)]
 LONG_NAME = "Demo contact centre - Sales, Support and Retention floor"
+# A volume line in the glossary's words: "907 of 1209 today", "111 of 116 since 14:54", "43 of 52 busy", ...
+VOLUME_LINE = re.compile(
+    r"\d+ of \d+( today| since [\d:]+| busy)?|0 calls (today|since [\d:]+|this period)|have \d+|too few calls"
+    r"|\S+ does not supply it"
+)
 
 
 def _explain(painter: BoardPainter, view: BoardView, size: tuple[int, int]) -> Any:
@@ -211,6 +217,10 @@ def test_every_marker_and_legend_uses_only_the_glossary(board: Path, size: tuple
                     words = {w for w in marker.replace("\u00b7", " ").split() if w.isalpha() and w.isupper()}
                     assert words <= state_words | {"CALLS", "YET", "LOW", "VOLUME", "DATA", "NO"}, (sample.name, marker)
                     assert "WARN " not in marker + " " or "WARNING" in marker
+                if widget["type"] == "kpi":
+                    for line in texts[2:]:  # the volume line (lower case or a count), not the marker (capitals)
+                        if line[:1].islower() or line[:1].isdigit():
+                            assert VOLUME_LINE.fullmatch(line), (sample.name, line)
 
 
 def test_the_glossary_in_the_docs_lists_every_word() -> None:

@@ -31,5 +31,5 @@ AGENT_WORDS = (
     ("agents_away", "Away"),  # logged in, not taking calls: a break, lunch, a meeting
 )
 
-# The words of a volume line: "907 of 1209 today", "111 of 116 since 14:54", "12 of 30 busy".
-VOLUME_WORDS = ("of", "today", "since", "busy", "too few calls", "need", "have")
+# The words of a volume line: "907 of 1209 today", "111 of 116 since 14:54", "12 of 30 busy", "0 calls today".
+VOLUME_WORDS = ("of", "today", "since", "busy", "calls", "too few calls", "need", "have", "does not supply it")
