@@ -246,3 +246,14 @@ def test_numbers_in_one_row_share_a_baseline() -> None:
     row = [w for w in twin["widgets"] if w["type"] == "kpi" and w["box"][1] == twin["widgets"][0]["box"][1]]
     bottoms = {w["texts"][1]["box"][1] + w["texts"][1]["box"][3] for w in row}
     assert len(row) == 3 and max(bottoms) - min(bottoms) <= 2, bottoms
+
+
+def test_the_trend_and_the_tile_of_one_metric_are_drawn_in_one_state() -> None:
+    """The demo's Sales page shows service level as a tile and a trend: in every sample both say the same state."""
+    config = config_from(DEMO)
+    for sample in SAMPLES:
+        view = view_of(config, load_sample(sample))
+        _, painter = paint(config, view, (1920, 1080), 0)
+        widgets = _explain(painter, view, (1920, 1080))["widgets"]
+        states = {w["type"]: w["state"] for w in widgets if w.get("metric") == "sales.service_level_pct"}
+        assert set(states) == {"kpi", "trend"} and states["kpi"] == states["trend"], (sample.name, states)

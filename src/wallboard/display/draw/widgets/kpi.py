@@ -32,7 +32,7 @@ from wallboard.display.draw.widgets.base import (
 from wallboard.display.logic.formatting import format_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
-from wallboard.display.logic.tile_state import metric_state
+from wallboard.display.logic.tile_state import shown_state
 from wallboard.display.logic.tile_text import tile_reads, tile_text
 
 _Texts = tuple[TileState, str, tuple[str, ...], tuple[str, ...], str]
@@ -78,9 +78,7 @@ class KpiTile:
 
     def _work_out(self, frame: Frame) -> _Texts:
         text = tile_text(frame.view, self.metric)
-        state = metric_state(frame.view, self.metric, offline=frame.offline)
-        if text.quiet is not None and not frame.offline:
-            state = TileState.NEUTRAL  # no calls yet / low volume: not judged, so neither OK nor stale
+        state = shown_state(frame.view, self.metric, offline=frame.offline)  # the trend of the metric reads it too
         style = frame.theme.tile(state)
         # The marker's wordings, longest first: a narrow tile shows the first that is legible from 10 m.
         marker: tuple[str, ...] = (style.marker,) if style.marker else ()

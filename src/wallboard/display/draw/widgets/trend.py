@@ -4,7 +4,7 @@ Readable at a glance: the rule's levels drawn as dashed lines (the target the li
 a scale never narrower than a tenth of the value (a 2-point wobble is not drawn as a cliff) and always
 including those levels, a time axis with ticks and its two ends labelled ("-45m", "now"), and the line
 across the whole width from the first points (the axis says how much history there is). The line and
-the value take the tile's state from the same verdict (``tile_state.metric_state``): a value beyond a
+the value take the tile's state from the same verdict (``tile_state.shown_state``): a value beyond a
 level whose hold runs is drawn neutral, as the tile is, not in the alarm's colour; grey when the metric
 is stale or the board offline, and the title then says how old the data is instead of the window.
 Without two points yet it says "collecting history" quietly, at the smallest legible size. Reads board
@@ -32,7 +32,7 @@ from wallboard.display.draw.widgets.base import (
 )
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
-from wallboard.display.logic.tile_state import metric_state
+from wallboard.display.logic.tile_state import shown_state
 from wallboard.display.logic.tile_text import shown_value
 
 _NEUTRAL = (120, 190, 255)
@@ -109,7 +109,7 @@ class TrendLine:
 
     def key(self, frame: Frame, box: Box) -> Hashable:
         view = frame.view
-        return (box, metric_state(view, self.metric, offline=frame.offline), view.state.last_history_point(self.metric),
+        return (box, shown_state(view, self.metric, offline=frame.offline), view.state.last_history_point(self.metric),
                 int(view.wall_now // 60), stale_note(frame, self.settings))  # fmt: skip
 
     def moving(self, frame: Frame) -> bool:
@@ -119,7 +119,7 @@ class TrendLine:
         theme = frame.theme
         fill(surface, box, theme.panel, corner(box))
         x, y, w, h = shrink(box, max(4, round(min(box[2], box[3]) * 0.06)))
-        tile_state = metric_state(frame.view, self.metric, offline=frame.offline)
+        tile_state = shown_state(frame.view, self.metric, offline=frame.offline)
         held = frame.view.state.value(self.metric)
         shown = "--" if held is None else shown_value(frame.view.config, self.metric, held.value)
         self.drawn = (tile_state, shown)
