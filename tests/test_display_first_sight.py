@@ -257,3 +257,12 @@ def test_the_trend_and_the_tile_of_one_metric_are_drawn_in_one_state() -> None:
         widgets = _explain(painter, view, (1920, 1080))["widgets"]
         states = {w["type"]: w["state"] for w in widgets if w.get("metric") == "sales.service_level_pct"}
         assert set(states) == {"kpi", "trend"} and states["kpi"] == states["trend"], (sample.name, states)
+
+
+def test_an_acknowledged_alarm_on_another_page_says_ack_beside_its_queue() -> None:
+    """floor1's Team page, the Sales warning acknowledged: the strip's block reads "▲ ... Sales · ACK"."""
+    twin = _twin(ROOT / "config" / "boards" / "floor1.toml", "sample-data-alarm.json", (1920, 1080), 1,
+                 acknowledged=Severity.CRITICAL)  # fmt: skip
+    words = _strip_words(twin)
+    assert words[0].startswith("\u25b2") and words[0].endswith("Sales \u00b7 ACK"), words
+    assert words[1].endswith("Team (2/2)")
