@@ -47,15 +47,15 @@ def test_the_worst_alarm_only_other_pages_show_and_the_first_page_with_it() -> N
 
 
 def test_the_strip_says_the_alarm_on_the_other_page_in_its_colour_and_lets_go_when_it_clears() -> None:
-    """floor1's "Team" page shows while "Now" holds a critical the Team page does not show (23 calls waiting)."""
+    """floor1's "Team" page shows while "Now" holds a critical on Sales (23 calls waiting), named by its queue."""
     config = config_from(ROOT / "config" / "boards" / "floor1.toml")
     view = view_of(config, json.loads((ROOT / "config" / "sample-data-alarm.json").read_text()))
     pygame.font.init()
     surface = pygame.Surface(SIZE)
     painter = BoardPainter(config)
     painter.paint(view, surface, page=1)
-    left = painter.chrome["strip"].words[0]
-    assert left == "\u2716 CRITICAL on Now", painter.chrome["strip"].words
+    words = painter.chrome["strip"].words
+    assert words[:2] == ["\u2716 CRITICAL in Sales", "Team (2/2)"], words  # the queue, not the page "Now"
     strip = painter.chrome["strip"].cell
     critical = THEMES[config.display.theme].tile(TileState.CRITICAL).background
     assert rgb(surface, (strip[0] + 4, strip[1] + 4)) == critical  # the level's colour, as well as its shape and word

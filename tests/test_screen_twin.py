@@ -39,7 +39,7 @@ def test_preview_explain_writes_the_twin_beside_the_png(tmp_path: Path) -> None:
     by_label = {w["texts"][0]["text"]: w for w in twin["widgets"] if w["texts"]}
     service = by_label["Service level"]
     # floor1's tiles are narrow: the marker's short form is the one legible from 10 m
-    assert [t["text"] for t in service["texts"]] == ["Service level", "78.0%", "\u25b2 WARN IN 18 s"]
+    assert [t["text"] for t in service["texts"]] == ["Service level", "78.0%", "WARNING IN 18 s"]
     assert service["value"] == 78.0 and service["shown"] == "78.0%" and service["severity"] == "normal"
     assert service["state"] == "pending_warn"
     assert service["pending"] == {"level": "warn", "seconds_left": 18.0}

@@ -275,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--queues", default="sales,support", help="comma-separated queue names")
     simulate.add_argument("--rate", type=float, default=1.0, help="queue updates per second per queue (default 1)")
     simulate.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
-    simulate.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
+    simulate.add_argument(
+        "--duration", type=float, default=0.0, help="stop after this many seconds (default: never; Ctrl+C stops)"
+    )
     simulate.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
     simulate.add_argument("--timezone", default="UTC", help="the site's time zone, e.g. Europe/London (default UTC)")
     simulate.add_argument("--day-start", type=float, default=None,
@@ -285,8 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="a live demo board: embedded broker, simulator and board in one")
     demo.add_argument("--config", default=None, help="board config (default: the demo config shipped in the package)")
-    demo.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
-    demo.add_argument("--screenshots", default=None, help="folder for screenshots when there is no display")
+    demo.add_argument(
+        "--duration", type=float, default=0.0, help="stop after this many seconds (default: never; Ctrl+C stops)"
+    )
+    demo.add_argument(
+        "--screenshots",
+        default=None,
+        help="folder for the screenshots: each state's first frame (01-normal.png ...), and the latest "
+        "frame when there is no display",
+    )
     demo.add_argument("--screenshot-every", type=float, default=5.0, help="seconds between screenshots offscreen")
     demo.add_argument("--size", default=None, help="WIDTHxHEIGHT of the window or offscreen screen")
     demo.set_defaults(handler=_cmd_demo)

@@ -147,6 +147,8 @@ class HealthPublisher:
                 "state": view.assessment.board.label,
                 "blind": view.assessment.blind,
                 "acknowledgements": state.acknowledgements,
+                # The alarm level acknowledged now (the screen says ACK, the chime is quiet); None if none.
+                "acknowledged": None if view.acknowledged is None else view.acknowledged.label,
             },
             "rejected": rejected,
             "rejected_total": sum(rejected.values()),

@@ -25,12 +25,14 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wallboard.app.demo.story import STORY_QUEUE, StoryStep, due_steps
 from wallboard.device.config.named_files import read_secret
 from wallboard.device.core.erlang import agents_required
 from wallboard.device.util.stopping import stop_on_signals
@@ -101,6 +103,7 @@ class Agent:
     idle_since: float = 0.0
     handled: int = 0
     call: tuple[float, float, float] = (0.0, 0.0, 0.0)  # talk, hold, wrap of the contact in hand
+    pulled: bool = False  # taken off the phones by the demo's story (a meeting), on top of breaks
 
 
 @dataclass
@@ -124,6 +127,8 @@ class Queue:
     waiting: deque[Call] = field(default_factory=deque)
     counts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0.0))
     arrivals: deque[float] = field(default_factory=deque)  # arrival times within the last INTERVAL_S
+    surge: float = 1.0  # arrivals are the forecast times this (the demo's story: an outage elsewhere)
+    pulled: int = 0  # this many working agents are kept off the phones (the demo's story: a meeting)
 
     @property
     def handle(self) -> float:
@@ -201,6 +206,8 @@ class ContactCentre:
 
     def _on_break(self, agent: Agent) -> bool:
         """Staggered 15-minute breaks every 2.5 hours and a 30-minute lunch between 11:30 and 14:00."""
+        if agent.pulled:
+            return True
         minute = self.hour() * 60
         if (minute + 37 * agent.slot) % 150 < 15:
             return True
@@ -220,7 +227,11 @@ class ContactCentre:
         return planned[: self.rostered(queue, hour)]
 
     def _follow_roster(self, queue: Queue) -> None:
-        working = {id(agent) for agent in self.on_shift(queue, self.hour())}
+        on_shift = self.on_shift(queue, self.hour())
+        working = {id(agent) for agent in on_shift}
+        pulled = {id(agent) for agent in sorted(on_shift, key=lambda a: a.slot)[: queue.pulled]}
+        for agent in queue.agents:
+            agent.pulled = id(agent) in pulled
         for agent in queue.agents:
             wanted = id(agent) in working
             if agent.state == "off" and wanted:
@@ -259,7 +270,7 @@ class ContactCentre:
 
     def _step_queue(self, queue: Queue, dt: float) -> None:
         rng, counts = self.random, queue.counts
-        for _ in range(self._poisson(self.forecast_rate(queue, self.hour()) * dt)):
+        for _ in range(self._poisson(self.forecast_rate(queue, self.hour()) * queue.surge * dt)):
             queue.waiting.append(Call(self.now, rng.expovariate(1 / 90.0)))
             queue.arrivals.append(self.now)
             counts["offered"] += 1
@@ -380,19 +391,28 @@ class SimulatorPublisher:
 
     def __init__(self, host: str, port: int, *, site: str, queues: list[str], rate: float = 1.0,
                  speed: float = 1.0, seed: int | None = None, prefix: str = "cc", timezone: str = "UTC",
-                 day_start: float | None = None, login: BrokerLogin | None = None) -> None:  # fmt: skip
+                 day_start: float | None = None, warmup: float = WARMUP_S, head_counts: dict[str, int] | None = None,
+                 story: tuple[StoryStep, ...] = (), ack_topic: str | None = None,
+                 on_story: Callable[[float, StoryStep], None] | None = None,
+                 login: BrokerLogin | None = None) -> None:  # fmt: skip
         self.host, self.port, self.site, self.prefix = host, port, site, prefix
         self.login = login or BrokerLogin()
         self.topics = SiteTopics(prefix, site)
         self.rate = max(0.01, rate)
         self.speed = max(0.01, speed)
-        # The model runs on the site's clock from `day_start` (hours, site time; default: now), WARMUP_S ahead
+        # The model runs on the site's clock from `day_start` (hours, site time; default: now), `warmup` ahead
         # of the first message so the first figures have calls behind them. Messages carry wall-clock times.
         self._wall_start = time.time()
         start = self._wall_start if day_start is None else site_time_today(timezone, day_start, self._wall_start)
-        self.model = ContactCentre(queues, seed=seed, start=start - WARMUP_S, timezone=timezone)
-        self.model.step(WARMUP_S)
+        self.model = ContactCentre(queues, seed=seed, start=start - warmup, timezone=timezone,
+                                   head_counts=head_counts)  # fmt: skip
+        self.model.step(warmup)
         self._model_start = self.model.now
+        self._owed = 0.0  # model seconds not yet stepped: the model steps in whole seconds, so a seed replays
+        # The demo's story (app/demo/story.py): steps taken on the model's clock, an ack published to the board.
+        self.story, self._story_done = story, 0
+        self.ack_topic, self.on_story = ack_topic, on_story
+        self._acks_owed = 0
         self.published = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -431,7 +451,7 @@ class SimulatorPublisher:
         last = time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
-            self.model.step((now - last) * self.speed)
+            self.advance((now - last) * self.speed)
             last = now
             if client.is_connected():
                 ts = self.wall_time(self.model.now)
@@ -445,7 +465,33 @@ class SimulatorPublisher:
                 if now >= next_announce:
                     self._publish(client, self.topics.announce, self.model.announcement(ts=ts))
                     next_announce = now + self.model.random.uniform(60, 120)
+                while self._acks_owed and self.ack_topic is not None:
+                    client.publish(self.ack_topic, b"{}", qos=1)
+                    self._acks_owed -= 1
             self._stop.wait(period)
+
+    def advance(self, model_seconds: float) -> None:
+        """Step the model by ``model_seconds`` in whole seconds (the rest is owed), taking story steps on the way."""
+        self._owed += model_seconds
+        while self._owed >= 1.0:
+            self._owed -= 1.0
+            self.model.step(1.0)
+            if self.story:
+                self._take_story_steps()
+
+    def _take_story_steps(self) -> None:
+        elapsed = (self.model.now - self._model_start) / self.speed
+        steps, self._story_done = due_steps(elapsed, self._story_done, self.story)
+        for step in steps:
+            queue = self.model.queues.get(STORY_QUEUE)
+            if queue is not None and step.surge is not None:
+                queue.surge = step.surge
+            if queue is not None and step.pulled is not None:
+                queue.pulled = step.pulled
+            if step.acknowledge:
+                self._acks_owed += 1
+            if self.on_story is not None:
+                self.on_story(elapsed, step)
 
     def _handle_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:  # a wrong password or user: say so, instead of publishing nothing in silence

@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from wallboard.device.config.reading import LoadedConfig
 from wallboard.device.config.remote import ConfigOutcome, judge_remote_config
+from wallboard.device.core.acknowledgement import AcknowledgeLatch
 from wallboard.device.core.late import LateArrivals
 from wallboard.device.core.rejections import RejectionCounter
 from wallboard.device.core.rules import Assessment, RuleEngine
@@ -96,6 +97,7 @@ class Board:
         self.clock_watch = ClockWatch()  # is the system clock synchronised? (the clock widget says if not)
         self.started_at = wall_clock()
         self.assessment = Assessment()
+        self.acknowledge_latch = AcknowledgeLatch()  # which alarm is acknowledged, for the screen (BoardView)
         # The last remote config's outcome (for the status), and screenshot requests for the next pass.
         self.config_outcome: ConfigOutcome | None = None
         self._screenshot_requests: deque[ScreenshotRequest] = deque(maxlen=4)
@@ -215,6 +217,7 @@ class Board:
             cache_condition=self.cache.condition,
             screenshot_requests=tuple(self._screenshot_requests),
             late=self.late.summary(),
+            acknowledged=self.acknowledge_latch.update(self.assessment.board, self.state.acknowledgements),
         )
         self._screenshot_requests.clear()
         self._view, self._view_second = replace(view, screenshot_requests=()), int(wall_now)

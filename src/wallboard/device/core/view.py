@@ -17,7 +17,7 @@ from wallboard.device.config.remote import ConfigOutcome
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.late import LateSummary
 from wallboard.device.core.reader import StateReader
-from wallboard.device.core.rules import Assessment
+from wallboard.device.core.rules import Assessment, Severity
 from wallboard.device.core.updates import ScreenshotRequest
 
 
@@ -52,6 +52,12 @@ class BoardView:
     screenshot_requests: tuple[ScreenshotRequest, ...] = field(default=())
     # Values that arrived already older than their stale_after, and the last one explained.
     late: LateSummary = field(default_factory=lambda: LateSummary(0, ""))
+    # The alarm level the floor has acknowledged (sound silenced until it clears or gets worse); None if none.
+    acknowledged: Severity | None = None
+
+    def is_acknowledged(self, severity: Severity | None) -> bool:
+        """True if an alarm at ``severity`` (warning or critical) is covered by the floor's acknowledgement."""
+        return severity is not None and self.acknowledged is not None and Severity.WARN <= severity <= self.acknowledged
 
 
 def moved_on(view: BoardView, wall_now: float, now: float) -> BoardView:

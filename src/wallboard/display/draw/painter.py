@@ -25,7 +25,7 @@ from wallboard.display.draw.widgets import Frame, Widget, build_widget
 from wallboard.display.draw.widgets.chrome import OfflineBanner, StatusStrip
 from wallboard.display.logic.layout import Box, ScreenLayout, cell_box, screen_layout
 from wallboard.display.logic.legibility import min_cap_px
-from wallboard.display.logic.pages import PageRotation, alarm_elsewhere, board_pages
+from wallboard.display.logic.pages import PageRotation, alarm_elsewhere, alarm_metric, board_pages, queue_name
 from wallboard.display.logic.theme import THEMES
 
 log = logging.getLogger(__name__)
@@ -206,13 +206,20 @@ class BoardPainter:
             elsewhere = alarm_elsewhere(self.pages, index, frame.view.assessment)
             alarm = None
             if elsewhere is not None:
+                # Named by its queue ("✖ CRITICAL in Support"), not by the page ("Now" says nothing).
                 severity, page = elsewhere
-                alarm = (severity, self.pages[page].name or f"page {page + 1}")
-            key = self.strip.key(frame, strip_box, label, alarm)
+                on_screen = frozenset(w.metric for w in self.pages[index].widget if w.metric is not None)
+                metric = alarm_metric(self.pages[page], severity, frame.view.assessment, besides=on_screen)
+                where = queue_name(frame.view.config, metric) if metric else self.pages[page].name or f"page {page + 1}"
+                alarm = (severity, where)
+            # One clock on screen: a page with a clock widget has the time big already.
+            clock = not any(w.type == "clock" for w in self.pages[index].widget)
+            key = self.strip.key(frame, strip_box, label, alarm, clock)
             if self._keys.get("strip") != key:
                 self._keys["strip"] = key
                 frame.drawn, frame.texts, frame.sizes = [], [], []
-                self._draw_clipped(surface, strip_box, lambda: self.strip.draw(surface, strip_box, frame, label, alarm))
+                self._draw_clipped(surface, strip_box,
+                                   lambda: self.strip.draw(surface, strip_box, frame, label, alarm, clock))  # fmt: skip
                 self.painted += 1
                 self.chrome["strip"] = PlacedWidget("strip", strip_box, frame.drawn, frame.texts, frame.sizes)
                 result.dirty.append(pygame.Rect(strip_box))

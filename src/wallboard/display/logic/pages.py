@@ -72,6 +72,23 @@ def alarm_elsewhere(pages: list[PageSettings], shown: int, assessment: Assessmen
     return found
 
 
+def alarm_metric(page: PageSettings, severity: Severity, assessment: Assessment, *,
+                 besides: frozenset[str] = frozenset()) -> str | None:  # fmt: skip
+    """The first metric on ``page`` (leaving out ``besides``) at ``severity``: which queue an alarm elsewhere is on."""
+    for widget in page.widget:
+        metric = widget.metric
+        if metric is not None and metric not in besides and assessment.severity_of(metric) is severity:
+            return metric
+    return None
+
+
+def queue_name(config: BoardConfig, key: str) -> str:
+    """The queue a metric belongs to, as the floor calls it: its ``[[queue]] label``, else its id capitalised."""
+    queue = key.partition(".")[0]
+    label = next((q.label for q in config.queue if q.id == queue and q.label), "")
+    return label or queue.replace("_", " ").capitalize()
+
+
 # A page showing a critical widget stays up this many intervals before the others get one interval each:
 # the alarm is on screen most of the time, and the floor still sees the rest of the board.
 PIN_INTERVALS = 3

@@ -38,3 +38,11 @@ def metric_state(view: BoardView, key: str, *, offline: bool) -> TileState:
     if severity is Severity.NORMAL and pending is not None:
         return TileState.PENDING_CRITICAL if pending.level is Severity.CRITICAL else TileState.PENDING_WARN
     return _BY_SEVERITY[severity]
+
+
+def shown_state(view: BoardView, key: str, *, offline: bool) -> TileState:
+    """The state ``key`` is drawn in by every widget that shows it (its KPI tile, its trend): ``metric_state``,
+    but neutral while its rule is quiet ("no calls yet", "low volume": not judged, so neither OK nor stale)."""
+    state = metric_state(view, key, offline=offline)
+    quiet = view.assessment.quiet.get(key) is not None or view.state.no_calls_yet(key, view.wall_now)
+    return TileState.NEUTRAL if quiet and not offline else state

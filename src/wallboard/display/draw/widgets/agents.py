@@ -30,17 +30,13 @@ from wallboard.display.draw.widgets.base import (
     shrink,
     stale_note,
 )
+from wallboard.display.logic.glossary import AGENT_WORDS
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
 
-STATES = (
-    ("agents_available", "Available"),
-    ("agents_on_call", "On call"),
-    ("agents_wrap", "Wrap"),
-    ("agents_away", "Away"),
-)
-LONG_NAMES = tuple(name for _, name in STATES)
-SHORT_NAMES = ("Free", "Talk", "Wrap", "Away")  # where the full names would be too small to read from 10 m
+# One vocabulary at every size (display/logic/glossary.py): the short names, legible in a narrow cell too.
+STATES = AGENT_WORDS
+NAMES = tuple(name for _, name in STATES)
 
 
 class AgentStatesBar:
@@ -129,8 +125,8 @@ class AgentStatesBar:
     def _legend(frame: Frame, words: tuple[str, ...], w: int, h: int) -> Legend:
         """The legend naming each state with its count (the bar must read without colour), at a legible size.
 
-        Tried in order: 2 x 2 with full names, 2 x 2 with short ones, one column with full names, then short;
-        the first whose words are legible from 10 m wins, else the one with the largest words.
+        Tried in order: 2 x 2, then one column; the first whose words are legible from 10 m wins, else the one
+        with the largest words. The names are the glossary's, the same at every size.
         """
         options: list[Legend] = []
         line = legible_line(frame)
@@ -139,13 +135,12 @@ class AgentStatesBar:
             row_h, cell_w = max(round(h * share) // rows, line * 21 // 20), w // columns
             swatch = min(row_h, cell_w) * 2 // 5
             text_w = cell_w - swatch - swatch // 2 - (cell_w // 20 if columns > 1 else 0)
-            for names in (LONG_NAMES, SHORT_NAMES):
-                texts = tuple(f"{name} {word}" for name, word in zip(names, words, strict=True))
-                size = min(frame.fonts.fit(text, text_w, row_h) for text in texts)
-                option = Legend(texts, columns, rows * row_h, row_h, cell_w, text_w, size)
-                if frame.fonts.cap_height(size) >= frame.min_cap:
-                    return option
-                options.append(option)
+            texts = tuple(f"{name} {word}" for name, word in zip(NAMES, words, strict=True))
+            size = min(frame.fonts.fit(text, text_w, row_h) for text in texts)
+            option = Legend(texts, columns, rows * row_h, row_h, cell_w, text_w, size)
+            if frame.fonts.cap_height(size) >= frame.min_cap:
+                return option
+            options.append(option)
         return max(options, key=lambda option: option.size)
 
 

@@ -32,7 +32,7 @@ from wallboard.display.draw.widgets.base import (
 from wallboard.display.logic.formatting import format_age
 from wallboard.display.logic.layout import Box
 from wallboard.display.logic.theme import TileState
-from wallboard.display.logic.tile_state import metric_state
+from wallboard.display.logic.tile_state import shown_state
 from wallboard.display.logic.tile_text import tile_reads, tile_text
 
 _Texts = tuple[TileState, str, tuple[str, ...], tuple[str, ...], str]
@@ -73,13 +73,12 @@ class KpiTile:
         return (view.config, state, state.version_of(self._reads), assessment.quiet.get(metric),
                 assessment.metrics.get(metric), countdown, frame.offline, stale, state.no_calls_yet(metric, now),
                 int(now) if stale else None, frame.local.date(),
-                state.value(metric) is None and not_supplied_by(state, self._field))  # fmt: skip
+                state.value(metric) is None and not_supplied_by(state, self._field),
+                view.is_acknowledged(assessment.metrics.get(metric)))  # fmt: skip
 
     def _work_out(self, frame: Frame) -> _Texts:
         text = tile_text(frame.view, self.metric)
-        state = metric_state(frame.view, self.metric, offline=frame.offline)
-        if text.quiet is not None and not frame.offline:
-            state = TileState.NEUTRAL  # no calls yet / low volume: not judged, so neither OK nor stale
+        state = shown_state(frame.view, self.metric, offline=frame.offline)  # the trend of the metric reads it too
         style = frame.theme.tile(state)
         # The marker's wordings, longest first: a narrow tile shows the first that is legible from 10 m.
         marker: tuple[str, ...] = (style.marker,) if style.marker else ()
@@ -89,13 +88,18 @@ class KpiTile:
             marker = (quiet, quiet.replace(" YET", "").replace("VOLUME", "VOL"))  # "NO CALLS", "LOW VOL" if narrow
         elif state in (TileState.PENDING_WARN, TileState.PENDING_CRITICAL):
             left = note.rpartition(" in ")[2]
-            shape, word = style.marker.split(" ")[0], style.marker.split(" ")[1][:4]
-            # "▲ WARNING IN 12 s": seen, not yet signalled
-            marker = (f"{style.marker} {left}", f"{shape} {word} IN {left}", f"{shape} IN {left}")
+            shape = style.marker.split(" ")[0]
+            # "▲ WARNING IN 12 s": seen, not yet signalled; a narrow tile drops the word, never changes it
+            marker = (f"{style.marker} {left}", f"{style.marker.split(' ', 1)[1]} {left}", f"{shape} IN {left}")
         elif note:
             left = note.partition(" in ")[2]
             # "▲ WARNING · critical in 8 s", or "▲ WARNING · ✖ 8 s" where that is too long to read
             marker = (f"{style.marker} \u00b7 {note}", f"{style.marker} \u00b7 \u2716 {left}", style.marker)
+        if state in (TileState.WARN, TileState.CRITICAL) and frame.view.is_acknowledged(
+            frame.view.assessment.severity_of(self.metric)
+        ):
+            # The floor has acknowledged this alarm (the chime is quiet); the colour stays.
+            marker = (f"{style.marker} \u00b7 ACK", f"{style.marker.split(' ')[0]} ACK")
         if text.absent is not None:
             marker = ("NOT SUPPLIED", "N/A")
         if state is TileState.STALE:
@@ -104,11 +108,14 @@ class KpiTile:
             marker = (f"{word} \u00b7 {age}", f"{word} {age.removesuffix(' old')}", word)
         name = metric_label(frame, self.settings)
         unit = f" ({self.settings.unit})" if self.settings.unit else ""
-        # The label's wordings, longest first: "Service level · SL 80/20", then the name alone, then "SL 80/20"
-        # (still says what it is); a narrow tile shows the first that is legible from 10 m.
+        # The label's wordings, longest first: "Service level · SL 80/20", "Service level SL 80/20", then the name
+        # alone, then "SL 80/20" (still says what it is); a narrow tile shows the first that is legible from 10 m.
         labels: tuple[str, ...] = (f"{name}{unit}",)
         if text.caption:
-            labels = (f"{name} \u00b7 {text.caption}{unit}", *labels, f"{text.caption}{unit}")
+            # Every queue's SL caption stays on its tile (one queue may have another target): without the dot,
+            # then the name alone, then the caption alone where the name and caption cannot both be legible.
+            labels = (f"{name} \u00b7 {text.caption}{unit}", f"{name} {text.caption}{unit}", *labels,
+                      f"{text.caption}{unit}")  # fmt: skip
         return state, text.value, labels, marker, text.detail
 
     def key(self, frame: Frame, box: Box) -> Hashable:
@@ -180,8 +187,10 @@ class KpiTile:
         # Label, marker and detail lines: their words must be legible from 10 m too.
         line = legible_line(frame)
         label_h = max(round(ih * 0.19), line)
-        marker_h = max(round(ih * 0.19), line) if marker else 0
-        detail_h = max(round(ih * 0.14), line) if detail else 0
+        # Every tile keeps room for both lines, drawn or not: tiles of one size in a row then put their numbers
+        # on one baseline, whether or not they have a rule (marker) or a volume (detail).
+        marker_h = max(round(ih * 0.19), line)
+        detail_h = max(round(ih * 0.14), line)
         parts = {"label": (ix, iy, iw, label_h), "value": (ix, iy + label_h, iw, ih - label_h - marker_h - detail_h)}
         if detail:
             parts["detail"] = (ix, iy + ih - marker_h - detail_h, iw, detail_h)
@@ -204,9 +213,9 @@ class KpiTile:
         elif part == "detail":
             # Detail lines of one size too: capped at what a typical volume line gets.
             detail_cap = frame.fonts.fit("888 of 8888 today", width, height)
-            # "907 of 1209 today", then "907 of 1209", then "907/1209": the first legible from 10 m.
-            counts = detail.removesuffix(" today")
-            shown = legible_choice(frame, (detail, counts, counts.replace(" of ", "/")), width, height)
+            # "907 of 1209 today", then "907 of 1209" (the period dropped, the words kept): the first legible.
+            counts = detail.partition(" since ")[0].removesuffix(" today")
+            shown = legible_choice(frame, (detail, counts), width, height)
             draw_text(surface, frame, shown, place, style.text, max_size=detail_cap if shown == detail else None)
         else:
             draw_text(surface, frame, legible_choice(frame, marker, width, height), place, style.text)

@@ -144,7 +144,8 @@ class Ticker:
         text, background, ink = band.shown
         previous = frame.previous
         if not text:
-            fill(surface, box, background, band.radius)
+            # Nothing to announce: no empty coloured band, just the board's background.
+            fill(surface, box, frame.theme.background)
             return
         if not band.in_band:
             fill(surface, box, background, band.radius)
