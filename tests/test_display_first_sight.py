@@ -77,9 +77,9 @@ def test_the_strip_names_the_page_and_n_of_m_at_every_size_with_a_long_board_nam
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_an_alarm_on_another_page_names_its_queue_and_the_page_stays(size: tuple[int, int]) -> None:
-    """floor1's Team page while Sales warns on the Now page: "▲ ... Sales" (never "on Now") beside "Team (2/2)"."""
+    """floor1's Team page, Sales critical on the Now page: "✖ ... Sales" (never "on Now") beside "Team (2/2)"."""
     words = _strip_words(_twin(ROOT / "config" / "boards" / "floor1.toml", "sample-data-alarm.json", size, 1))
-    assert words[0].startswith("\u25b2") and words[0].endswith("Sales"), words
+    assert words[0].startswith("\u2716") and words[0].endswith("Sales"), words
     assert "Now" not in words[0]
     assert words[1] == "Team (2/2)"
 
@@ -260,9 +260,9 @@ def test_the_trend_and_the_tile_of_one_metric_are_drawn_in_one_state() -> None:
 
 
 def test_an_acknowledged_alarm_on_another_page_says_ack_beside_its_queue() -> None:
-    """floor1's Team page, the Sales warning acknowledged: the strip's block reads "▲ ... Sales · ACK"."""
+    """floor1's Team page, the Sales critical acknowledged: the strip's block reads "✖ ... Sales · ACK"."""
     twin = _twin(ROOT / "config" / "boards" / "floor1.toml", "sample-data-alarm.json", (1920, 1080), 1,
                  acknowledged=Severity.CRITICAL)  # fmt: skip
     words = _strip_words(twin)
-    assert words[0].startswith("\u25b2") and words[0].endswith("Sales \u00b7 ACK"), words
+    assert words[0].startswith("\u2716") and words[0].endswith("Sales \u00b7 ACK"), words
     assert words[1].endswith("Team (2/2)")
