@@ -161,10 +161,12 @@ class Centre:
         user = f"board-{site}-{board}"
         (folder / f"{board}.pw").write_text(site_users(site)[user] + "\n")
         config = folder / f"{board}.toml"
+        # The boards keep the shipped keepalive (7 s): a site mosquitto retrying its TLS bridge into a blackholed
+        # WAN stalls its other clients for a few seconds at each try, which a 2 s keepalive reads as a dead link.
         config.write_text(
             f'[site]\nid = "{site}"\n[board]\nid = "{board}"\n'
             f'[mqtt]\nhost = "127.0.0.1"\nport = {self.sites[site].port}\nusername = "{user}"\n'
-            f'password_file = "{board}.pw"\nkeepalive = "2s"\nreconnect_min = "1s"\nreconnect_max = "2s"\n'
+            f'password_file = "{board}.pw"\nreconnect_min = "1s"\nreconnect_max = "2s"\n'
             f'[health]\ninterval = "{BOARD_INTERVAL_S:g}s"\n'
             f'[display]\nsize = "480x270"\nfullscreen = false\n'
             f'[cache]\ndir = "{folder / (board + "-state")}"\nflush_interval = "0.5s"\n'
