@@ -17,6 +17,7 @@ import pytest
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
+from tests.timing import scaled
 from wallboard.app.loop.board import Board
 from wallboard.device.config.loader import load_config
 from wallboard.device.core.view import ScreenReport
@@ -51,6 +52,7 @@ class NotifyListener:
         return [line for message in self.receive() for line in message.split("\n")]
 
     def wait_for(self, field: str, timeout: float = 15.0) -> None:
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if field in self.fields():
@@ -130,7 +132,7 @@ def test_wallboard_run_notifies_ready_and_stopping(
         [str(WALLBOARD), "run", "--config", str(config)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
     )
     try:
-        listener.wait_for("READY=1", timeout=30)
+        listener.wait_for("READY=1", timeout=scaled(30))
         listener.wait_for("WATCHDOG=1")
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
@@ -152,7 +154,7 @@ def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     assert "ExecStart=/opt/wallboard/venv/bin/wallboard run" in text
     copy = tmp_path / "wallboard.service"
     copy.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={stand_in}", text, flags=re.MULTILINE))
-    result = subprocess.run([tool, "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([tool, "verify", str(copy)], capture_output=True, text=True, timeout=scaled(60))
     assert result.returncode == 0, result.stderr
     assert "wallboard.service" not in result.stderr, result.stderr  # no warnings about our unit
 
@@ -161,7 +163,10 @@ def test_the_unit_is_sandboxed_well_below_the_default_exposure() -> None:
     """`systemd-analyze security --offline=true` rates the unit under 5.0 (an unsandboxed service is 9.6)."""
     tool = require_tool("systemd-analyze", "systemd")
     result = subprocess.run(
-        [tool, "security", "--offline=true", "--no-pager", str(UNIT)], capture_output=True, text=True, timeout=60
+        [tool, "security", "--offline=true", "--no-pager", str(UNIT)],
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
     )
     found = re.search(r"Overall exposure level for wallboard\.service: (\d+\.\d+)", result.stdout)
     assert found, result.stdout[-2000:] + result.stderr
@@ -202,11 +207,19 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     """--dry-run prints every step and changes nothing; uninstalling keeps the config unless --purge."""
     touched = [Path(p) for p in ("/opt/wallboard", "/etc/wallboard", "/etc/systemd/system/wallboard.service")]
     before = [p.exists() for p in touched]
-    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=60)
+    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=scaled(60))
     assert install.returncode == 0, install.stderr
+    # What it installs depends on the machine: all present (a development PC), or the missing ones (a fresh root).
+    packages = re.search(r"^wallboard-install: (?:packages: all present \((.*)\)|installing packages: (.*))$",
+                         install.stdout, flags=re.MULTILINE)  # fmt: skip
+    assert packages, install.stdout
+    if packages[2] is not None:
+        assert "+ apt-get update -qq" in install.stdout
+        assert f"--no-install-recommends {packages[2]}" in install.stdout
+    else:
+        assert packages[1].split()[:3] == ["python3", "python3-venv", "fonts-dejavu-core"]
     for step in (
         "wallboard-install: platform: ",
-        "wallboard-install: packages: ",  # all present, or what it installs
         "+ usermod --append --groups video,render,input,gpio,dialout,audio wallboard",
         "+ write /etc/systemd/system/wallboard.service",
         "+ write /etc/udev/rules.d/99-wallboard.rules",
@@ -227,10 +240,26 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     assert [p.exists() for p in touched] == before  # a dry run creates and removes nothing
 
 
+def test_install_dry_run_on_a_fresh_root_lists_the_apt_steps_for_every_package(tmp_path: Path) -> None:
+    """Where no package is installed (dpkg-query finds none), --dry-run shows apt-get installing the whole list."""
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    (fakes / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (fakes / "dpkg-query").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fakes}:{os.environ['PATH']}"}
+    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, env=env,
+                             timeout=scaled(60))  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    wanted = "python3 python3-venv fonts-dejavu-core libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2"
+    assert f"wallboard-install: installing packages: {wanted}" in install.stdout
+    assert "+ apt-get update -qq" in install.stdout
+    assert f"apt-get install -y -qq --no-install-recommends {wanted}" in install.stdout
+
+
 def test_install_feed_dry_run_lists_its_steps_and_refuses_unknown_adapters() -> None:
     """--feed ADAPTER installs a feed (its user, libraries and unit), none of the board's parts; a typo is refused."""
     feed = subprocess.run(["bash", str(INSTALL), "--feed", "asterisk", "--dry-run"],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, timeout=scaled(60))  # fmt: skip
     assert feed.returncode == 0, feed.stderr
     assert re.search(r"^wallboard-install: (packages: all present \(|installing packages: )python3", feed.stdout,
                      flags=re.MULTILINE)  # fmt: skip
@@ -250,7 +279,7 @@ def test_install_feed_dry_run_lists_its_steps_and_refuses_unknown_adapters() -> 
         assert refused.returncode == 2 and "asterisk connect genesys" in refused.stderr, refused.stderr
         assert "+ " not in refused.stdout
     uninstall = subprocess.run(["bash", str(INSTALL), "--uninstall", "--feed", "asterisk", "--dry-run"],
-                               capture_output=True, text=True, timeout=60)  # fmt: skip
+                               capture_output=True, text=True, timeout=scaled(60))  # fmt: skip
     assert uninstall.returncode == 0, uninstall.stderr
     assert "disable" in uninstall.stdout and "wallboard-feed@asterisk.service" in uninstall.stdout
     assert "/opt/wallboard" not in uninstall.stdout  # the code stays for a board on the same machine
@@ -295,7 +324,7 @@ def test_the_drm_wait_exits_zero_with_or_without_a_device(tmp_path: Path, device
     if device_present:
         (dri / "card1").touch()
     script = script.replace("/dev/dri/", f"{dri}/").replace("seq 30", "seq 2")
-    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=scaled(30))
     assert done.returncode == 0, done.stderr
     assert ("no DRM device" in done.stdout) is (not device_present)
 
