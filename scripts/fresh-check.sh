@@ -17,6 +17,7 @@
 #   FRESH_CHECK_MIRROR      Debian mirror (default http://deb.debian.org/debian)
 #   WALLBOARD_TEST_TIME_FACTOR  passed to the tests (see tests/conftest.py); default 1, or 6 for an emulated arch
 #   FRESH_CHECK_DEMO_SECONDS    the demo's --duration (default 20, as the README's check)
+#   FRESH_CHECK_CA_FILE     the CA bundle pip in the root trusts (default: this machine's, for a TLS-inspecting proxy)
 set -euo pipefail
 
 arch=${1:-$(dpkg --print-architecture)}
@@ -95,6 +96,14 @@ deb $mirror bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# Behind a TLS-inspecting proxy PyPI answers with the proxy's certificate: pip in the root trusts what this
+# machine trusts (a file beside the system's own bundle, named by PIP_CERT; the root's packages are untouched).
+ca_env=()
+host_ca=${FRESH_CHECK_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$host_ca" ]; then
+    cp -L "$host_ca" "$root/etc/fresh-check-host-ca.crt"
+    ca_env=(PIP_CERT=/etc/fresh-check-host-ca.crt SSL_CERT_FILE=/etc/fresh-check-host-ca.crt)
+fi
 
 for fs in proc sys dev/pts dev/shm; do
     mkdir -p "$root/$fs"
@@ -116,7 +125,7 @@ git -C "$root/root/wallboard" checkout -q --detach "$commit"
 in_root() {
     chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        WALLBOARD_TEST_TIME_FACTOR="$factor" bash -c "cd /root/wallboard && $1"
+        WALLBOARD_TEST_TIME_FACTOR="$factor" "${ca_env[@]}" bash -c "cd /root/wallboard && $1"
 }
 
 # 3. The README's two commands.
