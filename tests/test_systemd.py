@@ -174,14 +174,13 @@ def test_the_unit_is_sandboxed_well_below_the_default_exposure() -> None:
 
 
 def test_the_unit_has_the_service_settings_the_board_relies_on() -> None:
-    """Type=notify with a watchdog, restart limits, state directory, hardware groups, console video driver."""
+    """Type=notify with a watchdog, restarts, state directory, hardware groups, console video driver."""
     settings = [line for line in UNIT.read_text().splitlines() if line and not line.startswith("#")]
     for wanted in (
         "Type=notify",
         "NotifyAccess=main",
         "WatchdogSec=30s",
         "Restart=on-failure",
-        "StartLimitBurst=10",
         "StateDirectory=wallboard",
         "ConfigurationDirectory=wallboard",
         "User=wallboard",
@@ -193,6 +192,26 @@ def test_the_unit_has_the_service_settings_the_board_relies_on() -> None:
     ):
         assert wanted in settings, wanted
     assert any(line.startswith("Environment=SDL_VIDEODRIVER=kmsdrm") for line in settings)
+
+
+def _unit_settings() -> dict[str, list[str]]:
+    """The unit's settings as systemd reads them: name -> every value given, in order (comments dropped)."""
+    settings: dict[str, list[str]] = {}
+    for line in UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            name, _, value = line.partition("=")
+            settings.setdefault(name.strip(), []).append(value.strip())
+    return settings
+
+
+def test_the_unit_never_gives_up_restarting_a_board_that_crashed() -> None:
+    """No start limit (StartLimitIntervalSec=0, no burst), a crash restarted after 5 s; a config error is not."""
+    settings = _unit_settings()
+    assert settings["StartLimitIntervalSec"] == ["0"]
+    assert "StartLimitBurst" not in settings and "StartLimitAction" not in settings
+    assert settings["Restart"] == ["on-failure"]  # a segfault, an abort, a watchdog kill, an exit != 0
+    assert settings["RestartSec"] == ["5s"]
+    assert settings["RestartPreventExitStatus"] == ["2"]  # `wallboard run` exits 2 on an invalid config only
 
 
 def test_install_script_parses_and_passes_shellcheck() -> None:

@@ -46,6 +46,7 @@ class BoardRow:
     alarm: str | None
     flags: tuple[str, ...]
     config: str | None  # the last remote config's outcome, if any
+    screen: str | None = None  # driver/renderer, "safe" when the last open crashed, failed presents
 
 
 class Fleet:
@@ -111,7 +112,22 @@ class Fleet:
             alarm=_text(alarm.get("state")) if online else None,
             flags=tuple(flags),
             config=_text(remote.get("result")),
+            screen=_screen(_table(doc.get("display"))) if online else None,
         )
+
+
+def _screen(display: dict[str, Any]) -> str | None:
+    """``kmsdrm/opengles2``, with ``safe`` when this start took the safe path and the failed presents, if any."""
+    driver, renderer = _text(display.get("driver")), _text(display.get("renderer"))
+    if driver is None:
+        return None
+    words = [driver if renderer is None else f"{driver}/{renderer}"]
+    if display.get("safe_mode"):
+        words.append("safe")
+    errors = _number(display.get("present_errors"))
+    if errors:
+        words.append(f"{errors:.0f} flip errors")
+    return " ".join(words)
 
 
 def _table(value: Any) -> dict[str, Any]:
@@ -129,7 +145,7 @@ def _text(value: Any) -> str | None:
 
 # ------------------------------------------------------------------- output
 
-_COLUMNS = ("SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA AGE", "ALARM", "FLAGS")
+_COLUMNS = ("SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA AGE", "ALARM", "SCREEN", "FLAGS")
 
 
 def format_table(rows: Sequence[BoardRow]) -> str:
@@ -146,6 +162,7 @@ def format_table(rows: Sequence[BoardRow]) -> str:
                 "-" if row.temperature_c is None else f"{row.temperature_c:.0f}C",
                 _duration(row.data_age_s),
                 row.alarm or "-",
+                row.screen or "-",
                 ",".join(row.flags) or "ok",
             )
         )
