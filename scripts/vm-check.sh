@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# The installed appliance in a virtual machine: builds a disk image the way docs/deployment.md tells a site to
+# build an SD-card image (debootstrap, then `systemd/install.sh --no-start` inside the image's chroot), boots it
+# under QEMU with virtio-vga at 1920x1080 and the site's broker (mosquitto) inside the guest, reached from here only
+# through a QEMU port forward on 127.0.0.1, and checks what a site would see:
+#   1. the unit comes up and publishes its first status within a bound (time after power-on);
+#   2. fed by the simulator, the board's own screenshot over MQTT shows the configured board (its text twin);
+#   3. QEMU's screendump (the guest's real scan-out) holds the board's pixels (first such frame's time);
+#   4. the status names the driver and renderer, and says nothing is dark or failing.
+#
+#   sudo bash scripts/vm-check.sh                 # the image as install.sh leaves it
+#   sudo bash scripts/vm-check.sh --with-libgl1   # the same plus libgl1 (desktop GL), which once made SDL draw black
+#
+# Not part of the test command (root, debootstrap, the network to Debian and PyPI, minutes of work). KVM is used
+# where /dev/kvm works; otherwise software emulation with a CPU model without AVX2 (-cpu max,-avx2): llvmpipe's
+# AVX2 code crashes under QEMU's emulation of it. Leaves everything in $VM_CHECK_DIR/<time>/: the serial log (the
+# guest's journal is forwarded to it), the screendumps, the board's screenshot and text twin, a summary.
+#
+# Environment: VM_CHECK_DIR (default /var/tmp/wallboard-vm-check; the debootstrap root is cached there),
+# VM_CHECK_MIRROR (default http://deb.debian.org/debian), VM_CHECK_BOOT_LIMIT (seconds for the first status,
+# default 300), VM_CHECK_CA_FILE (the CA bundle pip in the image trusts while it is built; default this machine's).
+set -euo pipefail
+
+libgl1=0
+for arg in "$@"; do
+    case "$arg" in
+    --with-libgl1) libgl1=1 ;;
+    *)
+        echo "usage: $0 [--with-libgl1]" >&2
+        exit 2
+        ;;
+    esac
+done
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=${VM_CHECK_DIR:-/var/tmp/wallboard-vm-check}
+mirror=${VM_CHECK_MIRROR:-http://deb.debian.org/debian}
+boot_limit=${VM_CHECK_BOOT_LIMIT:-300}
+say() { echo "vm-check: $*"; }
+die() {
+    say "$*" >&2
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, mkfs): sudo bash $0"
+for tool in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs mosquitto_sub:mosquitto-clients; do
+    command -v "${tool%%:*}" >/dev/null || die "${tool%%:*} is missing: apt-get install ${tool##*:}"
+done
+[ -x "$repo/.venv/bin/wallboard" ] || die "no .venv here: run bash scripts/setup-env.sh first (the host's tools)"
+
+commit=$(git -C "$repo" rev-parse HEAD)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)"
+root="$run/root"
+mkdir -p "$run"
+summary="$run/summary.txt"
+say "run folder $run; repository at $commit"
+
+mounted=()
+qemu_pid=""
+cleanup() {
+    local i
+    [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+        umount -l "${mounted[i]}" 2>/dev/null || true
+    done
+    if [ -d "$root" ] && ! grep -q " $root/" /proc/mounts; then rm -rf "$root"; fi
+}
+trap cleanup EXIT
+
+# 1. The image's root: Debian 12 with a kernel, systemd, the broker, git and python3 (cached once).
+base="$work/bookworm-amd64-vm.tar"
+if [ ! -f "$base" ]; then
+    say "debootstrap bookworm amd64 with a kernel (once; cached as $base)"
+    build="$work/build"
+    rm -rf "$build"
+    debootstrap --include=linux-image-amd64,systemd-sysv,udev,dbus,kmod,git,python3,ca-certificates,mosquitto \
+        bookworm "$build" "$mirror" >"$run/debootstrap.log" 2>&1 || die "debootstrap failed: $run/debootstrap.log"
+    tar -C "$build" -cf "$base.part" . && mv "$base.part" "$base"
+    rm -rf "$build"
+fi
+mkdir -p "$root"
+tar -C "$root" -xf "$base"
+cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+ca_env=()
+host_ca=${VM_CHECK_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$host_ca" ]; then
+    cp -L "$host_ca" "$root/etc/vm-check-host-ca.crt"
+    ca_env=(PIP_CERT=/etc/vm-check-host-ca.crt)
+fi
+for fs in proc sys dev/pts; do
+    case $fs in
+    proc) mount -t proc proc "$root/proc" ;;
+    sys) mount -t sysfs sysfs "$root/sys" ;;
+    dev/pts) mount -t devpts -o newinstance devpts "$root/dev/pts" ;;
+    esac
+    mounted+=("$root/$fs")
+done
+
+# 2. docs/deployment.md, "In a chroot (building an SD-card image)": the project, then install.sh inside the root.
+git clone -q --no-hardlinks "$repo" "$root/root/wallboard"
+git -C "$root/root/wallboard" checkout -q --detach "$commit"
+say "install.sh --no-start in the image's chroot (log $run/install.log)"
+t0=$(date +%s)
+chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" \
+    bash -c "cd /root/wallboard && systemd/install.sh --no-start" >"$run/install.log" 2>&1 ||
+    die "install.sh failed in the chroot: $run/install.log"
+say "install.sh took $(($(date +%s) - t0)) s"
+if ((libgl1)); then
+    chroot "$root" apt-get install -y -qq --no-install-recommends libgl1 >>"$run/install.log" 2>&1
+    say "added libgl1 (desktop GL) to the image"
+fi
+
+# What a site does by hand after the install, and what a VM needs instead of a Pi's firmware:
+# - the broker on the board itself, reachable from the host through the port forward (site docs: config/mosquitto);
+# - section 1, step 3 of docs/deployment.md (the console never blanks the TV) goes on the kernel's command line;
+# - a root file system, a wired network by DHCP, the journal copied to the serial port (the check's log).
+cat >"$root/etc/mosquitto/conf.d/vm-check.conf" <<'EOF'
+listener 1883
+allow_anonymous true
+EOF
+echo "/dev/vda / ext4 defaults 0 1" >"$root/etc/fstab"
+echo wb-vm-check >"$root/etc/hostname"
+mkdir -p "$root/etc/systemd/network" "$root/etc/systemd/journald.conf.d"
+printf '[Match]\nName=en*\n[Network]\nDHCP=yes\n' >"$root/etc/systemd/network/20-wired.network"
+printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=info\n' \
+    >"$root/etc/systemd/journald.conf.d/serial.conf"
+chroot "$root" systemctl enable -q systemd-networkd mosquitto
+chroot "$root" systemctl is-enabled wallboard.service >/dev/null || die "install.sh left wallboard.service disabled"
+
+for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}"; done
+mounted=()
+kernels=("$root"/boot/vmlinuz-*)
+initrds=("$root"/boot/initrd.img-*)
+kernel=${kernels[-1]}
+initrd=${initrds[-1]}
+cp "$kernel" "$run/vmlinuz"
+cp "$initrd" "$run/initrd.img"
+say "disk image (ext4 from the root; log $run/mkfs.log)"
+truncate -s 6G "$run/disk.raw"
+mkfs.ext4 -q -F -L wallboard -d "$root" "$run/disk.raw" >"$run/mkfs.log" 2>&1 || die "mkfs.ext4 failed: $run/mkfs.log"
+rm -rf "$root"
+
+# 3. Power on.
+port=$("$repo/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+accel=(-accel tcg -cpu "max,-avx2")
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=(-accel kvm -cpu host); fi
+say "booting (${accel[*]}; virtio-vga 1920x1080; broker forwarded to 127.0.0.1:$port; serial log $run/serial.log)"
+power_on=$(date +%s.%N)
+qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nodefaults -no-user-config \
+    -kernel "$run/vmlinuz" -initrd "$run/initrd.img" \
+    -append "root=/dev/vda rw console=ttyS0 consoleblank=0 vt.global_cursor_default=0" \
+    -drive file="$run/disk.raw",format=raw,if=virtio \
+    -device virtio-vga,xres=1920,yres=1080 -display none \
+    -netdev user,id=net0,hostfwd=tcp:127.0.0.1:"$port"-:1883 -device virtio-net-pci,netdev=net0 \
+    -serial file:"$run/serial.log" -qmp unix:"$run/qmp.sock",server=on,wait=off &
+qemu_pid=$!
+
+# 4. The checks, from the host: MQTT through the forward, the scan-out through QEMU's monitor.
+"$repo/.venv/bin/python" - "$run" "$port" "$power_on" "$boot_limit" "$repo" <<'PYTHON' | tee "$summary"
+import json, os, socket, subprocess, sys, time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame
+
+from wallboard.display.renderers import frame_shows
+
+run, port, power_on, limit, repo = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), Path(sys.argv[5])
+venv = repo / ".venv/bin"
+topic = "wallboard/london/floor1/status"
+results: list[tuple[str, bool, str]] = []
+
+
+def since() -> float:
+    return time.time() - power_on
+
+
+def check(name: str, ok: bool, detail: str) -> None:
+    results.append((name, ok, detail))
+    print(f"vm-check: {'PASS' if ok else 'FAIL'} {name}: {detail}", flush=True)
+
+
+def status() -> dict | None:
+    got = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-t", topic, "-C", "1", "-W", "3"],
+                         capture_output=True, text=True)
+    try:
+        return json.loads(got.stdout) if got.returncode == 0 and got.stdout.strip() else None
+    except ValueError:
+        return None
+
+
+def screendump(path: Path) -> pygame.Surface | None:
+    with socket.socket(socket.AF_UNIX) as qmp:
+        qmp.connect(str(run / "qmp.sock"))
+        qmp.settimeout(10)
+        reader = qmp.makefile("rwb")
+        reader.readline()
+        for command in ({"execute": "qmp_capabilities"},
+                        {"execute": "screendump", "arguments": {"filename": str(path)}}):
+            reader.write(json.dumps(command).encode() + b"\n")
+            reader.flush()
+            while True:
+                answer = json.loads(reader.readline())
+                if "return" in answer or "error" in answer:
+                    break
+    return pygame.image.load(str(path)) if path.exists() else None
+
+
+first_status = None
+deadline = time.time() + limit
+while time.time() < deadline:
+    doc = status()
+    if doc and doc.get("status") == "online" and isinstance(doc.get("display"), dict):
+        first_status = doc
+        break
+    time.sleep(2)
+check("first status", first_status is not None,
+      f"{since():.0f} s after power-on" if first_status else f"none within {limit:.0f} s (see serial.log)")
+if first_status is None:
+    sys.exit(1)
+
+simulator = subprocess.Popen([str(venv / "wallboard"), "simulate", "--broker", f"127.0.0.1:{port}", "--site", "london",
+                              "--queues", "sales", "--duration", "120", "--seed", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(15)
+shot = run / "board-screenshot.png"
+fetched = subprocess.run([str(venv / "wallboard"), "fleet", "--broker", f"127.0.0.1:{port}", "--screenshot",
+                          "london/floor1", "--out", str(shot), "--max-width", "1920"], capture_output=True, text=True)
+twin_path = shot.with_suffix(".json")
+twin = json.loads(twin_path.read_text()) if twin_path.exists() else {}
+texts = json.dumps(twin)
+check("board screenshot over MQTT", fetched.returncode == 0 and shot.exists() and "Longest wait" in texts,
+      f"{shot.name}, twin {twin_path.name}: {'has' if 'Longest wait' in texts else 'lacks'} the floor1 tiles "
+      f"({fetched.stderr.strip()[-200:]})")
+
+pygame.init()
+board = pygame.image.load(str(shot)) if shot.exists() else None
+first_frame = None
+dump = None
+for attempt in range(60):
+    dump_path = run / f"screendump-{attempt:02d}.ppm"
+    dump = screendump(dump_path)
+    if dump is not None and board is not None and frame_shows(pygame.transform.smoothscale(board, dump.get_size()), dump, tolerance=64):
+        first_frame = since()
+        pygame.image.save(dump, str(run / "screendump.png"))
+        break
+    time.sleep(2)
+if dump is not None and first_frame is None:
+    pygame.image.save(dump, str(run / "screendump.png"))
+check("scan-out (QEMU screendump) shows the board", first_frame is not None,
+      f"screendump.png {dump.get_size() if dump else None}, matching the board's screenshot at {first_frame:.0f} s"
+      if first_frame else "screendump.png does not hold the board's pixels")
+
+doc = status() or {}
+display = doc.get("display") or {}
+check("status names driver and renderer", display.get("driver") == "kmsdrm" and bool(display.get("renderer")),
+      f"driver {display.get('driver')}, renderer {display.get('renderer')}, state {display.get('state')}, "
+      f"safe_mode {display.get('safe_mode')!r}, dark {display.get('dark_renderers')}, "
+      f"present errors {display.get('present_errors')} {display.get('last_present_error')!r}")
+check("status says the screen shows", display.get("showing") is True and display.get("state") == "ok",
+      f"showing {display.get('showing')}")
+simulator.terminate()
+failed = [name for name, ok, _ in results if not ok]
+print(f"vm-check: {len(results) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)
+PYTHON
