@@ -500,6 +500,7 @@ class DisplayOutput:
                 pygame.display.flip()
         finally:
             pygame.display.quit()
+            self._marker.clear()  # stopped on purpose (even mid-open): not a crash
             if self._tap is not None:
                 self._tap.stop()
             restore_environment(self._environment_before, self._environ)
