@@ -251,9 +251,12 @@ for attempt in range(60):
 if dump is not None and first_frame is None:
     pygame.image.save(dump, str(run / "screendump.png"))
 check("scan-out (QEMU screendump) shows the board", first_frame is not None,
-      f"screendump.png {dump.get_size() if dump else None}, matching the board's screenshot at {first_frame:.0f} s"
+      f"screendump.png {dump.get_size() if dump else None} matches the board's screenshot {first_frame:.0f} s after "
+      "power-on (looked for only once the screenshot was fetched: an upper bound)"
       if first_frame else "screendump.png does not hold the board's pixels")
 
+opened = [line for line in (run / "serial.log").read_text(errors="replace").splitlines() if "on SDL driver" in line]
+print(f"vm-check: the board's log: {opened[0].strip() if opened else 'no screen opened'} (kernel seconds since boot)")
 doc = status() or {}
 display = doc.get("display") or {}
 check("status names driver and renderer", display.get("driver") == "kmsdrm" and bool(display.get("renderer")),
