@@ -116,7 +116,6 @@ def test_software_is_opengles2_on_mesa_s_softpipe_and_opengles2_clears_it() -> N
 
 def test_frame_shows_compares_what_was_drawn_with_what_was_read_back() -> None:
     """The same frame shows; an all-black read-back of a lit frame does not; a black frame proves nothing."""
-    pygame.init()
     drawn = pygame.Surface((160, 90))
     drawn.fill((20, 30, 40))
     pygame.draw.rect(drawn, (230, 200, 40), (10, 10, 120, 60))
