@@ -238,8 +238,8 @@ fetched = subprocess.run([str(venv / "wallboard"), "fleet", "--broker", f"127.0.
 twin_path = shot.with_suffix(".json")
 twin = json.loads(twin_path.read_text()) if twin_path.exists() else {}
 texts = json.dumps(twin)
-check("board screenshot over MQTT", fetched.returncode == 0 and shot.exists() and "Longest wait" in texts,
-      f"{shot.name}, twin {twin_path.name}: {'has' if 'Longest wait' in texts else 'lacks'} the floor1 tiles "
+check("board screenshot over MQTT", fetched.returncode == 0 and shot.exists() and "Floor 1 - Sales" in texts and bool(twin.get("widgets")),
+      f"{shot.name}, twin {twin_path.name}: {'has' if 'Floor 1 - Sales' in texts else 'lacks'} the board's name, {len(twin.get('widgets') or [])} widgets, page {(twin.get('page') or {}).get('name')} "
       f"({fetched.stderr.strip()[-200:]})")
 
 pygame.init()
