@@ -12,6 +12,8 @@
 #   sudo bash scripts/vm-check.sh --with-libgl1   # the same plus libgl1 (desktop GL), which once made SDL draw black
 #   sudo bash scripts/vm-check.sh --small-vram    # QEMU's standard VGA (bochs-drm, 16 MB) instead of virtio-vga: too
 #                                                 # little memory for two 1080p buffers; the status must say so
+#   sudo bash scripts/vm-check.sh --crash-gpu-at-open  # the board's GPU renderer kills it at set_mode (simulated):
+#                                                 # systemd restarts it, the next start takes the safe path and says so
 #
 # Not part of the test command (root, debootstrap, the network to Debian and PyPI, minutes of work). The guest
 # runs under software emulation with a CPU model without AVX2 (-cpu max,-avx2: llvmpipe's AVX2 code crashes
@@ -25,12 +27,14 @@ set -euo pipefail
 
 libgl1=0
 gpu=virtio
+crash=0
 for arg in "$@"; do
     case "$arg" in
     --with-libgl1) libgl1=1 ;;
     --small-vram) gpu=small-vram ;;
+    --crash-gpu-at-open) crash=1 ;;
     *)
-        echo "usage: $0 [--with-libgl1] [--small-vram]" >&2
+        echo "usage: $0 [--with-libgl1] [--small-vram] [--crash-gpu-at-open]" >&2
         exit 2
         ;;
     esac
@@ -53,7 +57,7 @@ done
 
 commit=$(git -C "$repo" rev-parse HEAD)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)$([ "$gpu" = virtio ] || echo "-$gpu")"
+run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)$([ "$gpu" = virtio ] || echo "-$gpu")$([ "$crash" -eq 0 ] || echo -crash)"
 root="$run/root"
 mkdir -p "$run"
 summary="$run/summary.txt"
@@ -113,6 +117,30 @@ if ((libgl1)); then
     chroot "$root" apt-get install -y -qq --no-install-recommends libgl1 >>"$run/install.log" 2>&1
     say "added libgl1 (desktop GL) to the image"
 fi
+if ((crash)); then
+    # A stand-in for a GPU driver that segfaults at set_mode (llvmpipe's JIT under emulated AVX2 did): loaded by
+    # the venv's Python at start, it kills the process whenever the GPU renderer (not software) is being opened.
+    site_packages=("$root"/opt/wallboard/venv/lib/python3*/site-packages)
+    cat >"${site_packages[0]}/sitecustomize.py" <<'CRASH'
+import os
+import signal
+
+import pygame.display
+
+_set_mode = pygame.display.set_mode
+
+
+def _crashing_set_mode(*args, **kwargs):
+    gpu = os.environ.get("SDL_FRAMEBUFFER_ACCELERATION") == "opengles2" and not os.environ.get("LIBGL_ALWAYS_SOFTWARE")
+    if gpu:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return _set_mode(*args, **kwargs)
+
+
+pygame.display.set_mode = _crashing_set_mode
+CRASH
+    say "the image's GPU renderer now crashes the board at set_mode (sitecustomize.py in the venv)"
+fi
 
 # What a site does by hand after the install, and what a VM needs instead of a Pi's firmware:
 # - the broker on the board itself, reachable from the host through the port forward (site docs: config/mosquitto);
@@ -164,7 +192,7 @@ qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nodefaults -no-user-config \
 qemu_pid=$!
 
 # 4. The checks, from the host: MQTT through the forward, the scan-out through QEMU's monitor.
-"$repo/.venv/bin/python" - "$run" "$port" "$power_on" "$boot_limit" "$repo" "$gpu" <<'PYTHON' | tee "$summary"
+"$repo/.venv/bin/python" - "$run" "$port" "$power_on" "$boot_limit" "$repo" "$gpu" "$crash" <<'PYTHON' | tee "$summary"
 import json, os, socket, subprocess, sys, time
 from pathlib import Path
 
@@ -276,6 +304,14 @@ if sys.argv[6] == "small-vram":
           f"present_errors {display.get('present_errors')}, last {display.get('last_present_error')!r}")
 else:
     check("no failed presents", display.get("present_errors") == 0, f"present_errors {display.get('present_errors')}")
+if sys.argv[7] == "1":
+    journal = (run / "serial.log").read_text(errors="replace")
+    crashes = [line.strip() for line in journal.splitlines() if "wallboard.service: Main process exited" in line]
+    check("the crash at open was a crash, and systemd restarted the board", bool(crashes) and
+          "wallboard.service: Failed with result" in journal and "Scheduled restart job" in journal,
+          crashes[0] if crashes else "no crash in the journal")
+    check("the next start took the safe path and says so", display.get("renderer") == "software" and
+          "killed the board" in str(display.get("safe_mode")), f"safe_mode {display.get('safe_mode')!r}")
 simulator.terminate()
 failed = [name for name, ok, _ in results if not ok]
 print(f"vm-check: {len(results) - len(failed)} passed, {len(failed)} failed")
