@@ -118,10 +118,12 @@ if ((libgl1)); then
     say "added libgl1 (desktop GL) to the image"
 fi
 if ((crash)); then
-    # A stand-in for a GPU driver that segfaults at set_mode (llvmpipe's JIT under emulated AVX2 did): loaded by
-    # the venv's Python at start, it kills the process whenever the GPU renderer (not software) is being opened.
+    # A stand-in for a GPU driver that segfaults at set_mode (llvmpipe's JIT under emulated AVX2 did): a .pth file
+    # in the venv (Debian's own sitecustomize.py would shadow one there) loads it into every start of the board;
+    # it kills the process whenever the GPU renderer, not software, is being opened.
     site_packages=("$root"/opt/wallboard/venv/lib/python3*/site-packages)
-    cat >"${site_packages[0]}/sitecustomize.py" <<'CRASH'
+    echo "import vm_check_crashing_gpu" >"${site_packages[0]}/vm_check_crashing_gpu.pth"
+    cat >"${site_packages[0]}/vm_check_crashing_gpu.py" <<'CRASH'
 import os
 import signal
 
@@ -139,7 +141,7 @@ def _crashing_set_mode(*args, **kwargs):
 
 pygame.display.set_mode = _crashing_set_mode
 CRASH
-    say "the image's GPU renderer now crashes the board at set_mode (sitecustomize.py in the venv)"
+    say "the image's GPU renderer now crashes the board at set_mode (vm_check_crashing_gpu.pth in the venv)"
 fi
 
 # What a site does by hand after the install, and what a VM needs instead of a Pi's firmware:
@@ -307,8 +309,9 @@ else:
 if sys.argv[7] == "1":
     journal = (run / "serial.log").read_text(errors="replace")
     crashes = [line.strip() for line in journal.splitlines() if "wallboard.service: Main process exited" in line]
-    check("the crash at open was a crash, and systemd restarted the board", bool(crashes) and
-          "wallboard.service: Failed with result" in journal and "Scheduled restart job" in journal,
+    by_signal = "Failed with result 'core-dump'" in journal or "Failed with result 'signal'" in journal
+    check("the crash at open was a crash, and systemd restarted the board",
+          bool(crashes) and by_signal and "Scheduled restart job" in journal,
           crashes[0] if crashes else "no crash in the journal")
     check("the next start took the safe path and says so", display.get("renderer") == "software" and
           "killed the board" in str(display.get("safe_mode")), f"safe_mode {display.get('safe_mode')!r}")
