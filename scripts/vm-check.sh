@@ -14,6 +14,8 @@
 #                                                 # little memory for two 1080p buffers; the status must say so
 #   sudo bash scripts/vm-check.sh --crash-gpu-at-open  # the board's GPU renderer kills it at set_mode (simulated):
 #                                                 # systemd restarts it, the next start takes the safe path and says so
+#   sudo bash scripts/vm-check.sh --power-cut     # then QEMU quits mid-run (a hard power cut) and boots again with no
+#                                                 # data on the broker: the cached values must show, stale, with ages
 #
 # Not part of the test command (root, debootstrap, the network to Debian and PyPI, minutes of work). The guest
 # runs under software emulation with a CPU model without AVX2 (-cpu max,-avx2: llvmpipe's AVX2 code crashes
@@ -28,13 +30,15 @@ set -euo pipefail
 libgl1=0
 gpu=virtio
 crash=0
+power_cut=0
 for arg in "$@"; do
     case "$arg" in
     --with-libgl1) libgl1=1 ;;
     --small-vram) gpu=small-vram ;;
     --crash-gpu-at-open) crash=1 ;;
+    --power-cut) power_cut=1 ;;
     *)
-        echo "usage: $0 [--with-libgl1] [--small-vram] [--crash-gpu-at-open]" >&2
+        echo "usage: $0 [--with-libgl1] [--small-vram] [--crash-gpu-at-open] [--power-cut]" >&2
         exit 2
         ;;
     esac
@@ -57,7 +61,7 @@ done
 
 commit=$(git -C "$repo" rev-parse HEAD)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)$([ "$gpu" = virtio ] || echo "-$gpu")$([ "$crash" -eq 0 ] || echo -crash)"
+run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)$([ "$gpu" = virtio ] || echo "-$gpu")$([ "$crash" -eq 0 ] || echo -crash)$([ "$power_cut" -eq 0 ] || echo -power-cut)"
 root="$run/root"
 mkdir -p "$run"
 summary="$run/summary.txt"
@@ -151,6 +155,8 @@ fi
 cat >"$root/etc/mosquitto/conf.d/vm-check.conf" <<'EOF'
 listener 1883
 allow_anonymous true
+# Nothing retained survives a restart: after the power cut the board gets no data from the broker.
+persistence false
 EOF
 echo "/dev/vda / ext4 defaults 0 1" >"$root/etc/fstab"
 echo wb-vm-check >"$root/etc/hostname"
@@ -184,17 +190,20 @@ gpu_device=(-device "virtio-vga,xres=1920,yres=1080")
 [ "$gpu" = virtio ] || gpu_device=(-device "VGA,xres=1920,yres=1080,vgamem_mb=16")
 say "booting (${accel[*]}; ${gpu_device[*]}; broker forwarded to 127.0.0.1:$port; serial log $run/serial.log)"
 power_on=$(date +%s.%N)
-qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nodefaults -no-user-config \
-    -kernel "$run/vmlinuz" -initrd "$run/initrd.img" \
-    -append "root=/dev/vda rw console=ttyS0 consoleblank=0 vt.global_cursor_default=0" \
-    -drive file="$run/disk.raw",format=raw,if=virtio \
-    "${gpu_device[@]}" -display none \
-    -netdev user,id=net0,hostfwd=tcp:127.0.0.1:"$port"-:1883 -device virtio-net-pci,netdev=net0 \
-    -serial file:"$run/serial.log" -qmp unix:"$run/qmp.sock",server=on,wait=off &
+qemu=(qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nodefaults -no-user-config
+    -kernel "$run/vmlinuz" -initrd "$run/initrd.img"
+    -append "root=/dev/vda rw console=ttyS0 consoleblank=0 vt.global_cursor_default=0"
+    -drive "file=$run/disk.raw,format=raw,if=virtio"
+    "${gpu_device[@]}" -display none
+    -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$port-:1883" -device "virtio-net-pci,netdev=net0"
+    -serial "file:$run/serial.log" -qmp "unix:$run/qmp.sock,server=on,wait=off")
+printf '%s\n' "${qemu[@]}" >"$run/qemu-command"  # the power cut's second boot starts the same machine
+"${qemu[@]}" &
 qemu_pid=$!
 
 # 4. The checks, from the host: MQTT through the forward, the scan-out through QEMU's monitor.
-"$repo/.venv/bin/python" - "$run" "$port" "$power_on" "$boot_limit" "$repo" "$gpu" "$crash" <<'PYTHON' | tee "$summary"
+"$repo/.venv/bin/python" - "$run" "$port" "$power_on" "$boot_limit" "$repo" "$gpu" "$crash" "$power_cut" \
+    <<'PYTHON' | tee "$summary"
 import json, os, socket, subprocess, sys, time
 from pathlib import Path
 
@@ -316,6 +325,52 @@ if sys.argv[7] == "1":
     check("the next start took the safe path and says so", display.get("renderer") == "software" and
           "killed the board" in str(display.get("safe_mode")), f"safe_mode {display.get('safe_mode')!r}")
 simulator.terminate()
+if sys.argv[8] == "1":
+    time.sleep(8)  # the board's cache commits at most every 5 s
+    with socket.socket(socket.AF_UNIX) as qmp:  # a hard power cut: QEMU quits, the guest gets no shutdown
+        qmp.connect(str(run / "qmp.sock"))
+        io = qmp.makefile("rwb")
+        io.readline()
+        for command in ({"execute": "qmp_capabilities"}, {"execute": "quit"}):
+            io.write(json.dumps(command).encode() + b"\n")
+            io.flush()
+            io.readline()
+    cut = time.time()
+    time.sleep(3)
+    (run / "qmp.sock").unlink(missing_ok=True)
+    again = [arg.replace(str(run / "serial.log"), str(run / "serial-2.log"))
+             for arg in (run / "qemu-command").read_text().splitlines()]
+    second = subprocess.Popen(again)
+    power_on = time.time()
+    try:
+        doc = None
+        deadline = time.time() + limit
+        while time.time() < deadline and not (doc and doc.get("status") == "online" and doc.get("display")):
+            time.sleep(2)
+            doc = status()
+        check("after the power cut: the board comes back", bool(doc), f"status {since():.0f} s after power-on")
+        shot2 = run / "after-power-cut.png"
+        widgets, stale = [], []
+        deadline = time.time() + 300  # the cached values turn stale once older than default_stale_after (2 min)
+        live: list = []
+        while time.time() < deadline and not (stale and not live):
+            time.sleep(15)
+            subprocess.run([str(venv / "wallboard"), "fleet", "--broker", f"127.0.0.1:{port}", "--screenshot",
+                            "london/floor1", "--out", str(shot2)], capture_output=True, text=True)
+            twin2_path = shot2.with_suffix(".json")
+            twin2 = json.loads(twin2_path.read_text()) if twin2_path.exists() else {}
+            widgets = [w for w in twin2.get("widgets") or [] if w.get("metric")]
+            stale = [w for w in widgets if w.get("stale") and (w.get("age_s") or 0) >= time.time() - cut - 5]
+            live = [w for w in widgets if not w.get("stale") and w.get("age_s") is not None]
+        data = (status() or {}).get("data") or {}
+        check("after the power cut: the cached values show, stale, with their ages",
+              bool(stale) and not live and data.get("stale") is True,
+              f"{len(stale)} of {len(widgets)} data widgets stale, e.g. {stale[0].get('metric')} "
+              f"{stale[0].get('shown')!r} {stale[0].get('age_s')} s old; status data.stale {data.get('stale')}"
+              if stale else f"twin widgets {[(w.get('metric'), w.get('stale'), w.get('age_s')) for w in widgets]}")
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
 failed = [name for name, ok, _ in results if not ok]
 print(f"vm-check: {len(results) - len(failed)} passed, {len(failed)} failed")
 sys.exit(1 if failed else 0)
