@@ -336,7 +336,7 @@ class DisplayOutput:
             shown, self._dark = None, f"the frame could not be read back from renderer {self.renderer}: {exc}"
         if shown is not None and not frame_shows(self.screen, shown):
             self._dark = f"renderer {self.renderer} does not hold the frame the board drew"
-        elif self.renderer != RENDERER_SURFACE:
+        elif self.renderer != RENDERER_SURFACE and self._dark is None:
             found = "holds what the board drew" if shown is not None else "could not be read (no renderer found)"
             log.info("display: the first frame, read back from renderer %s, %s", self.renderer, found)
         self._marker.clear()
