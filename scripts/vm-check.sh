@@ -286,7 +286,7 @@ board = pygame.image.load(str(shot)) if shot.exists() else None
 first_frame = None
 dump = None
 for attempt in range(60):
-    dump_path = run / f"screendump-{attempt:02d}.ppm"
+    dump_path = run / "screendump.ppm"  # each attempt overwrites the last (6 MB a frame)
     dump = screendump(dump_path)
     if dump is not None and board is not None and frame_shows(pygame.transform.smoothscale(board, dump.get_size()), dump, tolerance=64):
         first_frame = since()
