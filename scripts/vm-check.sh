@@ -272,8 +272,11 @@ simulator = subprocess.Popen([str(venv / "wallboard"), "simulate", "--broker", f
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(15)
 shot = run / "board-screenshot.png"
-fetched = subprocess.run([str(venv / "wallboard"), "fleet", "--broker", f"127.0.0.1:{port}", "--screenshot",
-                          "london/floor1", "--out", str(shot), "--max-width", "1920"], capture_output=True, text=True)
+for _ in range(3):  # an emulated board on a loaded host can take longer than fleet's 10 s to encode the PNG
+    fetched = subprocess.run([str(venv / "wallboard"), "fleet", "--broker", f"127.0.0.1:{port}", "--screenshot",
+                              "london/floor1", "--out", str(shot), "--max-width", "1920"], capture_output=True, text=True)
+    if fetched.returncode == 0:
+        break
 twin_path = shot.with_suffix(".json")
 twin = json.loads(twin_path.read_text()) if twin_path.exists() else {}
 texts = json.dumps(twin)
