@@ -30,6 +30,8 @@ GROUPS_NEEDED=(video render input gpio dialout audio)
 # at run time with dlopen and does not bundle: libdrm2, libgbm1, libegl1 + libegl-mesa0, libgles2 and the
 # Mesa DRI drivers (libgl1-mesa-dri: vc4/v3d on a Pi) for drawing on the console through KMS/DRM; libudev1
 # for finding the screen and input devices; libasound2 (and its data, ALSA's config) for chimes.
+# These serve the renderers the board asks for on kmsdrm: opengles2, then software (Mesa's kms_swrast from
+# libgl1-mesa-dri). Not libgl1: the board names its renderer, so desktop GL's presence changes nothing.
 # How this list was found: docs/deployment.md ("What install.sh installs and why").
 APT_PACKAGES=(python3 python3-venv fonts-dejavu-core
     libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1 libasound2)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.timing import scaled
+
 INSTALL_HINT = (
     "mosquitto is not installed: run `sudo apt-get install mosquitto mosquitto-clients` (or the README's test command)"
 )
@@ -30,6 +32,7 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):

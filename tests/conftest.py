@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.broker import Mosquitto
+from tests.timing import time_factor
 
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -31,6 +32,22 @@ def pytest_configure(config: pytest.Config) -> None:
     installed = Path(wallboard.__file__).resolve().parent
     if "site-packages" not in installed.parts or (installed.parent / "__editable__").exists():
         raise pytest.UsageError(f"WALLBOARD_TEST_INSTALLED=1 but wallboard comes from {installed}, not a wheel")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Scale each test's pytest-timeout limit (its own marker, else ``--timeout``/the ini's) by the time factor."""
+    factor = time_factor()  # a bad WALLBOARD_TEST_TIME_FACTOR stops the run here, saying what is expected
+    option = config.getoption("timeout", None)
+    default = float(option if option is not None else config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        if marker is None:
+            limit, extra = default, {}
+        else:
+            limit = float(marker.args[0] if marker.args else marker.kwargs.get("timeout", default))
+            extra = {key: value for key, value in marker.kwargs.items() if key != "timeout"}
+        if limit > 0:
+            item.add_marker(pytest.mark.timeout(limit * factor, **extra), append=False)
 
 
 @pytest.fixture

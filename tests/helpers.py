@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from tests.timing import scaled
 from wallboard.app.loop.board import Board
 
 
@@ -43,8 +44,10 @@ def wait_until(
 ) -> None:
     """Poll ``condition`` until it is true; fail naming ``what`` after ``timeout`` seconds.
 
-    ``between(interval)`` runs between polls (default: sleep), e.g. one pass of a board's loop.
+    ``between(interval)`` runs between polls (default: sleep), e.g. one pass of a board's loop. The limit is
+    scaled by ``WALLBOARD_TEST_TIME_FACTOR`` (tests/timing.py).
     """
+    timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from tests.broker import require
+from tests.timing import scaled
 
 UNIT = Path(__file__).resolve().parent.parent / "systemd" / "wallboard-feed@.service"
 
@@ -23,7 +24,7 @@ def test_the_feed_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     copy.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={stand_in}", text, flags=re.MULTILINE))
     instance = tmp_path / "wallboard-feed@asterisk.service"
     instance.symlink_to(copy)
-    result = subprocess.run([tool, "verify", str(instance)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([tool, "verify", str(instance)], capture_output=True, text=True, timeout=scaled(60))
     assert result.returncode == 0, result.stderr
     assert "wallboard-feed" not in result.stderr, result.stderr
 
@@ -32,7 +33,10 @@ def test_the_feed_unit_is_sandboxed_tightly() -> None:
     """`systemd-analyze security --offline=true` rates the feed unit under 3.0 (measured 1.1)."""
     tool = require("systemd-analyze")
     result = subprocess.run(
-        [tool, "security", "--offline=true", "--no-pager", str(UNIT)], capture_output=True, text=True, timeout=60
+        [tool, "security", "--offline=true", "--no-pager", str(UNIT)],
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
     )
     found = re.search(r"Overall exposure level for wallboard-feed@\S*\.service: (\d+\.\d+)", result.stdout)
     assert found, result.stdout[-2000:] + result.stderr

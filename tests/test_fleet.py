@@ -97,9 +97,10 @@ def test_table_and_json_show_the_columns_it_needs() -> None:
     fleet.update("wallboard/london/floor1/status", _status())
     rows = fleet.rows(NOW)
     lines = format_table(rows).splitlines()
-    assert lines[0].split() == ["SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA", "AGE", "ALARM", "FLAGS"]
+    header = ["SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA", "AGE", "ALARM", "SCREEN", "FLAGS"]
+    assert lines[0].split() == header
     # Its data was 3 s old when the status was published 5 s ago: at most 8 s old now.
-    assert lines[1].split() == ["london", "floor1", "yes", "0.1.0", "2.0h", "52C", "8s", "warn", "ok"]
+    assert lines[1].split() == ["london", "floor1", "yes", "0.1.0", "2.0h", "52C", "8s", "warn", "-", "ok"]
     (row,) = json.loads(rows_json(rows))
     assert row["board"] == "floor1" and row["online"] is True and row["flags"] == []
 
@@ -140,6 +141,20 @@ def test_boards_of_a_site_whose_bridge_is_down_read_site_unreachable() -> None:
     fleet.update("wallboard/paris/bridge/state", b"1")
     assert all(row.flags == () for row in fleet.rows(NOW) if row.board != "gone")
     assert not fleet.update("wallboard/paris/bridge/state", b"maybe") and fleet.unreadable == 1
+
+
+def test_screen_column_shows_driver_renderer_safe_path_and_flip_errors() -> None:
+    """SCREEN says driver/renderer, `safe` after a crash at open, and the failed page flips, in table and JSON."""
+    fleet = Fleet()
+    display = {"driver": "kmsdrm", "renderer": "software", "state": "ok", "showing": True,
+               "safe_mode": "the last screen open (kmsdrm with renderer opengles2) killed the board: ...",
+               "present_errors": 12, "last_present_error": "Could not queue pageflip: -12"}  # fmt: skip
+    fleet.update("wallboard/london/floor1/status", _status(display=display))
+    fleet.update("wallboard/london/floor2/status", _status(display=display | {"safe_mode": "", "present_errors": 0}))
+    rows = fleet.rows(NOW)
+    assert [row.screen for row in rows] == ["kmsdrm/software safe 12 flip errors", "kmsdrm/software"]
+    assert "kmsdrm/software safe 12 flip errors" in format_table(rows).splitlines()[1]
+    assert json.loads(rows_json(rows))[0]["screen"] == "kmsdrm/software safe 12 flip errors"
 
 
 def test_two_boards_listed_and_a_killed_one_shown_offline_by_its_will(

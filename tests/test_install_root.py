@@ -19,6 +19,7 @@ import pytest
 
 from tests.broker import Mosquitto
 from tests.ops_support import require_tool, run_until_first_status
+from tests.timing import scaled
 
 REPO = Path(__file__).resolve().parent.parent
 INSTALL = REPO / "systemd" / "install.sh"
@@ -52,7 +53,7 @@ def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquit
     """Every file, the user with its groups and the enabled unit land in the root; its board publishes a status."""
     root, env = _staging(tmp_path)
     done = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--no-start"],
-                          capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
+                          capture_output=True, text=True, timeout=scaled(900), env=env)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "udev is not running here" in done.stdout and "skipping the udev reload" in done.stdout
     assert "not installing packages into" in done.stdout and "libgbm1" in done.stdout
@@ -72,7 +73,7 @@ def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquit
     members = {line.split(":")[0]: line.split(":")[3].split(",") for line in (root / "etc/group").read_text().split()}
     assert all("wallboard" in members[group] for group in GROUPS), members
     check = subprocess.run([str(wallboard), "check", str(root / "etc/wallboard/board.toml")],
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+                           capture_output=True, text=True, timeout=scaled(120))  # fmt: skip
     assert check.returncode == 0, check.stdout + check.stderr
 
     # Started as the unit would: its Environment= line, the config in the root (site.toml edited as IT
@@ -88,7 +89,7 @@ def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquit
     board_env = {**env, **unit_env, "STATE_DIRECTORY": str(state), "SDL_AUDIODRIVER": "dummy"}
     command = [str(wallboard), "run", "--config", str(root / "etc/wallboard/board.toml")]
     run = run_until_first_status(command, mosquitto.port, "wallboard/london/floor1/status", env=board_env,
-                                 cwd=state, timeout=60)  # fmt: skip
+                                 cwd=state, timeout=scaled(60))  # fmt: skip
     display = run.status["display"]
     assert display["driver"] == "kmsdrm"
     assert str(display["state"]).startswith("retrying: ")  # no DRM device on this machine: said, not hidden
@@ -96,7 +97,7 @@ def test_real_install_into_a_throwaway_root_and_the_installed_board_runs(mosquit
     assert (state / "cache.sqlite3").is_file()
 
     removed = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--uninstall", "--purge"],
-                             capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+                             capture_output=True, text=True, timeout=scaled(120), env=env)  # fmt: skip
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert not (root / "opt/wallboard").exists() and not (root / "etc/wallboard").exists() and not unit.exists()
     assert not enabled.is_symlink() and "wallboard:" not in (root / "etc/passwd").read_text()
@@ -119,7 +120,8 @@ def test_install_refuses_platforms_without_wheels(tmp_path: Path, dpkg_arch: str
     for fake in fakes.iterdir():
         fake.chmod(0o755)
     env = {**os.environ, "PATH": f"{fakes}:{os.environ['PATH']}"}
-    done = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, env=env, timeout=60)
+    dry_run = ["bash", str(INSTALL), "--dry-run"]
+    done = subprocess.run(dry_run, capture_output=True, text=True, env=env, timeout=scaled(60))
     assert done.returncode == 3, done.stdout + done.stderr
     assert says in done.stderr
     assert "+ " not in done.stdout  # refused before the first step
@@ -135,7 +137,7 @@ def test_real_feed_install_into_a_throwaway_root(tmp_path: Path) -> None:
     """
     root, env = _staging(tmp_path)
     done = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--feed", "asterisk"],
-                          capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
+                          capture_output=True, text=True, timeout=scaled(900), env=env)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "installed and enabled, not started: the config is an example" in done.stdout
     assert "systemctl edit wallboard-feed@asterisk" in done.stdout  # what to do next
@@ -165,26 +167,26 @@ def test_real_feed_install_into_a_throwaway_root(tmp_path: Path) -> None:
 
     python = root / "opt/wallboard/venv/bin/python"
     libraries = subprocess.run([str(python), "-c", "import boto3, panoramisk, httpx, websockets"],
-                               capture_output=True, text=True, timeout=120)  # fmt: skip
+                               capture_output=True, text=True, timeout=scaled(120))  # fmt: skip
     assert libraries.returncode == 0, libraries.stderr
     check = subprocess.run([str(root / "opt/wallboard/venv/bin/wallboard"), "check", str(config)],
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+                           capture_output=True, text=True, timeout=scaled(120))  # fmt: skip
     assert check.returncode == 0 and "ok (feed)" in check.stdout, check.stdout + check.stderr
 
     # Run again (an upgrade): the site's edited config stays as it is.
     config.write_text(config.read_text().replace('site = "london"', 'site = "leeds"'))
     again = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--feed", "asterisk", "--dry-run"],
-                           capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+                           capture_output=True, text=True, timeout=scaled(120), env=env)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     assert "feed-asterisk.toml (mode" not in again.stdout and "+ check " in again.stdout
 
     # The board's uninstall would remove the code the feed runs from: refused, saying how to remove the feed first.
     board_removal = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--uninstall"],
-                                   capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+                                   capture_output=True, text=True, timeout=scaled(120), env=env)  # fmt: skip
     assert board_removal.returncode == 1 and "--uninstall --feed asterisk" in board_removal.stderr
     assert python.is_file() and enabled.is_symlink()
     uninstall = ["bash", str(INSTALL), "--root", str(root), "--uninstall", "--purge", "--feed", "asterisk"]
-    removed = subprocess.run(uninstall, capture_output=True, text=True, timeout=120, env=env)
+    removed = subprocess.run(uninstall, capture_output=True, text=True, timeout=scaled(120), env=env)
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert not unit.exists() and not enabled.is_symlink() and not config.exists()
     assert "wallboard-feed:" not in (root / "etc/passwd").read_text()

@@ -105,6 +105,8 @@ def test_run_until_the_first_status(mosquitto: Mosquitto, site: Path) -> None:
     command = [str(WALLBOARD), "run", "--config", str(config)]
     run = run_until_first_status(command, mosquitto.port, "wallboard/lab/inst/status", env=env, cwd=site)
     assert run.status["version"] == __version__
-    assert run.status["display"] == {"driver": "offscreen", "resolution": "1280x720", "state": "offscreen",
-                                     "showing": True, "frames_last_interval": None}  # fmt: skip
+    assert run.status["display"] == {"driver": "offscreen", "renderer": "surface", "resolution": "1280x720",
+                                     "state": "offscreen", "showing": True, "frames_last_interval": None,
+                                     "safe_mode": "", "dark_renderers": [], "present_errors": 0,
+                                     "last_present_error": ""}  # fmt: skip
     assert run.returncode == 0, run.output

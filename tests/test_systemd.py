@@ -17,6 +17,7 @@ import pytest
 from tests.broker import Mosquitto, free_port
 from tests.conftest import board_toml
 from tests.ops_support import FakeDisplay, require_tool
+from tests.timing import scaled
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
@@ -52,6 +53,7 @@ class NotifyListener:
         return [line for message in self.receive() for line in message.split("\n")]
 
     def wait_for(self, field: str, timeout: float = 15.0) -> None:
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if field in self.fields():
@@ -131,7 +133,7 @@ def test_wallboard_run_notifies_ready_and_stopping(
         [str(WALLBOARD), "run", "--config", str(config)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
     )
     try:
-        listener.wait_for("READY=1", timeout=30)
+        listener.wait_for("READY=1", timeout=scaled(30))
         listener.wait_for("WATCHDOG=1")
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
@@ -153,7 +155,7 @@ def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     assert "ExecStart=/opt/wallboard/venv/bin/wallboard run" in text
     copy = tmp_path / "wallboard.service"
     copy.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={stand_in}", text, flags=re.MULTILINE))
-    result = subprocess.run([tool, "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([tool, "verify", str(copy)], capture_output=True, text=True, timeout=scaled(60))
     assert result.returncode == 0, result.stderr
     assert "wallboard.service" not in result.stderr, result.stderr  # no warnings about our unit
 
@@ -162,7 +164,10 @@ def test_the_unit_is_sandboxed_well_below_the_default_exposure() -> None:
     """`systemd-analyze security --offline=true` rates the unit under 5.0 (an unsandboxed service is 9.6)."""
     tool = require_tool("systemd-analyze", "systemd")
     result = subprocess.run(
-        [tool, "security", "--offline=true", "--no-pager", str(UNIT)], capture_output=True, text=True, timeout=60
+        [tool, "security", "--offline=true", "--no-pager", str(UNIT)],
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
     )
     found = re.search(r"Overall exposure level for wallboard\.service: (\d+\.\d+)", result.stdout)
     assert found, result.stdout[-2000:] + result.stderr
@@ -170,14 +175,13 @@ def test_the_unit_is_sandboxed_well_below_the_default_exposure() -> None:
 
 
 def test_the_unit_has_the_service_settings_the_board_relies_on() -> None:
-    """Type=notify with a watchdog, restart limits, state directory, hardware groups, console video driver."""
+    """Type=notify with a watchdog, restarts, state directory, hardware groups, console video driver."""
     settings = [line for line in UNIT.read_text().splitlines() if line and not line.startswith("#")]
     for wanted in (
         "Type=notify",
         "NotifyAccess=main",
         "WatchdogSec=30s",
         "Restart=on-failure",
-        "StartLimitBurst=10",
         "StateDirectory=wallboard",
         "ConfigurationDirectory=wallboard",
         "User=wallboard",
@@ -189,6 +193,26 @@ def test_the_unit_has_the_service_settings_the_board_relies_on() -> None:
     ):
         assert wanted in settings, wanted
     assert any(line.startswith("Environment=SDL_VIDEODRIVER=kmsdrm") for line in settings)
+
+
+def _unit_settings() -> dict[str, list[str]]:
+    """The unit's settings as systemd reads them: name -> every value given, in order (comments dropped)."""
+    settings: dict[str, list[str]] = {}
+    for line in UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            name, _, value = line.partition("=")
+            settings.setdefault(name.strip(), []).append(value.strip())
+    return settings
+
+
+def test_the_unit_never_gives_up_restarting_a_board_that_crashed() -> None:
+    """No start limit (StartLimitIntervalSec=0, no burst), a crash restarted after 5 s; a config error is not."""
+    settings = _unit_settings()
+    assert settings["StartLimitIntervalSec"] == ["0"]
+    assert "StartLimitBurst" not in settings and "StartLimitAction" not in settings
+    assert settings["Restart"] == ["on-failure"]  # a segfault, an abort, a watchdog kill, an exit != 0
+    assert settings["RestartSec"] == ["5s"]
+    assert settings["RestartPreventExitStatus"] == ["2"]  # `wallboard run` exits 2 on an invalid config only
 
 
 def test_install_script_parses_and_passes_shellcheck() -> None:
@@ -203,11 +227,19 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     """--dry-run prints every step and changes nothing; uninstalling keeps the config unless --purge."""
     touched = [Path(p) for p in ("/opt/wallboard", "/etc/wallboard", "/etc/systemd/system/wallboard.service")]
     before = [p.exists() for p in touched]
-    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=60)
+    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, timeout=scaled(60))
     assert install.returncode == 0, install.stderr
+    # What it installs depends on the machine: all present (a development PC), or the missing ones (a fresh root).
+    packages = re.search(r"^wallboard-install: (?:packages: all present \((.*)\)|installing packages: (.*))$",
+                         install.stdout, flags=re.MULTILINE)  # fmt: skip
+    assert packages, install.stdout
+    if packages[2] is not None:
+        assert "+ apt-get update -qq" in install.stdout
+        assert f"--no-install-recommends {packages[2]}" in install.stdout
+    else:
+        assert packages[1].split()[:3] == ["python3", "python3-venv", "fonts-dejavu-core"]
     for step in (
         "wallboard-install: platform: ",
-        "wallboard-install: packages: ",  # all present, or what it installs
         "+ usermod --append --groups video,render,input,gpio,dialout,audio wallboard",
         "+ write /etc/systemd/system/wallboard.service",
         "+ write /etc/udev/rules.d/99-wallboard.rules",
@@ -228,10 +260,26 @@ def test_install_dry_run_lists_the_steps_and_changes_nothing() -> None:
     assert [p.exists() for p in touched] == before  # a dry run creates and removes nothing
 
 
+def test_install_dry_run_on_a_fresh_root_lists_the_apt_steps_for_every_package(tmp_path: Path) -> None:
+    """Where no package is installed (dpkg-query finds none), --dry-run shows apt-get installing the whole list."""
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    (fakes / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (fakes / "dpkg-query").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fakes}:{os.environ['PATH']}"}
+    install = subprocess.run(["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, env=env,
+                             timeout=scaled(60))  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    wanted = "python3 python3-venv fonts-dejavu-core libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2"
+    assert f"wallboard-install: installing packages: {wanted}" in install.stdout
+    assert "+ apt-get update -qq" in install.stdout
+    assert f"apt-get install -y -qq --no-install-recommends {wanted}" in install.stdout
+
+
 def test_install_feed_dry_run_lists_its_steps_and_refuses_unknown_adapters() -> None:
     """--feed ADAPTER installs a feed (its user, libraries and unit), none of the board's parts; a typo is refused."""
     feed = subprocess.run(["bash", str(INSTALL), "--feed", "asterisk", "--dry-run"],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, timeout=scaled(60))  # fmt: skip
     assert feed.returncode == 0, feed.stderr
     assert re.search(r"^wallboard-install: (packages: all present \(|installing packages: )python3", feed.stdout,
                      flags=re.MULTILINE)  # fmt: skip
@@ -251,7 +299,7 @@ def test_install_feed_dry_run_lists_its_steps_and_refuses_unknown_adapters() -> 
         assert refused.returncode == 2 and "asterisk connect genesys" in refused.stderr, refused.stderr
         assert "+ " not in refused.stdout
     uninstall = subprocess.run(["bash", str(INSTALL), "--uninstall", "--feed", "asterisk", "--dry-run"],
-                               capture_output=True, text=True, timeout=60)  # fmt: skip
+                               capture_output=True, text=True, timeout=scaled(60))  # fmt: skip
     assert uninstall.returncode == 0, uninstall.stderr
     assert "disable" in uninstall.stdout and "wallboard-feed@asterisk.service" in uninstall.stdout
     assert "/opt/wallboard" not in uninstall.stdout  # the code stays for a board on the same machine
@@ -296,7 +344,7 @@ def test_the_drm_wait_exits_zero_with_or_without_a_device(tmp_path: Path, device
     if device_present:
         (dri / "card1").touch()
     script = script.replace("/dev/dri/", f"{dri}/").replace("seq 30", "seq 2")
-    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=scaled(30))
     assert done.returncode == 0, done.stderr
     assert ("no DRM device" in done.stdout) is (not device_present)
 

@@ -2,7 +2,8 @@
 
 Chooses SDL's video driver (``[display] driver``; with ``"auto"``, ``$SDL_VIDEODRIVER``
 if set, a desktop's when ``$DISPLAY`` or ``$WAYLAND_DISPLAY`` is set, else
-``kmsdrm`` on a bare console). A screen that will not open (no TV yet, a DRM
+``kmsdrm`` on a bare console) and, on ``kmsdrm``, the renderer behind the screen on purpose (OpenGL ES 2, then
+software: ``renderers.py`` says why). A screen that will not open (no TV yet, a DRM
 device that appears late, a missing library) never stops the board and never
 turns silently into ``offscreen``: the error is caught and logged, the state
 becomes ``retrying: <reason>`` (``screen_report``, read by the status and the
@@ -12,6 +13,13 @@ changed rectangles; applies the night schedule and the burn-in shift;
 measures its own frame rate; hands out PNG snapshots. It reads the board view
 and never changes it; pygame is initialised when this output is built, never
 at import.
+
+After the first present on a renderer the frame is read back once: if the renderer does not hold what the
+board drew, the state is ``dark: <reason>`` (the status, ``fleet`` and the stack light say so) and the next
+renderer is tried. The open is crash-safe: a marker in the state directory lives from just before the open
+until the first frame proved itself, so a start that finds it knows the last open killed the process and
+takes the safe path (and says so in ``safe_mode``); a crash on the safe path too holds the screen off for
+``_CRASH_HOLDOFF`` seconds per start, so the board keeps publishing its status and driving the lamps.
 """
 
 from __future__ import annotations
@@ -21,18 +29,31 @@ import logging
 import os
 import signal
 import time
+import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import datetime
+from pathlib import Path
 
 import pygame
 
 from wallboard.device.config.schema import BoardConfig
 from wallboard.device.core.view import SCREEN_OFFSCREEN, SCREEN_OK, BoardView, ScreenReport
+from wallboard.device.edge.cache import default_state_dir
 from wallboard.display.draw.painter import BoardPainter, board_zone
 from wallboard.display.draw.twin import screen_twin
 from wallboard.display.logic.pacing import FramePacer
 from wallboard.display.logic.schedule import ScreenMode, burn_in_margin, burn_in_offset, screen_mode
+from wallboard.display.renderers import (
+    RENDERER_SOFTWARE,
+    RENDERER_SURFACE,
+    ScreenOpenMarker,
+    StderrTap,
+    apply_renderer,
+    choose_renderers,
+    frame_shows,
+    restore_environment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +62,13 @@ _IDLE_BUDGET = 1.0  # a still board wakes once a second (ages and the clock move
 _BLANK_BUDGET = 5.0
 _RETRY_FIRST = 1.0  # seconds before the first retry of a screen that would not open; doubles each time
 _REMIND_EVERY = 300.0  # a screen that stays dark for the same reason is logged again this often
+_CRASH_HOLDOFF = 600.0  # the safe path's open killed the board too: this start waits this long before trying it
+_FLIP_LOG_EVERY = 60.0  # failed page flips are logged at most this often (with the count since the last line)
 
 # Opens SDL's video for the named driver (None: SDL picks) and returns the driver SDL runs; raises if it cannot.
 VideoOpener = Callable[[str | None], str]
+# Reads back what the renderer behind the screen holds, given the frame drawn; None where no renderer is involved.
+FrameReader = Callable[[pygame.Surface], pygame.Surface | None]
 
 
 def choose_driver(configured: str = "auto") -> str | None:
@@ -71,6 +96,32 @@ def open_sdl_video(driver: str | None) -> str:
     return str(pygame.display.get_driver())
 
 
+def read_back_renderer(drawn: pygame.Surface) -> pygame.Surface | None:
+    """Draw ``drawn`` once more through the window's own SDL renderer and read the result back before presenting.
+
+    None on a window surface with no renderer behind it (a desktop, offscreen): there is nothing to prove.
+    """
+    from pygame._sdl2 import video  # the renderer API; imported where the screen is open, never at import
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # from_display_module: the board's window is pygame's
+            renderer = video.Renderer.from_window(video.Window.from_display_module())
+    except (pygame.error, RuntimeError):
+        return None
+    texture = video.Texture.from_surface(renderer, drawn)
+    renderer.draw_color = (0, 0, 0, 255)
+    renderer.clear()
+    texture.draw()
+    shown = renderer.to_surface()
+    renderer.present()
+    return shown
+
+
+def _state_dir(config: BoardConfig) -> Path:
+    return Path(config.cache.dir).expanduser() if config.cache.dir else default_state_dir()
+
+
 class DisplayOutput:
     """Draws the board on the screen; ``frames_drawn``, ``fps``, ``snapshot_png``, ``screen_report`` report on it.
 
@@ -81,7 +132,8 @@ class DisplayOutput:
     """
 
     def __init__(self, config: BoardConfig, *, size: tuple[int, int] | None = None, fullscreen: bool | None = None,
-                 open_video: VideoOpener = open_sdl_video,
+                 open_video: VideoOpener = open_sdl_video, read_back: FrameReader = read_back_renderer,
+                 state_dir: Path | None = None, environ: MutableMapping[str, str] = os.environ,
                  clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         self.config = config
         settings = config.display
@@ -89,6 +141,8 @@ class DisplayOutput:
         self._wanted_size = size or settings.fixed_size()
         self._fullscreen = settings.fullscreen if fullscreen is None else fullscreen
         self._open_video = open_video
+        self._read_back = read_back
+        self._environ = environ  # where the renderer's variables go: the process's own, or a test's
         self._clock = clock
         os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")  # keep a desktop from blanking the board
         pygame.font.init()
@@ -110,6 +164,35 @@ class DisplayOutput:
         self._frame_times: deque[float] = deque(maxlen=120)
         self.quit_requested = False
         self._reset_frame()
+        self.renderer: str | None = None
+        self.present_errors = 0  # presents SDL refused (pygame.error); page flips counted by the tap are added
+        self.last_present_error = ""
+        self._flips_logged, self._flips_logged_at = 0, float("-inf")
+        self._first_present_pending = False
+        self._dark: str | None = None  # set by the first frame's check: why the renderer is not showing it
+        self._tap: StderrTap | None = None  # started once a frame showed: a crash at open keeps its stderr whole
+        self._environment_before: dict[str, str | None] = {}
+        self.dark_renderers: list[str] = []  # renderers whose first frame did not hold what the board drew
+        self._marker = ScreenOpenMarker(state_dir or _state_dir(config))
+        self.safe_mode = ""
+        fatal = self._marker.found()
+        asked = None if self.driver == "auto" else self.driver
+        self._renderers = choose_renderers(asked, environ, safe=fatal is not None)
+        self._rung = 0
+        if fatal is None:
+            self._try_open()
+            return
+        self._marker.clear()  # this start's own open arms it again
+        what = f"{fatal.get('driver')} with renderer {fatal.get('renderer')}"
+        if fatal.get("renderer") in (RENDERER_SOFTWARE, RENDERER_SURFACE):
+            self.safe_mode = (f"the last screen open ({what}) killed the board, on the safe path: the screen is "
+                              f"tried again in {_CRASH_HOLDOFF:.0f} s")  # fmt: skip
+            self.state = f"retrying: {self.safe_mode}"
+            self._retry_at = self._clock() + _CRASH_HOLDOFF
+            log.error("display: %s; meanwhile the board runs its signals, health and cache", self.safe_mode)
+            return
+        self.safe_mode = f"the last screen open ({what}) killed the board: this start uses {self._renderers[0]}"
+        log.error("display: %s", self.safe_mode)
         self._try_open()
 
     def _reset_frame(self) -> None:
@@ -137,28 +220,57 @@ class DisplayOutput:
     # ------------------------------------------------------------------ opening and retrying
 
     def _try_open(self) -> bool:
-        """Open the screen on the chosen driver; on failure note why and when to try again."""
+        """Open the screen on the chosen driver, each renderer in turn; on failure note why and when to retry.
+
+        The video driver failing to start (no DRM device yet) is retried later on the same renderer; a renderer
+        failing once the driver runs hands over to the next (SDL decides a window's renderer once per start of
+        its video, so each renderer gets a fresh one).
+        """
         asked = None if self.driver == "auto" else self.driver
-        try:
-            running = self._open_video(asked).lower()  # SDL says "KMSDRM"; config and status say "kmsdrm"
-            full = self._fullscreen and running != "offscreen"
-            flags = pygame.FULLSCREEN if full else 0
-            wanted = self._wanted_size or ((0, 0) if full else _WINDOW_DEFAULT)
-            screen = pygame.display.set_mode(wanted, flags)
-            pygame.display.set_caption(f"wallboard {self.config.site.id}/{self.config.board.id}")
-            pygame.mouse.set_visible(False)
-            pygame.event.set_allowed([pygame.QUIT, pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE])
-        except (pygame.error, OSError) as exc:  # SDL's errors; a library that will not load
-            self._note_failure(str(exc).strip() or type(exc).__name__)
+        failures: list[str] = []
+        for rung in range(self._rung, len(self._renderers)):
+            renderer = self._renderers[rung]
+            self._marker.arm(self.driver, renderer)  # removed once the first frame proved itself
+            try:
+                running = self._open_video(asked).lower()  # SDL says "KMSDRM"; config and status say "kmsdrm"
+            except (pygame.error, OSError) as exc:  # no such driver or device; a library that will not load
+                self._marker.clear()
+                self._note_failure("; ".join([*failures, str(exc).strip() or type(exc).__name__]))
+                return False
+            if running == "kmsdrm":
+                # Read by SDL as the window gets its surface and by Mesa as EGL loads, both in set_mode.
+                apply_renderer(renderer, self._environ, before=self._environment_before)
+            else:
+                renderer = RENDERER_SURFACE  # a desktop's or offscreen's own window surface: no renderer
+            try:
+                full = self._fullscreen and running != "offscreen"
+                flags = pygame.FULLSCREEN if full else 0
+                wanted = self._wanted_size or ((0, 0) if full else _WINDOW_DEFAULT)
+                screen = pygame.display.set_mode(wanted, flags)
+                pygame.display.set_caption(f"wallboard {self.config.site.id}/{self.config.board.id}")
+                pygame.mouse.set_visible(False)
+                pygame.event.set_allowed([pygame.QUIT, pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE])
+            except (pygame.error, OSError) as exc:
+                self._marker.clear()  # it failed without killing the process
+                reason = str(exc).strip() or type(exc).__name__
+                failures.append(reason if renderer == RENDERER_SURFACE else f"renderer {renderer}: {reason}")
+                pygame.display.quit()
+                continue
+            self._rung, self.renderer = rung, renderer
+            break
+        else:
+            self._note_failure("; ".join(failures))
             return False
         self.screen, self.size, self.driver, self.opened = screen, screen.get_size(), running, True
         self.state = SCREEN_OFFSCREEN if running == "offscreen" else SCREEN_OK
+        self._first_present_pending, self._dark = True, None
         self._margin = burn_in_margin(self._settings.burn_in, self.size[1])
         self._reset_frame()
         self.painter.invalidate()
         again = f" after {self._failures} failed attempts" if self._failures else ""
         self._failures, self._retry_delay = 0, _RETRY_FIRST
-        log.info("display: %dx%d on SDL driver %s%s%s", *self.size, running, " (full screen)" if full else "", again)
+        log.info("display: %dx%d on SDL driver %s, renderer %s%s%s", *self.size, running, self.renderer,
+                 " (full screen)" if full else "", again)  # fmt: skip
         return True
 
     def _note_failure(self, reason: str) -> None:
@@ -177,9 +289,14 @@ class DisplayOutput:
         self._retry_delay = min(self._retry_delay * 2, max(_RETRY_FIRST, float(self._settings.retry_max)))
 
     def screen_report(self) -> ScreenReport:
-        """Driver, resolution, state (``ok`` / ``offscreen`` / ``retrying: <reason>``) and frames drawn."""
+        """Driver, renderer, resolution, state (``ok`` / ``offscreen`` / ``retrying: ...`` / ``dark: ...``), frames
+        drawn, whether this start took the safe path, and the presents and page flips that failed."""
         resolution = self.size if self.opened else None
-        return ScreenReport(driver=self.driver, resolution=resolution, state=self.state, frames_drawn=self.frames_drawn)
+        flips = self._tap.flip_errors if self._tap else 0
+        last = self.last_present_error or (self._tap.last_flip_error if self._tap else "")
+        return ScreenReport(driver=self.driver, resolution=resolution, state=self.state, frames_drawn=self.frames_drawn,
+                            renderer=self.renderer, safe_mode=self.safe_mode, dark_renderers=tuple(self.dark_renderers),
+                            present_errors=self.present_errors + flips, last_present_error=last)  # fmt: skip
 
     # ------------------------------------------------------------------ output
 
@@ -200,11 +317,60 @@ class DisplayOutput:
             if now < self._retry_at or not self._try_open():
                 return max(0.05, min(_IDLE_BUDGET, self._retry_at - now))
         try:
-            return self._draw(view)
+            wait = self._draw(view)
         except pygame.error as exc:  # the screen went away under the board (a DRM device unplugged, say)
             self.opened = False
             self._note_failure(f"lost the screen: {exc}")
             return max(0.05, self._retry_at - self._clock())
+        self._log_flip_errors()
+        if self._dark is not None:
+            self._next_renderer()
+        return wait
+
+    def _check_first_frame(self) -> None:
+        """After the first present: read the frame back once; the open has proved itself, so drop the marker."""
+        self._first_present_pending = False
+        try:
+            shown = self._read_back(self.screen) if self.renderer != RENDERER_SURFACE else None
+        except pygame.error as exc:
+            shown, self._dark = None, f"the frame could not be read back from renderer {self.renderer}: {exc}"
+        if shown is not None and not frame_shows(self.screen, shown):
+            self._dark = f"renderer {self.renderer} does not hold the frame the board drew"
+        elif self.renderer != RENDERER_SURFACE and self._dark is None:
+            found = "holds what the board drew" if shown is not None else "could not be read (no renderer found)"
+            log.info("display: the first frame, read back from renderer %s, %s", self.renderer, found)
+        self._marker.clear()
+        if self.driver == "kmsdrm" and self._tap is None:
+            self._tap = StderrTap()
+            self._tap.start()
+
+    def _next_renderer(self) -> None:
+        """The renderer showed nothing: say so, and open the next one (or stay dark on the last)."""
+        reason, self._dark = self._dark or "", None
+        if self.renderer is not None:
+            self.dark_renderers.append(self.renderer)
+        self.state = f"dark: {reason}"[:200]
+        if self._rung + 1 >= len(self._renderers):
+            log.error("display: %s, and no other renderer is left: the board reports itself dark", reason)
+            return
+        log.error("display: %s; trying renderer %s", reason, self._renderers[self._rung + 1])
+        self._rung += 1
+        self.opened = False
+        pygame.display.quit()
+        if self._try_open():
+            return
+        self.state = f"dark: {reason}; {self.state}"[:200]
+
+    def _log_flip_errors(self) -> None:
+        """Page flips SDL could not queue (counted by the tap): one log line a minute at most, with the count."""
+        if self._tap is None or self._tap.flip_errors == self._flips_logged:
+            return
+        now = self._clock()
+        if now - self._flips_logged_at < _FLIP_LOG_EVERY:
+            return
+        log.warning("display: %d page flips failed since the last report (%s); the TV may miss frames",
+                    self._tap.flip_errors - self._flips_logged, self._tap.last_flip_error)  # fmt: skip
+        self._flips_logged, self._flips_logged_at = self._tap.flip_errors, now
 
     def _draw(self, view: BoardView) -> float:
         began = time.monotonic()
@@ -269,12 +435,19 @@ class DisplayOutput:
 
     def _present(self, rects: list[pygame.Rect] | None) -> None:
         """Push ``rects`` (None: the whole screen) and count the present and the bytes it uploads."""
-        if rects is None:
-            pygame.display.flip()
-            span = self.screen.get_rect()
-        else:
-            pygame.display.update(rects)
-            span = rects[0].unionall(rects[1:])
+        try:
+            if rects is None:
+                pygame.display.flip()
+                span = self.screen.get_rect()
+            else:
+                pygame.display.update(rects)
+                span = rects[0].unionall(rects[1:])
+        except pygame.error as exc:
+            self.present_errors += 1
+            self.last_present_error = str(exc)[:200]
+            raise
+        if self._first_present_pending:
+            self._check_first_frame()
         self.presents += 1
         self.bytes_uploaded += span.width * span.height * self.screen.get_bytesize()
 
@@ -330,3 +503,7 @@ class DisplayOutput:
                 pygame.display.flip()
         finally:
             pygame.display.quit()
+            self._marker.clear()  # stopped on purpose (even mid-open): not a crash
+            if self._tap is not None:
+                self._tap.stop()
+            restore_environment(self._environment_before, self._environ)

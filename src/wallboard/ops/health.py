@@ -174,7 +174,8 @@ class HealthPublisher:
         return self._machine
 
     def _display_section(self) -> dict[str, object] | None:
-        """The screen's driver, resolution, state and the frames it drew since the last document."""
+        """The screen's driver, renderer, resolution, state, frames drawn since the last document, safe path and
+        failed presents."""
         screen = find_screen(self._outputs)
         if screen is None:
             return None
@@ -182,10 +183,15 @@ class HealthPublisher:
         before, self._frames_before = self._frames_before, report.frames_drawn
         return {
             "driver": report.driver,
+            "renderer": report.renderer,
             "resolution": None if report.resolution is None else "{}x{}".format(*report.resolution),
             "state": report.state,
             "showing": report.showing,
             "frames_last_interval": None if before is None else report.frames_drawn - before,
+            "safe_mode": report.safe_mode,
+            "dark_renderers": list(report.dark_renderers),
+            "present_errors": report.present_errors,
+            "last_present_error": report.last_present_error,
         }
 
     def close(self) -> None:

@@ -72,6 +72,7 @@ class BoardRow:
     status_age_s: float | None = None  # how long ago the board published the status shown
     site_unreachable_since: float | None = None  # epoch seconds: the last status heard from its site
     config_problems: tuple[str, ...] = ()  # why it was rejected (the status's remote_config.problems)
+    screen: str | None = None  # driver/renderer, "safe" when the last open crashed, failed presents
 
 
 class Fleet:
@@ -179,6 +180,7 @@ class Fleet:
             status_age_s=None if status_age is None else round(status_age, 1),
             site_unreachable_since=self.last_heard(site) if unreachable else None,
             config_problems=_texts(remote.get("problems")),
+            screen=_screen(_table(doc.get("display"))) if said_online else None,
         )
 
 
@@ -186,6 +188,20 @@ def _bridge_trouble(lamps: dict[str, Any]) -> bool:
     """The bridge's firmware reported faults, restarted by its watchdog, or speaks another protocol version."""
     faults = _number(lamps.get("firmware_faults"))
     return bool(faults) or lamps.get("boot") == "WDT" or bool(lamps.get("refused"))
+
+
+def _screen(display: dict[str, Any]) -> str | None:
+    """``kmsdrm/opengles2``, with ``safe`` when this start took the safe path and the failed presents, if any."""
+    driver, renderer = _text(display.get("driver")), _text(display.get("renderer"))
+    if driver is None:
+        return None
+    words = [driver if renderer is None else f"{driver}/{renderer}"]
+    if display.get("safe_mode"):
+        words.append("safe")
+    errors = _number(display.get("present_errors"))
+    if errors:
+        words.append(f"{errors:.0f} flip errors")
+    return " ".join(words)
 
 
 def _table(value: Any) -> dict[str, Any]:
@@ -210,7 +226,7 @@ def _text(value: Any) -> str | None:
 
 # ------------------------------------------------------------------- output
 
-_COLUMNS = ("SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA AGE", "ALARM", "FLAGS")
+_COLUMNS = ("SITE", "BOARD", "ONLINE", "VERSION", "UPTIME", "TEMP", "DATA AGE", "ALARM", "SCREEN", "FLAGS")
 
 
 def format_table(rows: Sequence[BoardRow]) -> str:
@@ -227,6 +243,7 @@ def format_table(rows: Sequence[BoardRow]) -> str:
                 "-" if row.temperature_c is None else f"{row.temperature_c:.0f}C",
                 _duration(row.data_age_s),
                 row.alarm or "-",
+                row.screen or "-",
                 _flags_cell(row),
             )
         )

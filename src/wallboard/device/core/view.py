@@ -144,14 +144,24 @@ class ScreenReport:
     """Whether the board's screen shows its numbers: the SDL driver, the resolution and the state.
 
     ``state`` is ``"ok"`` (drawing on a real screen), ``"offscreen"`` (drawing in memory by choice: a
-    preview, the demo without a window, a test) or ``"retrying: <reason>"`` (the screen would not open; the
-    board keeps trying with backoff and shows nothing meanwhile).
+    preview, the demo without a window, a test), ``"retrying: <reason>"`` (the screen would not open; the
+    board keeps trying with backoff and shows nothing meanwhile) or ``"dark: <reason>"`` (it opened, but what
+    the renderer holds is not what the board drew). ``renderer`` is the SDL renderer behind the screen
+    (``opengles2``, ``software``, or ``surface`` where SDL's own window surface needs none); ``safe_mode``
+    says why this start took the safe path (the last screen open killed the board), ``""`` if it did not;
+    ``present_errors`` counts the presents and page flips that failed, the last one in ``last_present_error``;
+    ``dark_renderers`` names the renderers whose first frame was read back and did not hold what was drawn.
     """
 
     driver: str
     resolution: tuple[int, int] | None
     state: str
     frames_drawn: int
+    renderer: str | None = None
+    safe_mode: str = ""
+    present_errors: int = 0
+    last_present_error: str = ""
+    dark_renderers: tuple[str, ...] = ()
 
     @property
     def showing(self) -> bool:
