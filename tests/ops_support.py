@@ -9,7 +9,8 @@ import signal
 import struct
 import subprocess
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,15 @@ def fleet_rows(port: int) -> dict[str, dict[str, Any]]:
     finally:
         client.close()
     return {row["board"]: row for row in json.loads(out.getvalue())}
+
+
+@contextmanager
+def status_inbox(port: int, site: str = "lab", board: str = "b1") -> Iterator[Inbox]:
+    """A client of the broker on ``port`` collecting one board's status messages, as IT's tools would see them."""
+    client = ToolClient("127.0.0.1", port)
+    client.connect()
+    client.subscribe(f"wallboard/{site}/{board}/status")
+    try:
+        yield Inbox(client)
+    finally:
+        client.close()

@@ -14,7 +14,7 @@ import pytest
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, step_until
-from tests.ops_support import Inbox, status_where
+from tests.ops_support import Inbox, status_inbox, status_where
 from wallboard.app.cli import main
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
@@ -56,13 +56,9 @@ def floor1(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> I
 
 @pytest.fixture
 def inbox(mosquitto: Mosquitto) -> Iterator[Inbox]:
-    client = ToolClient("127.0.0.1", mosquitto.port)
-    client.connect()
-    client.subscribe("wallboard/london/floor1/status")
-    try:
-        yield Inbox(client)
-    finally:
-        client.close()
+    """The board's status messages as they reach another client of the broker."""
+    with status_inbox(mosquitto.port, "london", "floor1") as inbox:
+        yield inbox
 
 
 def _fleet_row(port: int) -> dict[str, Any]:

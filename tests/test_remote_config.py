@@ -11,10 +11,9 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, rgb
 from tests.helpers import WriteConfig, step_until
-from tests.ops_support import Inbox, status_where
+from tests.ops_support import Inbox, status_inbox, status_where
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
-from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
 from wallboard.device.config.remote import check_remote_config
 from wallboard.device.core.values import LinkStatus
@@ -58,13 +57,9 @@ def board(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> It
 
 @pytest.fixture
 def inbox(mosquitto: Mosquitto) -> Iterator[Inbox]:
-    client = ToolClient("127.0.0.1", mosquitto.port)
-    client.connect()
-    client.subscribe("wallboard/lab/b1/status")
-    try:
-        yield Inbox(client)
-    finally:
-        client.close()
+    """The board's status messages as they reach another client of the broker."""
+    with status_inbox(mosquitto.port) as inbox:
+        yield inbox
 
 
 def test_a_remote_config_is_applied_without_a_restart(mosquitto: Mosquitto, board: Board, inbox: Inbox) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.helpers import WriteConfig, run_for, step_until
-from tests.ops_support import Inbox, status_where
+from tests.ops_support import Inbox, status_inbox, status_where
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.fleet import watch
@@ -70,13 +70,8 @@ def start(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> It
 @pytest.fixture
 def inbox(mosquitto: Mosquitto) -> Iterator[Inbox]:
     """The board's status messages as they reach another client of the broker."""
-    client = ToolClient("127.0.0.1", mosquitto.port)
-    client.connect()
-    client.subscribe("wallboard/lab/b1/status")
-    try:
-        yield Inbox(client)
-    finally:
-        client.close()
+    with status_inbox(mosquitto.port) as inbox:
+        yield inbox
 
 
 def _remote(document: dict[str, Any]) -> dict[str, Any]:
