@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # fonts-dejavu-core: the board's typeface; xvfb: a virtual screen for window screenshots.
 # libgl1-mesa-dri: Mesa's software GL, which the texture-path benchmark (bench versus, under Xvfb) draws through.
 # systemd: systemd-analyze, to verify the unit and rate its sandbox; shellcheck: lints systemd/install.sh.
-APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck)
+# libasound2: ALSA, which SDL loads for sound (install.sh installs it on a board); the no-sound-card test needs it.
+APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck libasound2)
 PYTHON=${PYTHON:-python3}
 
 missing=()
