@@ -19,9 +19,13 @@ import pytest
 
 from tests.helpers import step_until, wait_until
 from wallboard.app.loop.board import Board
+from wallboard.app.loop.compose import compose_board
 from wallboard.app.tools.fleet import watch
 from wallboard.app.tools.mqtt_client import ToolClient
+from wallboard.device.config.reading import LoadedConfig
+from wallboard.device.core.values import LinkStatus
 from wallboard.device.core.view import BoardView
+from wallboard.ops.health import HealthPublisher
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -196,3 +200,15 @@ def status_inbox(port: int, site: str = "lab", board: str = "b1") -> Iterator[In
         yield Inbox(client)
     finally:
         client.close()
+
+
+@contextmanager
+def reporting_board(loaded: LoadedConfig) -> Iterator[Board]:
+    """A started board with only a health publisher as output, its broker link up; closed on exit."""
+    board = compose_board(loaded, outputs=lambda ports: [HealthPublisher(ports.publisher, ports.topics, [])])
+    board.start()
+    try:
+        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+        yield board
+    finally:
+        board.close()

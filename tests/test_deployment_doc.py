@@ -13,16 +13,13 @@ import pytest
 
 from tests.broker import Mosquitto
 from tests.conftest import board_toml
-from tests.helpers import WriteConfig, step_until
-from tests.ops_support import Inbox, status_inbox, status_where
+from tests.helpers import WriteConfig
+from tests.ops_support import Inbox, reporting_board, status_inbox, status_where
 from wallboard.app.cli import main
 from wallboard.app.loop.board import Board
-from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.app.tools.fleet import FLAGS, watch
 from wallboard.app.tools.mqtt_client import ToolClient
 from wallboard.device.config.reading import load_config
-from wallboard.device.core.values import LinkStatus
-from wallboard.ops.health import HealthPublisher
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "deployment.md").read_text(encoding="utf-8")
 CONFIG_TOPIC = "wallboard/london/floor1/config"
@@ -44,14 +41,8 @@ def _remote_example() -> str:
 def floor1(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> Iterator[Board]:
     """A running board london/floor1 with a health publisher, connected to the test broker."""
     text = board_toml(mosquitto.port, tmp_path / "state", site="london", board="floor1")
-    board = compose_board(load_config(write_config(text)), outputs=no_outputs)
-    board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
-    board.start()
-    try:
-        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+    with reporting_board(load_config(write_config(text))) as board:
         yield board
-    finally:
-        board.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests.broker import Mosquitto
 from tests.conftest import board_toml
 from tests.display_helpers import KPI_PAGE, rgb
 from tests.helpers import WriteConfig, step_until
-from tests.ops_support import Inbox, status_inbox, status_where
+from tests.ops_support import Inbox, reporting_board, status_inbox, status_where
 from wallboard.app.loop.board import Board
 from wallboard.app.loop.compose import compose_board, no_outputs
 from wallboard.device.config.reading import load_config
@@ -22,7 +22,6 @@ from wallboard.device.edge.source import FakeSource
 from wallboard.device.errors import ConfigError
 from wallboard.display.logic.theme import DARK, LIGHT
 from wallboard.display.screen import DisplayOutput
-from wallboard.ops.health import HealthPublisher
 
 CONFIG_TOPIC = "wallboard/lab/b1/config"
 SCREEN = '[display]\nsize = "640x360"\nfullscreen = false\n'
@@ -45,14 +44,8 @@ critical_above = 10
 @pytest.fixture
 def board(mosquitto: Mosquitto, tmp_path: Path, write_config: WriteConfig) -> Iterator[Board]:
     """A started board with a health publisher, connected to the test broker."""
-    board = compose_board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state"))), outputs=no_outputs)
-    board.outputs.append(HealthPublisher(board.source, board.topics, board.outputs))
-    board.start()
-    try:
-        step_until(board, lambda: board.state.link.status is LinkStatus.UP, what="link up")
+    with reporting_board(load_config(write_config(board_toml(mosquitto.port, tmp_path / "state")))) as board:
         yield board
-    finally:
-        board.close()
 
 
 @pytest.fixture
