@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wallboard.app.tools.fleet_web.hub import ChangeHub, event, snapshot_json
+from wallboard.app.tools.fleet_web.hub import ChangeHub, event
 from wallboard.app.tools.fleet_web.watcher import FleetWatcher
 
 _PACKAGE = "wallboard.app.tools.fleet_web"
@@ -115,7 +115,6 @@ def build_app(
     watcher: FleetWatcher,
     hub: ChangeHub,
     *,
-    broker: str,
     login: Login | None = None,
     max_viewers: int = 20,
     background: Callable[[], Coroutine[Any, Any, None]] | None = None,
@@ -126,7 +125,7 @@ def build_app(
         return await static.get_response("index.html", request.scope)
 
     async def boards(request: Request) -> Response:
-        return Response(snapshot_json(watcher.snapshot(), broker), media_type="application/json")
+        return Response(hub.snapshot_json(), media_type="application/json")
 
     async def events(request: Request) -> Response:
         if hub.viewers >= max_viewers:

@@ -78,6 +78,8 @@ def flag_reason(flag: str, row: BoardRow, doc: dict[str, Any]) -> str:
     """Why the board carries ``flag``: the meaning, with what its status says about it."""
     meaning = FLAG_MEANINGS.get(flag, flag)
     data = _table(doc.get("data"))
+    if flag == "stale" and _number(data.get("newest_age_s")) is None:
+        return "no data has arrived since it started (its screen says NO DATA YET)"
     if flag == "hot" and row.temperature_c is not None:
         return f"{row.temperature_c:.0f} °C: {meaning}"
     if flag == "dark":
@@ -104,6 +106,8 @@ def signals_text(doc: dict[str, Any]) -> str | None:
         return None
     lamps = _table(signals.get("lamps"))
     backend = _text(signals.get("backend")) or "signals"
+    if backend == "null":  # the config names no stack light
+        return "no stack light"
     if not lamps:
         return backend
     words = [backend]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from wallboard.app.tools.fleet_web.watcher import FleetWatcher, Snapshot
@@ -25,18 +26,31 @@ def event(name: str, data: dict[str, Any] | str) -> str:
     return f"event: {name}\ndata: {text}\n\n"
 
 
-def snapshot_json(snapshot: Snapshot, broker: str) -> str:
-    """The whole fleet as one JSON document: ``now``, ``broker``, ``sites`` and ``boards`` (the cards)."""
-    head = json.dumps({"now": snapshot.now, "broker": broker, "sites": snapshot.sites}, separators=(",", ":"))
+def snapshot_json(snapshot: Snapshot, broker: str, broker_up: bool) -> str:
+    """The whole fleet as one JSON document: ``now``, ``broker``, ``broker_up``, ``sites`` and ``boards``."""
+    head = json.dumps(
+        {"now": snapshot.now, "broker": broker, "broker_up": broker_up, "sites": snapshot.sites},
+        separators=(",", ":"),
+    )
     return head[:-1] + ',"boards":[' + ",".join(snapshot.cards.values()) + "]}"
 
 
 class ChangeHub:
     """The viewers' queues and the loop that fills them."""
 
-    def __init__(self, watcher: FleetWatcher, broker: str, *, tick_s: float = 1.0, min_gap_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        watcher: FleetWatcher,
+        broker: str,
+        *,
+        broker_up: Callable[[], bool] = lambda: True,
+        tick_s: float = 1.0,
+        min_gap_s: float = 0.25,
+    ) -> None:
         self._watcher = watcher
         self._broker = broker
+        self._broker_up = broker_up
+        self._was_up: bool | None = None
         self._tick_s = tick_s
         self._min_gap_s = min_gap_s
         self._viewers: set[asyncio.Queue[str | None]] = set()
@@ -55,7 +69,11 @@ class ChangeHub:
         queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=_QUEUE)
         self._viewers.add(queue)
         snapshot = self._last or self._watcher.snapshot()
-        return queue, event("snapshot", snapshot_json(snapshot, self._broker))
+        return queue, event("snapshot", snapshot_json(snapshot, self._broker, self._broker_up()))
+
+    def snapshot_json(self) -> str:
+        """The fleet now, as ``/api/boards`` serves it."""
+        return snapshot_json(self._watcher.snapshot(), self._broker, self._broker_up())
 
     def leave(self, queue: asyncio.Queue[str | None]) -> None:
         self._viewers.discard(queue)
@@ -84,11 +102,13 @@ class ChangeHub:
         changed = [text for ident, text in snapshot.cards.items() if before.get(ident) != text]
         gone = [ident for ident in before if ident not in snapshot.cards]
         sites_changed = self._last is None or self._last.sites != snapshot.sites
+        up = self._broker_up()
+        link_changed, self._was_up = up != self._was_up, up
         self._last = snapshot
-        if not (changed or gone or sites_changed) or not self._viewers:
+        if not (changed or gone or sites_changed or link_changed) or not self._viewers:
             return
         head = json.dumps(
-            {"now": snapshot.now, "sites": snapshot.sites, "gone": gone}, separators=(",", ":"), ensure_ascii=True
+            {"now": snapshot.now, "broker_up": up, "sites": snapshot.sites, "gone": gone}, separators=(",", ":")
         )
         message = event("cards", head[:-1] + ',"cards":[' + ",".join(changed) + "]}")
         for queue in list(self._viewers):

@@ -87,7 +87,7 @@ def check_listen(settings: WebSettings) -> str | None:
 
 def serve(client: ToolClient, watcher: FleetWatcher, settings: WebSettings, *, site: str = "+") -> int:
     """Serve the page until interrupted; ``client`` is connected. Returns the exit status."""
-    hub = ChangeHub(watcher, client.address)
+    hub = ChangeHub(watcher, client.address, broker_up=client.is_connected)
     stop = threading.Event()
 
     def pump() -> None:
@@ -112,7 +112,6 @@ def serve(client: ToolClient, watcher: FleetWatcher, settings: WebSettings, *, s
     app = build_app(
         watcher,
         hub,
-        broker=client.address,
         login=settings.login,
         max_viewers=settings.max_viewers,
         background=ask_for_screenshots,

@@ -9,6 +9,9 @@ let offset = 0;               // server clock - this clock, seconds
 let lastEvent = 0;            // when the stream last said anything (this clock, ms)
 let openId = null;
 let live = false;
+let streamUp = false;
+let brokerUp = true;
+let streamWhy = "connecting to the server…";
 const SILENCE_MS = 40000;     // the server sends a keepalive every 15 s: this long without one is not live
 
 const $ = (id) => document.getElementById(id);
@@ -30,6 +33,10 @@ function duration(seconds) {
   return `${(seconds / 86400).toFixed(1)} d`;
 }
 
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
 function clock(epoch) {
   return epoch ? new Date(epoch * 1000).toLocaleTimeString() : "-";
 }
@@ -46,11 +53,18 @@ function shotUrl(card) {
 }
 
 function setLive(up, why) {
-  live = up;
+  streamUp = up;
+  if (why) streamWhy = why;
+  showLink();
+}
+
+function showLink() {
+  // Live only while the stream answers and the server hears the broker: otherwise every number may be old.
+  live = streamUp && brokerUp;
   const link = $("link");
-  link.className = up ? "link-up" : "link-down";
-  link.textContent = up ? "Live" : `Not live: ${why}`;
-  document.body.classList.toggle("stale", !up);
+  link.className = live ? "link-up" : "link-down";
+  link.textContent = live ? "Live" : `Not live: ${streamUp ? "the fleet server has lost the broker, retrying…" : streamWhy}`;
+  document.body.classList.toggle("stale", !live);
 }
 
 function buildCard(card) {
@@ -143,7 +157,7 @@ function render() {
     const head = el("h2", "", info.site);
     if (info.bridge) head.append(el("span", `bridge ${info.bridge}`, `bridge ${info.bridge}`));
     const flagged = list.filter((c) => c.flags.length).length;
-    head.append(el("span", "facts", `${list.length} boards` + (flagged ? `, ${flagged} flagged` : "")));
+    head.append(el("span", "facts", plural(list.length, "board") + (flagged ? `, ${flagged} flagged` : "")));
     const grid = el("div", "grid");
     list.sort((a, b) => a.id.localeCompare(b.id));
     for (const card of list) {
@@ -163,7 +177,7 @@ function render() {
   const all = [...cards.values()];
   const off = all.filter((c) => c.state === "offline").length;
   const flaggedAll = all.filter((c) => c.flags.length).length;
-  $("summary").textContent = `${all.length} boards · ${off} offline · ${flaggedAll} flagged · ${sites.length} sites`;
+  $("summary").textContent = `${plural(all.length, "board")} · ${off} offline · ${flaggedAll} flagged · ${plural(sites.length, "site")}`;
 }
 
 function take(data, replace) {
@@ -174,6 +188,10 @@ function take(data, replace) {
     elements.clear();
   }
   sites = data.sites;
+  if (data.broker_up !== undefined && data.broker_up !== brokerUp) {
+    brokerUp = data.broker_up;
+    showLink();
+  }
   for (const id of data.gone || []) {
     cards.delete(id);
     elements.delete(id);
@@ -233,8 +251,12 @@ function fillDetail(card, fresh) {
     .catch(() => { $("detail-status").textContent = "could not load the status"; });
 }
 
+let source = null;
+
 function connect() {
-  const source = new EventSource("/events");
+  if (source) source.close();
+  lastEvent = Date.now();
+  source = new EventSource("/events");
   source.addEventListener("open", () => { lastEvent = Date.now(); });
   source.addEventListener("snapshot", (e) => { take(JSON.parse(e.data), true); setLive(true); });
   source.addEventListener("cards", (e) => { take(JSON.parse(e.data), false); });
@@ -243,7 +265,10 @@ function connect() {
 }
 
 function tick() {
-  if (live && Date.now() - lastEvent > SILENCE_MS) setLive(false, "no word from the server, reconnecting…");
+  if (Date.now() - lastEvent > SILENCE_MS) {
+    setLive(false, "no word from the server, reconnecting…");
+    connect();  // a stream that says nothing may be dead without an error: start a new one
+  }
   for (const [id, node] of elements) {
     const card = cards.get(id);
     if (card) tickCard(node, card);
