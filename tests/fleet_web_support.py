@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -141,8 +142,8 @@ def simulated_site(broker_port: int, site: str, folder: Path) -> Iterator[None]:
             process.wait(10)
 
 
-def boards_json(server: FleetServer, **kwargs: object) -> dict[str, object]:
-    response = httpx.get(server.url + "api/boards", timeout=5, **kwargs)  # type: ignore[arg-type]
+def boards_json(server: FleetServer, **kwargs: Any) -> dict[str, Any]:
+    response = httpx.get(server.url + "api/boards", timeout=5, **kwargs)
     response.raise_for_status()
     document = response.json()
     assert isinstance(document, dict)

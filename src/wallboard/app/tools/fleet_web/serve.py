@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -85,6 +86,19 @@ def check_listen(settings: WebSettings) -> str | None:
     return None
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything says the page is up (a port in use is an error, said once)."""
+    host = "127.0.0.1" if host == "localhost" else host
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError:
+        listening.close()
+        raise
+    return listening
+
+
 def serve(client: ToolClient, watcher: FleetWatcher, settings: WebSettings, *, site: str = "+") -> int:
     """Serve the page until interrupted; ``client`` is connected. Returns the exit status."""
     hub = ChangeHub(watcher, client.address, broker_up=client.is_connected)
@@ -131,9 +145,15 @@ def serve(client: ToolClient, watcher: FleetWatcher, settings: WebSettings, *, s
         server_header=False,
     )
     server = uvicorn.Server(config)
+    try:
+        listening = _listen(settings.host, settings.port)
+    except OSError as exc:
+        log.error("cannot serve on %s:%s: %s", settings.host, settings.port, exc.strerror or exc)
+        stop.set()
+        return 1
     print(f"fleet page on {settings.url} from broker {client.address}; Ctrl-C to stop", flush=True)
     try:
-        server.run()
+        server.run(sockets=[listening])
     finally:
         stop.set()
         pumping.join(timeout=2)
