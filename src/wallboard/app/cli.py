@@ -21,6 +21,7 @@ from wallboard.device.errors import ConfigError
 from wallboard.device.util.text import printable
 
 if TYPE_CHECKING:
+    from wallboard.app.tools.fleet_web.serve import WebSettings
     from wallboard.device.config.checks import SiteFeed
 
 log = logging.getLogger("wallboard")
@@ -173,6 +174,12 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
     if not host or not port.isdigit():
         log.error("--broker: expected HOST:PORT, got %r", args.broker)
         return 2
+    serving: WebSettings | None = None
+    if args.serve:
+        settings = _fleet_web_settings(args)
+        if isinstance(settings, int):
+            return settings
+        serving = settings
     password = read_secret(args.password_file, Path.cwd()) if args.password_file else None
     client = ToolClient(
         host,
@@ -215,6 +222,15 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
             for line in describe_twin(json.loads(twin_path.read_text(encoding="utf-8"))):
                 print(f"  {line}")
             return 0
+        if serving is not None:
+            from wallboard.app.tools.fleet_web.serve import serve
+            from wallboard.app.tools.fleet_web.shots import ShotPolicy
+            from wallboard.app.tools.fleet_web.watcher import FleetWatcher
+
+            policy = ShotPolicy(
+                every_s=args.shot_every, per_board_per_minute=args.shots_per_minute, max_width=args.max_width
+            )
+            return serve(client, FleetWatcher(policy, hot_celsius=args.hot), serving, site=args.site)
         return watch(
             client,
             site=args.site,
@@ -227,6 +243,47 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         return 0
     finally:
         client.close()
+
+
+def _fleet_web_settings(args: argparse.Namespace) -> WebSettings | int:
+    """``--serve``'s settings, or the exit status when they cannot be used."""
+    try:
+        from wallboard.app.tools.fleet_web.app import Login
+        from wallboard.app.tools.fleet_web.serve import WebSettings, check_listen, parse_listen
+    except ImportError as exc:
+        log.error("fleet --serve needs the fleet extra (%s): pip install 'wallboard[fleet]'", exc.name)
+        return 2
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    if (args.web_user is None) != (args.web_password_file is None):
+        log.error("--web-user and --web-password-file go together")
+        return 2
+    if args.shot_every <= 0 or args.shots_per_minute < 1 or args.max_viewers < 1:
+        log.error("--shot-every must be above 0, --shots-per-minute and --max-viewers at least 1")
+        return 2
+    login = None
+    if args.web_user is not None:
+        try:
+            login = Login(args.web_user, read_secret(args.web_password_file, Path.cwd()))
+        except (OSError, ConfigError) as exc:
+            log.error("--web-password-file: %s", exc)
+            return 2
+    settings = WebSettings(
+        host=host,
+        port=port,
+        login=login,
+        certfile=args.web_cert,
+        keyfile=args.web_key,
+        max_viewers=args.max_viewers,
+    )
+    problem = check_listen(settings)
+    if problem is not None:
+        log.error("%s", problem)
+        return 2
+    return settings
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
@@ -320,6 +377,22 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--screenshot", metavar="SITE/BOARD", default=None, help="fetch a PNG of what a board shows")
     fleet.add_argument("--out", default=None, help="where --screenshot writes the PNG")
     fleet.add_argument("--max-width", type=int, default=960, help="screenshot width limit in pixels (default 960)")
+    web = fleet.add_argument_group(
+        "the fleet page (--serve; needs the extra: pip install 'wallboard[fleet]'; docs/fleet.md)"
+    )
+    web.add_argument("--serve", action="store_true", help="serve a live web page of the fleet instead of the table")
+    web.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT to serve on (default 127.0.0.1:8080)")
+    web.add_argument("--web-user", default=None, help="the page's login (required off loopback)")
+    web.add_argument("--web-password-file", default=None, help="file holding the page's password (its first line)")
+    web.add_argument("--web-cert", default=None, help="TLS certificate for the page (required off loopback)")
+    web.add_argument("--web-key", default=None, help="its private key")
+    web.add_argument(
+        "--shot-every", type=float, default=60.0, help="seconds a thumbnail may age before a new one is asked (60)"
+    )
+    web.add_argument(
+        "--shots-per-minute", type=int, default=2, help="at most this many screenshot requests a minute per board (2)"
+    )
+    web.add_argument("--max-viewers", type=int, default=20, help="pages open at once (default 20)")
     fleet.set_defaults(handler=_cmd_fleet)
 
     feed = commands.add_parser("feed", help="read a contact-centre platform and publish the wire contract")

@@ -116,6 +116,10 @@ class Fleet:
             return False
         return True
 
+    def bridge_states(self) -> dict[str, bool]:
+        """Each site's bridge to this broker as last announced: True up, False down (sites that bridge here)."""
+        return dict(self._bridge_up)
+
     def unreachable_sites(self) -> list[str]:
         """The sites whose bridge to this broker is down, sorted."""
         return sorted(site for site, up in self._bridge_up.items() if not up)
@@ -128,7 +132,20 @@ class Fleet:
 
     def rows(self, now: float) -> list[BoardRow]:
         """Every board seen, sorted by site and board."""
-        return [self._row(site, board, doc, now) for (site, board), doc in sorted(self._documents.items())]
+        return [row for _, row in self.entries(now)]
+
+    def entries(self, now: float) -> list[tuple[tuple[str, str], BoardRow]]:
+        """Every board seen as ``((site, board), row)``, sorted; the key as its topic names it (not cleaned)."""
+        return [
+            ((site, board), self._row(site, board, doc, now)) for (site, board), doc in sorted(self._documents.items())
+        ]
+
+    def document(self, site: str, board: str) -> dict[str, Any] | None:
+        """The board's latest status document as it arrived (untrusted: show its text escaped), if any."""
+        return self._documents.get((site, board))
+
+    def __len__(self) -> int:
+        return len(self._documents)
 
     def _row(self, site: str, board: str, doc: dict[str, Any], now: float) -> BoardRow:
         said_online = doc.get("status") == "online"

@@ -45,6 +45,7 @@ class ToolClient:
         self._connected = threading.Event()
         self._refused: str | None = None
         self._closing = False
+        self._subscriptions: dict[str, int] = {}
         self.disconnects = 0  # how often the broker dropped an established connection (paho reconnects)
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id or f"wallboard-tool-{uuid.uuid4().hex[:8]}"
@@ -69,8 +70,13 @@ class ToolClient:
             raise ConnectionError(f"MQTT broker {self.address} refused the connection: {self._refused or 'timeout'}")
 
     def subscribe(self, topic: str, qos: int = 1) -> None:
-        """Queue every message on ``topic`` (retained ones arrive first)."""
+        """Queue every message on ``topic`` (retained ones arrive first), again after every reconnection."""
+        self._subscriptions[topic] = qos
         self._client.subscribe(topic, qos=qos)
+
+    def is_connected(self) -> bool:
+        """Whether the broker link is up now (paho reconnects by itself after a drop)."""
+        return bool(self._client.is_connected())
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False, timeout: float = 5.0) -> bool:
         """Publish with QoS 1 and wait for the broker's acknowledgement; False if it did not come."""
@@ -97,6 +103,9 @@ class ToolClient:
     def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
             self._refused = str(reason)
+        elif self._connected.is_set():  # a reconnection: a clean session starts with no subscriptions
+            for topic, qos in self._subscriptions.items():
+                client.subscribe(topic, qos=qos)
         self._connected.set()
 
     def _handle_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:

@@ -154,6 +154,26 @@ def parse_bridge_state_topic(topic: str) -> str | None:
     return parts[1] if shaped and parts[1] else None
 
 
+ScreenshotAnswer = Literal["png", "text", "error"]
+_SCREENSHOT_ANSWERS: tuple[ScreenshotAnswer, ...] = ("png", "text", "error")
+
+
+def screenshot_answer_filters(site: str) -> tuple[str, ...]:
+    """The filters matching every board's screenshot answers (PNG, text twin, error) at ``site`` (``+``: all)."""
+    return tuple(f"{BOARD_ROOT}/{site}/+/screenshot/{kind}" for kind in _SCREENSHOT_ANSWERS)
+
+
+def parse_screenshot_answer_topic(topic: str) -> tuple[str, str, ScreenshotAnswer] | None:
+    """``(site, board, kind)`` of a screenshot answer topic, or None if ``topic`` is not one."""
+    parts = topic.split("/")
+    if len(parts) != 5 or parts[0] != BOARD_ROOT or parts[3] != "screenshot" or not parts[1] or not parts[2]:
+        return None
+    for kind in _SCREENSHOT_ANSWERS:
+        if parts[4] == kind:
+            return parts[1], parts[2], kind
+    return None
+
+
 Direction = Literal["out", "in"]
 
 
