@@ -51,6 +51,9 @@ def test_run_time_files_are_package_data() -> None:
         "app/demo/demo.toml",
         "firmware_bridge/firmware/main.py",
         "firmware_bridge/firmware/vectors.json",
+        "app/tools/fleet_web/static/index.html",
+        "app/tools/fleet_web/static/fleet.js",
+        "app/tools/fleet_web/static/fleet.css",
     ):
         assert (INSTALLED / relative).is_file(), relative
 
