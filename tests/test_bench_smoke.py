@@ -51,3 +51,15 @@ def test_floor_reports_the_main_threads_cpu_with_and_without_the_board_s_parts()
     assert done.returncode == 0, done.stderr[-2000:]
     whole, bare = (float(line) for line in done.stdout.split())
     assert whole > 0 and bare > 0
+
+
+def test_fleet_serve_reports_its_figures(tmp_path: Path) -> None:
+    """A few seconds of the fleet page under 12 simulated boards: every figure is there and the cap holds."""
+    from bench.fleet_serve import one_run
+
+    figures = one_run(boards=12, seconds=12, viewers=1, interval_s=3, folder=tmp_path)
+    assert figures["all_listed_s"] is not None and figures["all_listed_s"] < 12
+    assert figures["offline_on_events_s"] is not None and figures["offline_on_events_s"] < 5
+    assert figures["cpu_pct_median"] is not None and figures["rss_mb_max"] > 0
+    assert 0 < figures["max_requests_per_board_minute"] <= 2
+    assert figures["screenshots_held"] > 0
