@@ -80,6 +80,17 @@ def test_the_desk_keeps_only_pngs_and_twins_within_their_limits() -> None:
     assert (desk.oversized, desk.unreadable) == (2, 2)
 
 
+def test_the_pictures_together_stay_within_their_total_the_oldest_let_go_first() -> None:
+    picture = make_png(64, 64, (9, 9, 9))
+    desk = ShotDesk(ShotPolicy(max_total_png_bytes=3 * len(picture)))
+    for i in range(5):
+        assert desk.take(("s", f"b{i}"), "png", picture, NOW + i)
+    assert desk.held() == 3 and desk.let_go == 2
+    assert [desk.get(("s", f"b{i}")).png is None for i in range(5)] == [True, True, False, False, False]  # type: ignore[union-attr]
+    desk.forget(("s", "b4"))
+    assert desk.take(("s", "b0"), "png", picture, NOW + 9) and desk.let_go == 2  # room again: nobody let go
+
+
 def _watcher(**kwargs: Any) -> tuple[FleetWatcher, ManualClock]:
     clock = ManualClock(NOW)
     return FleetWatcher(ShotPolicy(every_s=60), clock=clock, **kwargs), clock

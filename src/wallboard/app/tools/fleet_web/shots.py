@@ -5,7 +5,8 @@ A thumbnail is asked for over the board's own screenshot topic (the same request
 from boards that are online, never more than ``per_board_per_minute`` times in any minute for one board,
 with at most ``in_flight`` requests unanswered at once across the fleet. Answers nobody here asked for
 (another operator's ``--screenshot``) are kept too: they are as fresh as ours. Sizes are capped: a PNG
-or a twin above its limit is dropped and counted. No I/O, no clock of its own: the caller passes ``now``.
+or a twin above its limit is dropped and counted, and the pictures together stay within a total (the oldest
+let go first). No I/O, no clock of its own: the caller passes ``now``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ class ShotPolicy:
     in_flight: int = 8  # unanswered requests at once, across the fleet
     answer_timeout_s: float = 15.0  # a request unanswered this long is given up (and counted)
     max_width: int = 960  # asked of the board: the PNG's width limit
-    max_png_bytes: int = 4 * 1024 * 1024
+    max_png_bytes: int = 1024 * 1024
     max_twin_bytes: int = 512 * 1024
+    max_total_png_bytes: int = 256 * 1024 * 1024  # beyond it the oldest pictures are let go
 
     def __post_init__(self) -> None:
         if self.every_s <= 0 or self.per_board_per_minute < 1 or self.in_flight < 1 or self.max_width < 64:
@@ -70,13 +72,32 @@ class ShotDesk:
         self.requests_sent = 0
         self.oversized = 0
         self.unreadable = 0
+        self.let_go = 0  # pictures dropped to stay within max_total_png_bytes
+        self._png_bytes = 0
 
     def get(self, key: BoardKey) -> Shot | None:
         return self._shots.get(key)
 
     def forget(self, key: BoardKey) -> None:
         """The board is gone from the fleet (its retained status was cleared)."""
-        self._shots.pop(key, None)
+        shot = self._shots.pop(key, None)
+        if shot is not None and shot.png is not None:
+            self._png_bytes -= len(shot.png)
+
+    def _let_go_oldest(self, keep: BoardKey) -> None:
+        """Drop the oldest pictures until all of them fit ``max_total_png_bytes`` (the newest is kept)."""
+        if self._png_bytes <= self.policy.max_total_png_bytes:
+            return
+        held = sorted((shot.png_at or 0.0, key) for key, shot in self._shots.items() if shot.png is not None)
+        for _, key in held:
+            if self._png_bytes <= self.policy.max_total_png_bytes:
+                return
+            shot = self._shots[key]
+            if key == keep or shot.png is None:
+                continue
+            self._png_bytes -= len(shot.png)
+            shot.png = shot.png_at = None
+            self.let_go += 1
 
     def held(self) -> int:
         """How many boards have a PNG here."""
@@ -93,7 +114,9 @@ class ShotDesk:
                 self.unreadable += 1
                 return False
             self._versions += 1
+            self._png_bytes += len(payload) - (len(shot.png) if shot.png is not None else 0)
             shot.png, shot.png_at, shot.version = payload, now, self._versions
+            self._let_go_oldest(keep=key)
             shot.error = shot.error_at = None
             shot.waiting_since = None
             return True

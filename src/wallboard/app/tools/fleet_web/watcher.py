@@ -167,4 +167,5 @@ class FleetWatcher:
                 "boards_refused": self.boards_refused,
                 "unreadable": self._fleet.unreadable + self._shots.unreadable,
                 "oversized": self._shots.oversized,
+                "screenshots_let_go": self._shots.let_go,
             }
