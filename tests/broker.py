@@ -41,10 +41,11 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
-def require(program: str) -> str:
+def require(program: str, hint: str = INSTALL_HINT) -> str:
+    """The program's path; the test fails and says how to install it when it is missing (never skips)."""
     path = shutil.which(program) or shutil.which(program, path="/usr/sbin:/usr/bin:/sbin")
     if path is None:
-        pytest.fail(f"{program} not found. {INSTALL_HINT}", pytrace=False)
+        pytest.fail(f"{program} not found. {hint}", pytrace=False)
     return path
 
 

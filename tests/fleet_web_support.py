@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.broker import free_port, wait_for_port
+from tests.broker import free_port, require, wait_for_port
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
 CHROMIUM_HINT = "install Debian's headless browser: sudo apt-get install chromium (scripts/setup-env.sh does)"
@@ -26,10 +24,7 @@ CHROMIUM_HINT = "install Debian's headless browser: sudo apt-get install chromiu
 
 def chromium() -> str:
     """Debian's Chromium, which Playwright drives; the test fails and says how to install it when it is missing."""
-    path = shutil.which("chromium") or shutil.which("chromium", path="/usr/bin")
-    if path is None:
-        pytest.fail(f"chromium not found: {CHROMIUM_HINT}", pytrace=False)
-    return path
+    return require("chromium", CHROMIUM_HINT)
 
 
 @dataclass
