@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 # libgl1-mesa-dri: Mesa's software GL, which the texture-path benchmark (bench versus, under Xvfb) draws through.
 # systemd: systemd-analyze, to verify the unit and rate its sandbox; shellcheck: lints systemd/install.sh.
 # libasound2: ALSA, which SDL loads for sound (install.sh installs it on a board); the no-sound-card test needs it.
-# chromium: the headless browser the fleet page test drives (through Playwright, from the test extra).
-APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck libasound2 chromium)
+# chromium: the headless browser the fleet page test drives, through Playwright (its bundled node needs libatomic1).
+APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck libasound2 chromium libatomic1)
 PYTHON=${PYTHON:-python3}
 
 missing=()
