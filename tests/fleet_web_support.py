@@ -19,7 +19,10 @@ import httpx
 from tests.broker import free_port, require, wait_for_port
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
-CHROMIUM_HINT = "install Debian's headless browser: sudo apt-get install chromium (scripts/setup-env.sh does)"
+CHROMIUM_HINT = (
+    "install Debian's browser and what Playwright's driver needs: sudo apt-get install chromium libatomic1 "
+    "(scripts/setup-env.sh does)"
+)
 
 
 def chromium() -> str:

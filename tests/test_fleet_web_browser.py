@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.broker import Mosquitto
-from tests.fleet_web_support import RealBoard, chromium, fleet_server, simulated_site, wait_for
+from tests.fleet_web_support import CHROMIUM_HINT, RealBoard, chromium, fleet_server, simulated_site, wait_for
 
 HOSTILE_BOARD = "<img src=y onerror=window.pwned=3>"  # a topic level may hold anything but "/", "+" and "#"
 HOSTILE_NAME = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
@@ -28,12 +28,16 @@ HOSTILE_NAME = '<script>window.pwned=1</script><img src=x onerror="window.pwned=
 @pytest.fixture
 def browser() -> Iterator[Browser]:
     path = chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    try:
+        manager = sync_playwright().start()
+        launched = manager.chromium.launch(executable_path=path, headless=True)
+    except Exception as exc:  # a missing library of Playwright's driver or of Chromium: say what to install
+        pytest.fail(f"Playwright could not start {path}: {exc}\n{CHROMIUM_HINT}", pytrace=False)
+    try:
+        yield launched
+    finally:
+        launched.close()
+        manager.stop()
 
 
 def _card(page: Page, ident: str) -> dict[str, Any] | None:
