@@ -22,6 +22,7 @@ from wallboard.app.tools.fleet_web.app import Login, build_app
 from wallboard.app.tools.fleet_web.hub import ChangeHub
 from wallboard.app.tools.fleet_web.watcher import FleetWatcher
 from wallboard.app.tools.mqtt_client import ToolClient
+from wallboard.device.util.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def serve(client: ToolClient, watcher: FleetWatcher, settings: WebSettings, *, s
             for topic, payload in watcher.due_requests():
                 # QoS 1, waiting for the broker's acknowledgement off the loop; a refusal is the ACL's.
                 if not await asyncio.to_thread(client.publish, topic, payload):
-                    log.warning("the broker did not take a screenshot request on %s (the ACL?)", topic)
+                    log.warning("the broker did not take a screenshot request on %s (the ACL?)", printable(topic, 200))
             await asyncio.sleep(_REQUEST_EVERY_S)
 
     for topic in watcher.subscriptions(site):
