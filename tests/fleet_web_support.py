@@ -6,8 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 
 from tests.broker import free_port, require, wait_for_port
+from tests.helpers import wait_until
 
 WALLBOARD = Path(sys.executable).parent / "wallboard"
 CHROMIUM_HINT = (
@@ -148,12 +148,6 @@ def boards_json(server: FleetServer, **kwargs: Any) -> dict[str, Any]:
     return document
 
 
-def wait_for(condition: object, timeout: float, what: str) -> float:
-    """Poll ``condition`` until true; the seconds it took, or fail naming ``what``."""
-    assert callable(condition)
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> float:
+    """``wait_until`` polling at a pace a browser page can take (5 a second); the seconds it took."""
+    return wait_until(condition, timeout, what, interval=0.2)

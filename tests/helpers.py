@@ -41,18 +41,19 @@ def wait_until(
     *,
     interval: float = 0.01,
     between: Callable[[float], object] | None = None,
-) -> None:
-    """Poll ``condition`` until it is true; fail naming ``what`` after ``timeout`` seconds.
+) -> float:
+    """Poll ``condition`` until it is true (the seconds it took); fail naming ``what`` after ``timeout`` seconds.
 
     ``between(interval)`` runs between polls (default: sleep), e.g. one pass of a board's loop. The limit is
     scaled by ``WALLBOARD_TEST_TIME_FACTOR`` (tests/timing.py).
     """
     timeout = scaled(timeout)
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
     while not condition():
-        if time.monotonic() > deadline:
+        if time.monotonic() - start > timeout:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         (between or time.sleep)(interval)
+    return time.monotonic() - start
 
 
 def step_until(board: Board, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:

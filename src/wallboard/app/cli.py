@@ -22,6 +22,7 @@ from wallboard.device.util.text import printable
 
 if TYPE_CHECKING:
     from wallboard.app.tools.fleet_web.serve import WebSettings
+    from wallboard.app.tools.fleet_web.shots import ShotPolicy
     from wallboard.device.config.checks import SiteFeed
 
 log = logging.getLogger("wallboard")
@@ -174,7 +175,7 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
     if not host or not port.isdigit():
         log.error("--broker: expected HOST:PORT, got %r", args.broker)
         return 2
-    serving: WebSettings | None = None
+    serving: tuple[WebSettings, ShotPolicy] | None = None
     if args.serve:
         settings = _fleet_web_settings(args)
         if isinstance(settings, int):
@@ -224,13 +225,10 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
             return 0
         if serving is not None:
             from wallboard.app.tools.fleet_web.serve import serve
-            from wallboard.app.tools.fleet_web.shots import ShotPolicy
             from wallboard.app.tools.fleet_web.watcher import FleetWatcher
 
-            policy = ShotPolicy(
-                every_s=args.shot_every, per_board_per_minute=args.shots_per_minute, max_width=args.max_width
-            )
-            return serve(client, FleetWatcher(policy, hot_celsius=args.hot), serving, site=args.site)
+            web, policy = serving
+            return serve(client, FleetWatcher(policy, hot_celsius=args.hot), web, site=args.site)
         return watch(
             client,
             site=args.site,
@@ -245,11 +243,12 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         client.close()
 
 
-def _fleet_web_settings(args: argparse.Namespace) -> WebSettings | int:
-    """``--serve``'s settings, or the exit status when they cannot be used."""
+def _fleet_web_settings(args: argparse.Namespace) -> tuple[WebSettings, ShotPolicy] | int:
+    """``--serve``'s settings and screenshot policy, or the exit status when they cannot be used."""
     try:
         from wallboard.app.tools.fleet_web.app import Login
         from wallboard.app.tools.fleet_web.serve import WebSettings, check_listen, parse_listen
+        from wallboard.app.tools.fleet_web.shots import ShotPolicy
     except ImportError as exc:
         log.error("fleet --serve needs the fleet extra (%s): pip install 'wallboard[fleet]'", exc.name)
         return 2
@@ -261,8 +260,15 @@ def _fleet_web_settings(args: argparse.Namespace) -> WebSettings | int:
     if (args.web_user is None) != (args.web_password_file is None):
         log.error("--web-user and --web-password-file go together")
         return 2
-    if args.shot_every <= 0 or args.shots_per_minute < 1 or args.max_viewers < 1:
-        log.error("--shot-every must be above 0, --shots-per-minute and --max-viewers at least 1")
+    try:  # the policy checks its own bounds
+        policy = ShotPolicy(
+            every_s=args.shot_every, per_board_per_minute=args.shots_per_minute, max_width=args.max_width
+        )
+    except ValueError:
+        log.error("--shot-every must be above 0, --shots-per-minute at least 1 and --max-width at least 64")
+        return 2
+    if args.max_viewers < 1:
+        log.error("--max-viewers must be at least 1")
         return 2
     login = None
     if args.web_user is not None:
@@ -283,7 +289,7 @@ def _fleet_web_settings(args: argparse.Namespace) -> WebSettings | int:
     if problem is not None:
         log.error("%s", problem)
         return 2
-    return settings
+    return settings, policy
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:

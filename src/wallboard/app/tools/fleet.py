@@ -95,11 +95,8 @@ class Fleet:
         if not payload:
             self._documents.pop(key, None)  # the retained status was cleared: the board was retired
             return True
-        try:
-            document = json.loads(payload)
-        except ValueError:
-            document = None
-        if not isinstance(document, dict):
+        document = json_object(payload)
+        if document is None:
             self.unreadable += 1
             return False
         self._documents[key] = document
@@ -126,7 +123,7 @@ class Fleet:
 
     def last_heard(self, site: str) -> float | None:
         """When the newest status of any board of ``site`` was published (epoch seconds), if any says."""
-        times = [_number(doc.get("published_at")) for (each, _), doc in self._documents.items() if each == site]
+        times = [number(doc.get("published_at")) for (each, _), doc in self._documents.items() if each == site]
         known = [t for t in times if t is not None]
         return max(known) if known else None
 
@@ -149,10 +146,10 @@ class Fleet:
 
     def _row(self, site: str, board: str, doc: dict[str, Any], now: float) -> BoardRow:
         said_online = doc.get("status") == "online"
-        data = _table(doc.get("data"))
-        alarm = _table(doc.get("alarm"))
-        temperature = _number(doc.get("temperature_c"))
-        published, interval = _number(doc.get("published_at")), _number(doc.get("interval_s"))
+        data = table(doc.get("data"))
+        alarm = table(doc.get("alarm"))
+        temperature = number(doc.get("temperature_c"))
+        published, interval = number(doc.get("published_at")), number(doc.get("interval_s"))
         status_age = None if published is None else max(0.0, now - published)
         unreachable = self._bridge_up.get(site) is False
         late = said_online and status_age is not None and interval is not None and status_age > interval + LATE_GRACE_S
@@ -165,30 +162,30 @@ class Fleet:
                 flags.append("hot")
             if data.get("stale") is True:
                 flags.append("stale")
-            if _table(doc.get("display")).get("showing") is False:
+            if table(doc.get("display")).get("showing") is False:
                 flags.append("dark")
             if str(doc.get("cache", "ok")).startswith("degraded"):
                 flags.append("cache")
             if data.get("not_received"):  # a metric it shows or judges has never arrived (device.core.verdict)
                 flags.append("no-data")
-            if _table(doc.get("remote_config")).get("result") == "rejected":
+            if table(doc.get("remote_config")).get("result") == "rejected":
                 flags.append("config-refused")
-            if _bridge_trouble(_table(_table(_table(doc.get("outputs")).get("signals")).get("lamps"))):
+            if _bridge_trouble(table(table(table(doc.get("outputs")).get("signals")).get("lamps"))):
                 flags.append("bridge")
             if late and status_age is not None and interval is not None:
                 flags.append("silent" if status_age > _SILENT_INTERVALS * interval else "late")
         if unreachable:
             flags.append("unreachable")
-        remote = _table(doc.get("remote_config"))
+        remote = table(doc.get("remote_config"))
         # The newest data was this old when the status was published; it is at most this old now.
-        newest_age = _number(data.get("newest_age_s"))
+        newest_age = number(data.get("newest_age_s"))
         data_age = None if newest_age is None else newest_age + (status_age or 0.0)
         return BoardRow(
             site=printable(site, _MAX_CELL),
             board=printable(board, _MAX_CELL),
             online=None if said_online and (late or unreachable) else said_online,
             version=_text(doc.get("version")),
-            uptime_s=_number(doc.get("uptime_s")) if said_online else None,
+            uptime_s=number(doc.get("uptime_s")) if said_online else None,
             temperature_c=temperature if said_online else None,
             data_age_s=data_age if said_online else None,
             alarm=_text(alarm.get("state")) if said_online else None,
@@ -197,13 +194,13 @@ class Fleet:
             status_age_s=None if status_age is None else round(status_age, 1),
             site_unreachable_since=self.last_heard(site) if unreachable else None,
             config_problems=_texts(remote.get("problems")),
-            screen=_screen(_table(doc.get("display"))) if said_online else None,
+            screen=_screen(table(doc.get("display"))) if said_online else None,
         )
 
 
 def _bridge_trouble(lamps: dict[str, Any]) -> bool:
     """The bridge's firmware reported faults, restarted by its watchdog, or speaks another protocol version."""
-    faults = _number(lamps.get("firmware_faults"))
+    faults = number(lamps.get("firmware_faults"))
     return bool(faults) or lamps.get("boot") == "WDT" or bool(lamps.get("refused"))
 
 
@@ -215,17 +212,28 @@ def _screen(display: dict[str, Any]) -> str | None:
     words = [driver if renderer is None else f"{driver}/{renderer}"]
     if display.get("safe_mode"):
         words.append("safe")
-    errors = _number(display.get("present_errors"))
+    errors = number(display.get("present_errors"))
     if errors:
         words.append(f"{errors:.0f} flip errors")
     return " ".join(words)
 
 
-def _table(value: Any) -> dict[str, Any]:
+def json_object(payload: bytes) -> dict[str, Any] | None:
+    """A JSON object from the wire, or None if the payload is not one."""
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def table(value: Any) -> dict[str, Any]:
+    """A table field of an untrusted document; anything else reads as an empty one."""
     return value if isinstance(value, dict) else {}
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
+    """A number field of an untrusted document (a bool is not one); anything else reads as None."""
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallboard.app.tools.fleet import BoardRow
+from wallboard.app.tools.fleet import BoardRow, number, table
 from wallboard.app.tools.fleet_web.shots import Shot
 from wallboard.device.util.text import printable
 
@@ -47,8 +47,8 @@ def parse_board_id(text: str) -> tuple[str, str] | None:
 
 def card(key: tuple[str, str], row: BoardRow, doc: dict[str, Any], shot: Shot | None) -> dict[str, Any]:
     """The board's card: state, flags with reasons, facts, its bridge and the screenshot held."""
-    data = _table(doc.get("data"))
-    alarm = _table(doc.get("alarm"))
+    data = table(doc.get("data"))
+    alarm = table(doc.get("alarm"))
     return {
         "id": board_id(key),
         "site": row.site,
@@ -61,9 +61,9 @@ def card(key: tuple[str, str], row: BoardRow, doc: dict[str, Any], shot: Shot | 
         "version": row.version,
         "uptime_s": row.uptime_s,
         "temperature_c": row.temperature_c,
-        "published_at": _number(doc.get("published_at")),
-        "interval_s": _number(doc.get("interval_s")),
-        "newest_age_s": _number(data.get("newest_age_s")) if row.online is not False else None,
+        "published_at": number(doc.get("published_at")),
+        "interval_s": number(doc.get("interval_s")),
+        "newest_age_s": number(data.get("newest_age_s")) if row.online is not False else None,
         "flags": [{"flag": flag, "reason": flag_reason(flag, row, doc)} for flag in row.flags],
         "screen": row.screen,
         "config": row.config,
@@ -77,13 +77,13 @@ def card(key: tuple[str, str], row: BoardRow, doc: dict[str, Any], shot: Shot | 
 def flag_reason(flag: str, row: BoardRow, doc: dict[str, Any]) -> str:
     """Why the board carries ``flag``: the meaning, with what its status says about it."""
     meaning = FLAG_MEANINGS.get(flag, flag)
-    data = _table(doc.get("data"))
-    if flag == "stale" and _number(data.get("newest_age_s")) is None:
+    data = table(doc.get("data"))
+    if flag == "stale" and number(data.get("newest_age_s")) is None:
         return "no data has arrived since it started (its screen says NO DATA YET)"
     if flag == "hot" and row.temperature_c is not None:
         return f"{row.temperature_c:.0f} °C: {meaning}"
     if flag == "dark":
-        state = _text(_table(doc.get("display")).get("state"))
+        state = _text(table(doc.get("display")).get("state"))
         return f"{meaning} ({state})" if state else meaning
     if flag == "cache":
         return _text(doc.get("cache")) or meaning
@@ -94,17 +94,17 @@ def flag_reason(flag: str, row: BoardRow, doc: dict[str, Any]) -> str:
     if flag == "bridge":
         return signals_text(doc) or meaning
     if flag in ("late", "silent"):
-        interval = _number(doc.get("interval_s"))
+        interval = number(doc.get("interval_s"))
         return f"{meaning} (every {interval:.0f} s)" if interval is not None else meaning
     return meaning
 
 
 def signals_text(doc: dict[str, Any]) -> str | None:
     """The stack light and its bridge in a line: ``bridge 2.0.0 on /dev/ttyACM0, connected, boot PWR``."""
-    signals = _table(_table(doc.get("outputs")).get("signals"))
+    signals = table(table(doc.get("outputs")).get("signals"))
     if not signals:
         return None
-    lamps = _table(signals.get("lamps"))
+    lamps = table(signals.get("lamps"))
     backend = _text(signals.get("backend")) or "signals"
     if backend == "null":  # the config names no stack light
         return "no stack light"
@@ -121,7 +121,7 @@ def signals_text(doc: dict[str, Any]) -> str | None:
     refused = _text(lamps.get("refused"))
     if refused:
         words.append(f"refused: {refused}")
-    faults = _number(lamps.get("firmware_faults"))
+    faults = number(lamps.get("firmware_faults"))
     if faults:
         last = _text(lamps.get("last_fault"))
         words.append(f"{faults:.0f} firmware faults" + (f" (last {last})" if last else ""))
@@ -141,14 +141,6 @@ def _shot(shot: Shot | None) -> dict[str, Any] | None:
         "error_at": shot.error_at,
         "twin": shot.twin is not None,
     }
-
-
-def _table(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _text(value: Any) -> str | None:

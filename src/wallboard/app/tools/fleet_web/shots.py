@@ -11,13 +11,12 @@ let go first). No I/O, no clock of its own: the caller passes ``now``.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wallboard.app.tools.fleet import PNG_SIGNATURE
+from wallboard.app.tools.fleet import PNG_SIGNATURE, json_object
 from wallboard.device.util.text import printable
 
 BoardKey = tuple[str, str]  # (site, board) as the topic names them
@@ -124,11 +123,8 @@ class ShotDesk:
             if len(payload) > self.policy.max_twin_bytes:
                 self.oversized += 1
                 return False
-            try:
-                twin = json.loads(payload)
-            except ValueError:
-                twin = None
-            if not isinstance(twin, dict):
+            twin = json_object(payload)
+            if twin is None:
                 self.unreadable += 1
                 return False
             shot.twin, shot.twin_at = twin, now

@@ -8,7 +8,6 @@ let sites = [];
 let offset = 0;               // server clock - this clock, seconds
 let lastEvent = 0;            // when the stream last said anything (this clock, ms)
 let openId = null;
-let live = false;
 let streamUp = false;
 let brokerUp = true;
 let streamWhy = "connecting to the server…";
@@ -60,7 +59,7 @@ function setLive(up, why) {
 
 function showLink() {
   // Live only while the stream answers and the server hears the broker: otherwise every number may be old.
-  live = streamUp && brokerUp;
+  const live = streamUp && brokerUp;
   const link = $("link");
   link.className = live ? "link-up" : "link-down";
   link.textContent = live ? "Live" : `Not live: ${streamUp ? "the fleet server has lost the broker, retrying…" : streamWhy}`;
