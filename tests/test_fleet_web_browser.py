@@ -117,10 +117,14 @@ def test_the_page_shows_the_fleet_live_a_board_going_offline_and_back_its_twin_a
             # A board's twin and full screenshot, on click.
             page.locator(".card[data-id='london/floor1']").click()
             wait_for(lambda: "page 1/" in (page.locator("#detail-twin").text_content() or ""), 20, "floor1's twin")
-            assert page.evaluate("document.getElementById('detail-shot').naturalWidth") > 0
+            # The twin, the picture and the status document load separately; each is waited for.
+            wait_for(lambda: page.evaluate("document.getElementById('detail-shot').naturalWidth") > 0, 20, "the shot")
             assert "Floor 1" in (page.locator("#detail-title").text_content() or "")
-            status_text = page.locator("#detail-status").text_content() or ""
-            assert '"board": "floor1"' in status_text
+            wait_for(
+                lambda: '"board": "floor1"' in (page.locator("#detail-status").text_content() or ""),
+                20,
+                "floor1's status document",
+            )
             if shots:
                 page.screenshot(path=f"{shots}/fleet-detail.png")
             page.locator("#detail-close").click()

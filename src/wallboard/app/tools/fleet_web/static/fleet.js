@@ -237,17 +237,22 @@ function fillDetail(card, fresh) {
   ];
   $("detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", "", k), el("dd", "", v || "-")]));
   const query = `id=${encodeURIComponent(card.id)}`;
+  if (fresh) {
+    // A newly opened board never shows the previous board's twin or status while its own load.
+    $("detail-twin").textContent = "loading the text twin…";
+    $("detail-status").textContent = "loading the status…";
+  }
   fetch(`/api/twin?${query}` + (fresh ? "&fresh=1" : ""), { cache: "no-store" })
     .then((r) => r.json())
     .then((twin) => {
       if (openId !== card.id) return;
       $("detail-twin").textContent = twin.lines.length ? twin.lines.join("\n") : "no text twin yet (it comes with each screenshot)";
     })
-    .catch(() => { $("detail-twin").textContent = "could not load the text twin"; });
+    .catch(() => { if (openId === card.id) $("detail-twin").textContent = "could not load the text twin"; });
   fetch(`/api/status?${query}`, { cache: "no-store" })
     .then((r) => r.json())
     .then((doc) => { if (openId === card.id) $("detail-status").textContent = JSON.stringify(doc, null, 2); })
-    .catch(() => { $("detail-status").textContent = "could not load the status"; });
+    .catch(() => { if (openId === card.id) $("detail-status").textContent = "could not load the status"; });
 }
 
 let source = null;
