@@ -161,8 +161,7 @@ class Centre:
         user = f"board-{site}-{board}"
         (folder / f"{board}.pw").write_text(site_users(site)[user] + "\n")
         config = folder / f"{board}.toml"
-        # The boards keep the shipped keepalive (7 s): a site mosquitto retrying its TLS bridge into a blackholed
-        # WAN stalls its other clients for a few seconds at each try, which a 2 s keepalive reads as a dead link.
+        # The boards keep the shipped keepalive (7 s), the one a site runs with.
         config.write_text(
             f'[site]\nid = "{site}"\n[board]\nid = "{board}"\n'
             f'[mqtt]\nhost = "127.0.0.1"\nport = {self.sites[site].port}\nusername = "{user}"\n'

@@ -1,8 +1,19 @@
 """A TCP proxy on loopback that can go silent, standing in for a pulled cable or a dead Wi-Fi link.
 
 A killed broker resets the connection at once; a dead link does not, and only
-the MQTT keepalive notices it. ``freeze()`` stops forwarding in both
-directions without closing anything; ``thaw()`` resumes.
+the MQTT keepalive notices it. ``freeze()`` is a dead link: open connections
+stop passing bytes in both directions, and a new one opens (the kernel answers
+the SYN) but nothing crosses it, so a TLS handshake waits for an answer that
+never comes, as a site's bridge meets it on a WAN whose packets vanish.
+``thaw()`` resumes: held bytes flow again and each connection opened during
+the cut goes on to the far end, as TCP's retransmissions would carry it once
+the link is back.
+
+Where the far end is down, a new connection is reset (RST), as a host with no
+listener answers a direct connect. ``close_after_accept()`` instead opens each
+new connection and closes it cleanly (FIN) before a byte: what a TCP load
+balancer with no healthy backend does, and what stalls Debian 12's mosquitto
+2.0.11 mid-TLS-handshake (config/mosquitto/README.md).
 """
 
 from __future__ import annotations
@@ -10,9 +21,18 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import struct
 import threading
 
 from tests.broker import free_port
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with an RST (SO_LINGER 0), as a host answers a connection nobody listens for."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 class SilentableProxy:
@@ -24,23 +44,35 @@ class SilentableProxy:
         self._listener = socket.create_server(("127.0.0.1", self.port))
         self._flowing = threading.Event()
         self._flowing.set()
+        self._closing_on_accept = threading.Event()
+        self._lock = threading.Lock()
+        self._held: list[socket.socket] = []  # opened during a cut, waiting for the link to come back
+        self.held_total = 0  # connections opened during cuts
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._sockets: list[socket.socket] = []
-        accept = threading.Thread(target=self._accept, daemon=True)
-        accept.start()
-        self._threads.append(accept)
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def freeze(self) -> None:
         self._flowing.clear()
 
     def thaw(self) -> None:
-        self._flowing.set()
+        self._closing_on_accept.clear()
+        with self._lock:
+            self._flowing.set()
+            held, self._held = self._held, []
+        for client in held:
+            self._forward(client)
+
+    def close_after_accept(self) -> None:
+        """From now on, open each new connection and close it at once (until ``thaw()``)."""
+        self._closing_on_accept.set()
 
     def close(self) -> None:
         self._stop.set()
         self._flowing.set()
-        for sock in [self._listener, *self._sockets]:
+        with self._lock:
+            leftovers = [self._listener, *self._sockets, *self._held]
+        for sock in leftovers:
             with contextlib.suppress(OSError):
                 sock.close()
 
@@ -50,18 +82,26 @@ class SilentableProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            if not self._flowing.is_set():
-                client.close()  # a dead link accepts nothing new either
+            if self._closing_on_accept.is_set():
+                client.close()
                 continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target))
-            except OSError:
-                client.close()  # the far end is down (a restarting broker): refuse this one, keep accepting
-                continue
+            with self._lock:
+                if not self._flowing.is_set():
+                    self._held.append(client)  # opened, then silence: nothing read, nothing sent
+                    self.held_total += 1
+                    continue
+            self._forward(client)
+
+    def _forward(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+        except OSError:
+            _reset(client)  # the far end is down (a restarting broker): refused, as a direct connect would be
+            return
+        upstream.settimeout(None)
+        with self._lock:
             self._sockets += [client, upstream]
-            pump = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
-            pump.start()
-            self._threads.append(pump)
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
 
     def _pump(self, a: socket.socket, b: socket.socket) -> None:
         peers = {a: b, b: a}

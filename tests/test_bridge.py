@@ -24,6 +24,7 @@ from tests.bridged_sites import (
     Centre,
     build_centre,
     retained,
+    shipped_setting,
     site_users,
     wait_for,
 )
@@ -208,6 +209,68 @@ def test_no_identity_displaces_another_at_a_site(centre: Centre) -> None:
     rows = centre.rows(site="london")
     wait_for(lambda: all(row["online"] is True for row in centre.rows(site="london").values()), 30, "boards up")
     assert set(rows) == {key for key in BOARDS if key[0] == "london"}
+
+
+def _name(centre: Centre, site: str, *, at_site: bool = False, started_after: float = 0.0) -> object:
+    """The board name in floor1's retained status at the centre (or at its site): which config it runs."""
+    status = retained(centre, f"wallboard/{site}/floor1/status", site=site if at_site else None)
+    document = json.loads(status) if status else {}
+    current = document.get("status") == "online" and document.get("started_at", 0) > started_after
+    return document.get("name") if current else None
+
+
+@pytest.mark.timeout(300)  # three brokers, real boards and the shipped autosave intervals: slow under load
+def test_a_config_pushed_at_the_centre_survives_a_crash_of_the_centre_and_of_the_site(
+    centre: Centre, tmp_path: Path
+) -> None:
+    """Pushed while london's WAN is down, SIGKILL the centre: the config still reaches floor1; likewise the site."""
+    wait_for(lambda: _all_current(centre), 60, "every board online at the centre")
+    london = centre.sites["london"]
+    london.link.freeze()  # the WAN dies silently; the centre must notice before the push (else it sits in buffers)
+    wait_for(lambda: retained(centre, "wallboard/london/bridge/state") == b"0", 30, "the centre seeing london gone")
+    admin = centre.client("wallboard-admin")
+    remote = b'[site]\nid = "london"\n[board]\nid = "floor1"\nname = "Pushed at the centre"\n'
+    try:
+        assert admin.publish("wallboard/london/floor1/config", remote, retain=True)
+    finally:
+        admin.close()
+    time.sleep(shipped_setting("central.conf", "autosave_interval") + 1.5)
+    centre.broker.stop()  # SIGKILL: nothing saved at exit
+    centre.start()
+    restarted = time.monotonic()
+    london.link.thaw()
+    # The bridge retries with backoff (restart_timeout 2 30): up to 30 s after the link returns.
+    wait_for(
+        lambda: _name(centre, "london") == "Pushed at the centre", 90, "floor1 running the pushed config", centre=centre
+    )
+    applied_after = time.monotonic() - restarted
+    whole_after = time.monotonic() - restarted + wait_for(lambda: _all_current(centre), 60, "the fleet whole again")
+
+    # The site broker alone (WAN down again) keeps it through its own SIGKILL, for a board that lost its cache.
+    london.link.freeze()
+    time.sleep(shipped_setting("wallboard.conf", "autosave_interval") + 1.5)
+    board = london.boards["floor1"]
+    board.kill()
+    london.broker.stop()
+    for leftover in board.config.parent.glob("floor1-state*"):
+        for file in sorted(leftover.rglob("*"), reverse=True):
+            file.unlink() if file.is_file() else file.rmdir()
+        leftover.rmdir()
+    london.start()
+    board_started = time.time()
+    board.start()
+    site_after = wait_for(
+        lambda: _name(centre, "london", at_site=True, started_after=board_started) == "Pushed at the centre",
+        60,
+        "the config from the site alone",
+        centre=centre,
+    )
+    assert retained(centre, "wallboard/london/floor1/config", site="london") == remote
+    print(
+        f"\ncentre SIGKILLed {shipped_setting('central.conf', 'autosave_interval') + 1.5:g} s after the push: config "
+        f"applied at the board {applied_after:.1f} s after the restart, fleet whole {whole_after:.1f} s; "
+        f"site broker SIGKILLed: config applied by a fresh board {site_after:.1f} s after"
+    )
 
 
 @pytest.mark.timeout(300)  # three brokers, real boards and the shipped autosave intervals: slow under load
