@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # systemd: systemd-analyze, to verify the unit and rate its sandbox; shellcheck: lints systemd/install.sh.
 # libasound2: ALSA, which SDL loads for sound (install.sh installs it on a board); the no-sound-card test needs it.
 # chromium: the headless browser the fleet page test drives, through Playwright (its bundled node needs libatomic1).
-APT_PACKAGES=(mosquitto mosquitto-clients openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck libasound2 chromium libatomic1)
+APT_PACKAGES=(mosquitto mosquitto-clients stunnel4 openssl fonts-dejavu-core xvfb libgl1-mesa-dri systemd shellcheck libasound2 chromium libatomic1)
 PYTHON=${PYTHON:-python3}
 
 missing=()

@@ -2,8 +2,9 @@
 
 The centre runs ``central.conf`` (TLS, its port and paths swapped in) with ``acl-central.example``; each site
 runs ``wallboard.conf`` with ``acl.example`` (London's file; Leeds' is the same with the site's name, as a
-site's IT would copy it) and ``bridge-site.conf`` with its placeholders filled. Each bridge reaches the centre
-through a ``SilentableProxy``, the WAN link a test can cut silently. The one change to a shipped file is the
+site's IT would copy it) and ``bridge-site.conf`` with its placeholders filled, its bridge carried over TLS by
+the site's tunnel (``stunnel-bridge.conf``, tests/tunnel.py). Each tunnel reaches the centre through a
+``SilentableProxy``, the WAN link a test can cut silently. The one change to a shipped file is the
 bridge's ``keepalive_interval``, lowered from 30 s to mosquitto's minimum (5 s) so a silent cut is noticed in
 seconds, not in 45. Boards are real ``wallboard run`` processes logged in with their own users.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from tests.acl_files import CONFIG
 from tests.broker import Mosquitto, TlsFiles, free_port, require, wait_for_port
 from tests.proxy import SilentableProxy
+from tests.tunnel import Tunnel
 from wallboard.app.tools.fleet import watch
 from wallboard.app.tools.mqtt_client import ToolClient
 
@@ -97,7 +99,8 @@ class Site:
     name: str
     broker: Mosquitto
     port: int  # the shipped listener (passwords, ACL, client id = username)
-    link: SilentableProxy  # the WAN between this site's bridge and the centre
+    link: SilentableProxy  # the WAN between this site's tunnel and the centre
+    tunnel: Tunnel  # the TLS half of the bridge (stunnel), on the site machine
     folder: Path
     boards: dict[str, Board] = field(default_factory=dict)
 
@@ -180,6 +183,7 @@ class Centre:
                 board.kill()
             site.link.close()
             site.broker.stop()
+            site.tunnel.stop()
         self.broker.stop()
 
 
@@ -210,22 +214,22 @@ def build_centre(folder: Path, tls: TlsFiles, *, without_bridge_line: str = "") 
             "/etc/mosquitto/acl": acl,
         })  # fmt: skip
         link = SilentableProxy(port)
+        # The centre by name, as a site connects to it: the tunnel checks the certificate is issued for it.
+        tunnel = Tunnel(site_folder, "localhost", link.port, tls.ca)
+        tunnel.start()
         bridge = (CONFIG / "bridge-site.conf").read_text()
         assert without_bridge_line in bridge
         bridge = bridge.replace(without_bridge_line, "") if without_bridge_line else bridge
-        for placeholder, value in {
-            "@SITE@": name,
-            "@CENTRAL_HOST@": "127.0.0.1",
-            "@CENTRAL_PORT@": str(link.port),
-            "@CA_FILE@": str(tls.ca),
-            "@PASSWORD@": CENTRAL_USERS[f"site-{name}"],
-        }.items():
+        assert "address 127.0.0.1:8885\n" in bridge
+        bridge = bridge.replace("address 127.0.0.1:8885\n", f"address 127.0.0.1:{tunnel.port}\n")
+        for placeholder, value in {"@SITE@": name, "@PASSWORD@": CENTRAL_USERS[f"site-{name}"]}.items():
             bridge = bridge.replace(placeholder, value)
+        assert "@" not in re.sub(r"#.*", "", bridge), "a placeholder left in bridge-site.conf"
         assert "keepalive_interval 30\n" in bridge
         bridge = bridge.replace("keepalive_interval 30\n", f"keepalive_interval {BRIDGE_KEEPALIVE_S}\n")
         extra = f"log_type notice\n{site_text}persistence_location {site_folder}/\n{bridge}"
         broker = Mosquitto(site_folder, extra_config=extra)
-        site = centre.sites[name] = Site(name, broker, site_port, link, site_folder)
+        site = centre.sites[name] = Site(name, broker, site_port, link, tunnel, site_folder)
         site.start()
     return centre
 
@@ -256,5 +260,5 @@ def logs(centre: Centre) -> str:
     """The end of every broker's and board's log, for a failure message."""
     files = [centre.broker.log_file]
     for site in centre.sites.values():
-        files += [site.broker.log_file, *sorted((site.folder / "boards").glob("*.log"))]
+        files += [site.broker.log_file, site.tunnel.log_file, *sorted((site.folder / "boards").glob("*.log"))]
     return "".join(f"\n--- {path}:\n{path.read_text(errors='replace')[-1500:]}" for path in files if path.exists())

@@ -135,12 +135,33 @@ def test_boards_of_a_site_whose_bridge_is_down_read_site_unreachable() -> None:
     since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(NOW - 8))  # not today: dated
     paris_lines = [line for line in table.splitlines() if line.startswith("paris")]
     assert len(paris_lines) == 3 and all(line.endswith(f"site unreachable since {since}") for line in paris_lines)
-    assert fleet.unreachable_sites() == ["paris"]
+    assert fleet.bridge_down_sites() == ["paris"]
     fleet.update("wallboard/rome/bridge/state", b"0")  # a site with no board known here is still named
-    assert fleet.unreachable_sites() == ["paris", "rome"]
+    assert fleet.bridge_down_sites() == ["paris", "rome"]
     fleet.update("wallboard/paris/bridge/state", b"1")
     assert all(row.flags == () for row in fleet.rows(NOW) if row.board != "gone")
     assert not fleet.update("wallboard/paris/bridge/state", b"maybe") and fleet.unreadable == 1
+
+
+def test_at_the_sites_own_broker_a_board_heard_after_the_bridge_went_down_is_live() -> None:
+    """The site's broker says its bridge is down, yet its boards' statuses keep arriving: they are live here."""
+    fleet = Fleet()
+    fleet.update("wallboard/paris/floor1/status", _status(published_at=NOW - 20))
+    fleet.update("wallboard/paris/lobby/status", _status(published_at=NOW - 20))
+    fleet.update("wallboard/paris/bridge/state", b"0")  # the WAN is cut: the site's local notification
+    fleet.update("wallboard/paris/floor1/status", _status(published_at=NOW - 1))  # heard since: reachable
+    rows = {row.board: row for row in fleet.rows(NOW)}
+    assert (rows["floor1"].online, rows["floor1"].flags, rows["floor1"].site_unreachable_since) == (True, (), None)
+    assert (rows["lobby"].online, rows["lobby"].flags) == (None, ("unreachable",))  # not heard since the cut
+    assert fleet.bridge_down_sites() == ["paris"]  # the bridge itself is still down, and said so
+    # A viewer's reconnection replays what the broker holds: the same documents, the same 0. Nothing changes.
+    fleet.update("wallboard/paris/floor1/status", _status(published_at=NOW - 1))
+    fleet.update("wallboard/paris/lobby/status", _status(published_at=NOW - 20))
+    fleet.update("wallboard/paris/bridge/state", b"0")
+    assert [row.flags for row in fleet.rows(NOW)] == [(), ("unreachable",)]
+    fleet.update("wallboard/paris/bridge/state", b"1")
+    fleet.update("wallboard/paris/bridge/state", b"0")  # down again: neither heard since
+    assert [row.flags for row in fleet.rows(NOW)] == [("unreachable",), ("unreachable",)]
 
 
 def test_screen_column_shows_driver_renderer_safe_path_and_flip_errors() -> None:

@@ -13,8 +13,10 @@ degraded: data will not survive a restart until it recovers), ``no-data`` (a met
 has never arrived), ``config-refused`` (the last remote config was refused: invalid, too large, or an
 output could not take it; the status says why), ``bridge`` (its stack-light bridge's firmware survived
 faults, was reset by its watchdog, or is refused as another protocol version) and ``unreachable`` (its
-site's bridge to this broker is down: nothing the centre holds of it is current, "site unreachable
-since" the last status heard from that site). A board whose status is not current is shown neither
+site's bridge is down and no status of the board has arrived since: nothing this broker holds of it is
+current, "site unreachable since" the last status heard from that site). A status arriving after the
+bridge went down proves the board is reachable from here: at the site's own broker its boards stay live
+through a WAN cut, at the centre they read unreachable. A board whose status is not current is shown neither
 online nor offline (``?``), and its data age always counts the time since its status was published: an
 old status never shows a fresh-looking age. ``watch`` and ``fetch_screenshot`` drive a ``ToolClient``;
 nothing here draws or knows paho.
@@ -82,6 +84,13 @@ class Fleet:
         self._hot = hot_celsius
         self._documents: dict[tuple[str, str], dict[str, Any]] = {}
         self._bridge_up: dict[str, bool] = {}
+        # Arrival order, not clocks: a board is cut off from this viewer when its site's bridge went down
+        # after its newest new status arrived. (Subscribe to statuses before bridge states, so a first
+        # retained replay puts every status before the bridge's 0; a replay after a reconnection repeats
+        # documents already held, which are not news.)
+        self._arrivals = 0
+        self._heard: dict[tuple[str, str], int] = {}
+        self._down_from: dict[str, int] = {}
         self.unreadable = 0
 
     def update(self, topic: str, payload: bytes) -> bool:
@@ -99,6 +108,9 @@ class Fleet:
         if document is None:
             self.unreadable += 1
             return False
+        if self._documents.get(key) != document:  # a replay of the same status (a resubscription) is not news
+            self._arrivals += 1
+            self._heard[key] = self._arrivals
         self._documents[key] = document
         return True
 
@@ -107,6 +119,9 @@ class Fleet:
         if not state:
             self._bridge_up.pop(site, None)  # cleared: the site no longer bridges here
         elif state in (b"0", b"1"):
+            if state == b"0" and self._bridge_up.get(site) is not False:  # went down (a bridge's retries repeat it)
+                self._arrivals += 1
+                self._down_from[site] = self._arrivals
             self._bridge_up[site] = state == b"1"
         else:
             self.unreadable += 1
@@ -117,9 +132,13 @@ class Fleet:
         """Each site's bridge to this broker as last announced: True up, False down (sites that bridge here)."""
         return dict(self._bridge_up)
 
-    def unreachable_sites(self) -> list[str]:
-        """The sites whose bridge to this broker is down, sorted."""
+    def bridge_down_sites(self) -> list[str]:
+        """The sites whose bridge is down, sorted (at the centre: cut off; at the site itself: its WAN)."""
         return sorted(site for site, up in self._bridge_up.items() if not up)
+
+    def _cut_off(self, site: str, board: str) -> bool:
+        """Its site's bridge is down and no status of this board has arrived since."""
+        return self._bridge_up.get(site) is False and self._heard.get((site, board), 0) < self._down_from[site]
 
     def last_heard(self, site: str) -> float | None:
         """When the newest status of any board of ``site`` was published (epoch seconds), if any says."""
@@ -151,7 +170,7 @@ class Fleet:
         temperature = number(doc.get("temperature_c"))
         published, interval = number(doc.get("published_at")), number(doc.get("interval_s"))
         status_age = None if published is None else max(0.0, now - published)
-        unreachable = self._bridge_up.get(site) is False
+        unreachable = self._cut_off(site, board)
         late = said_online and status_age is not None and interval is not None and status_age > interval + LATE_GRACE_S
         flags = []
         if not said_online:
@@ -348,8 +367,8 @@ def watch(
             if not once and out.isatty():
                 out.write("\x1b[H\x1b[2J")
             out.write(format_table(rows) + "\n")
-            if fleet.unreachable_sites():  # named even when no board of theirs is known here
-                cut = ", ".join(printable(each, _MAX_CELL) for each in fleet.unreachable_sites())
+            if fleet.bridge_down_sites():  # named even when no board of theirs is known here
+                cut = ", ".join(printable(each, _MAX_CELL) for each in fleet.bridge_down_sites())
                 out.write(f"bridge down (wallboard/<site>/bridge/state 0): {cut}\n")
             if not once:
                 out.write(f"\n{len(rows)} board(s) at {time.strftime('%H:%M:%S')}; Ctrl-C to stop\n")

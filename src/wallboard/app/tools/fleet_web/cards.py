@@ -31,7 +31,7 @@ FLAG_MEANINGS: dict[str, str] = {
     "bridge": "its stack-light bridge's firmware reported trouble",
     "late": "its last status is older than its interval: not shown as current",
     "silent": "no status for three intervals: a hung board whose link still answers",
-    "unreachable": "its site's bridge to this broker is down: nothing held of it is current",
+    "unreachable": "its site's bridge is down and nothing of it has arrived since: nothing held of it is current",
 }
 
 
