@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -339,7 +340,7 @@ class _Snapshots(io.StringIO):
 
     def __init__(self) -> None:
         super().__init__()
-        self.taken: list[tuple[float, list[dict[str, object]]]] = []
+        self.taken: list[tuple[float, list[dict[str, Any]]]] = []
 
     def write(self, text: str) -> int:
         if text.strip():

@@ -7,6 +7,8 @@ added to ``BoardTopics`` without saying whether it crosses. The live behaviour i
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,35 @@ def test_the_topic_matching_the_checks_rely_on() -> None:
     assert overlaps("acd/london/#", "acd/london/support/waiting")
     assert overlaps("wallboard/+/+/config", "wallboard/l/f/+")
     assert not overlaps("cc/london/#", "acd/london/support/waiting") and not overlaps("a/+", "a/b/c")
+
+
+DEPLOYMENT = Path(__file__).resolve().parent.parent / "docs" / "deployment.md"
+
+
+def _site_commands() -> list[tuple[str, str]]:
+    """docs/deployment.md §11's fill-in commands for a site: (the sed pipeline, the file it installs)."""
+    section = DEPLOYMENT.read_text(encoding="utf-8").split("## 11.", 1)[1]
+    block = section.split("**Each site's broker**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    joined = block.replace("\\\n", " ")
+    found = re.findall(r"^(sed .*?) \| sudo install .*? /dev/stdin (\S+)$", joined, re.MULTILINE)
+    return [(pipeline, destination) for pipeline, destination in found]
+
+
+def test_the_deployment_docs_fill_every_placeholder_and_the_two_halves_of_the_bridge_meet(tmp_path: Path) -> None:
+    """§11's sed lines, run as written on the shipped files: no @...@ left, and the tunnel is where the bridge goes."""
+    commands = dict((destination, pipeline) for pipeline, destination in _site_commands())
+    assert set(commands) == {"/etc/stunnel/wallboard-bridge.conf", "/etc/mosquitto/conf.d/bridge.conf"}
+    filled = {}
+    for destination, pipeline in commands.items():
+        result = subprocess.run(["sh", "-c", pipeline], cwd=CONFIG, capture_output=True, text=True, check=True)
+        settings = re.sub(r"(?m)^\s*[#;].*$", "", result.stdout)  # comments may name placeholders
+        assert not re.search(r"@[A-Z_]+@", settings), (destination, re.findall(r"@[A-Z_]+@", settings))
+        filled[destination] = result.stdout
+    tunnel, bridge = filled["/etc/stunnel/wallboard-bridge.conf"], filled["/etc/mosquitto/conf.d/bridge.conf"]
+    accept = re.search(r"^accept = (\S+)$", tunnel, re.MULTILINE)
+    address = re.search(r"^address (\S+)$", bridge, re.MULTILINE)
+    assert accept and address and accept.group(1) == address.group(1) == "127.0.0.1:8885"
+    assert re.search(r"^connect = central\.example:8883$", tunnel, re.MULTILINE)
+    assert re.search(r"^checkHost = central\.example$", tunnel, re.MULTILINE)  # the name on the certificate
+    assert re.search(r"^verifyChain = yes$", tunnel, re.MULTILINE)
+    assert "bridge_cafile" not in bridge and "notification_topic wallboard/london/bridge/state" in bridge
