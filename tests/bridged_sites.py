@@ -187,8 +187,12 @@ class Centre:
         self.broker.stop()
 
 
-def build_centre(folder: Path, tls: TlsFiles, *, without_bridge_line: str = "") -> Centre:
-    """The centre and both sites from the shipped files, started; no boards yet (a control may drop a bridge line)."""
+def build_centre(folder: Path, tls: TlsFiles, *, without_bridge_line: str = "", direct_tls: bool = False) -> Centre:
+    """The centre and both sites from the shipped files, started; no boards yet (a control may drop a bridge line).
+
+    ``direct_tls`` builds the old setup instead of the tunnel: mosquitto's own bridge TLS straight to the WAN
+    (``bridge_cafile``), the one bench/bridge_handshake_cut.py measures beside the shipped one.
+    """
     central_folder = folder / "central"
     central_folder.mkdir(parents=True)
     port = free_port()
@@ -216,12 +220,14 @@ def build_centre(folder: Path, tls: TlsFiles, *, without_bridge_line: str = "") 
         link = SilentableProxy(port)
         # The centre by name, as a site connects to it: the tunnel checks the certificate is issued for it.
         tunnel = Tunnel(site_folder, "localhost", link.port, tls.ca)
-        tunnel.start()
+        if not direct_tls:
+            tunnel.start()
         bridge = (CONFIG / "bridge-site.conf").read_text()
         assert without_bridge_line in bridge
         bridge = bridge.replace(without_bridge_line, "") if without_bridge_line else bridge
         assert "address 127.0.0.1:8885\n" in bridge
-        bridge = bridge.replace("address 127.0.0.1:8885\n", f"address 127.0.0.1:{tunnel.port}\n")
+        target = f"{link.port}\nbridge_cafile {tls.ca}\nbridge_insecure false" if direct_tls else str(tunnel.port)
+        bridge = bridge.replace("address 127.0.0.1:8885\n", f"address 127.0.0.1:{target}\n")
         for placeholder, value in {"@SITE@": name, "@PASSWORD@": CENTRAL_USERS[f"site-{name}"]}.items():
             bridge = bridge.replace(placeholder, value)
         assert "@" not in re.sub(r"#.*", "", bridge), "a placeholder left in bridge-site.conf"
