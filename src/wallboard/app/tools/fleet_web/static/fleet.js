@@ -238,7 +238,7 @@ function fillDetail(card, fresh) {
   $("detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", "", k), el("dd", "", v || "-")]));
   const query = `id=${encodeURIComponent(card.id)}`;
   if (fresh) {
-    // A newly opened board never shows the previous board's twin or status while its own load.
+    // A newly opened board never shows the previous board's twin or status while its own are loading.
     $("detail-twin").textContent = "loading the text twin…";
     $("detail-status").textContent = "loading the status…";
   }
