@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.broker import Mosquitto, make_tls_files
+from tests.broker import Mosquitto, free_port, make_tls_files
 from tests.fleet_web_support import WALLBOARD, FleetServer, boards_json, fleet_server, wait_for
 
 
@@ -121,3 +121,34 @@ def test_the_page_says_when_the_server_loses_the_broker_and_catches_up_after_it_
         )  # fmt: skip
         assert clash.returncode == 1 and "cannot serve on 127.0.0.1" in clash.stderr
         assert "fleet page on" not in clash.stdout
+
+
+def test_the_page_comes_up_before_its_broker_and_catches_up_when_it_answers(tmp_path: Path) -> None:
+    """A service that starts before the centre answers (boot order, a WAN still down) serves and says so."""
+    broker = Mosquitto(tmp_path / "broker", passwords={"monitor": "pw-monitor"})  # not started yet
+    with fleet_server(broker.port, tmp_path) as server:
+        first = boards_json(server)
+        assert first["broker_up"] is False and first["boards"] == []
+        assert "serving the page anyway" in server.log, server.log
+        broker.start()
+        try:
+            broker.publish("wallboard/london/floor1/status", _status("floor1"), retain=True)
+            # paho's retry backoff is at most 30 s here (reconnect_delay_set).
+            up = wait_for(lambda: boards_json(server)["broker_up"] is True, 40, "the broker link up")
+            listed = wait_for(lambda: len(boards_json(server)["boards"]) == 1, 10, "the board listed")
+            print(f"broker answered: page live {up:.1f} s later, board listed {listed:.1f} s after that")
+        finally:
+            broker.stop()
+    # A broker that answers and refuses (a wrong password) is a configuration error: say so and stop.
+    broker.start()
+    try:
+        wrong = tmp_path / "wrong.pw"
+        wrong.write_text("not-the-password\n")
+        refused = subprocess.run(
+            [str(WALLBOARD), "fleet", "--broker", f"127.0.0.1:{broker.auth_port}", "--username", "monitor",
+             "--password-file", str(wrong), "--serve", "--listen", f"127.0.0.1:{free_port()}"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert refused.returncode == 1 and "refused the connection" in refused.stderr, refused.stderr
+    finally:
+        broker.stop()

@@ -194,8 +194,13 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
     try:
         client.connect()
     except ConnectionError as exc:
-        log.error("%s", exc)
-        return 1
+        if serving is None or client.refused:
+            log.error("%s", exc)
+            return 1
+        # The page is a service: it comes up when its broker is not there yet (a centre still booting, a WAN
+        # still down), says so on the page, and catches up when the broker answers.
+        log.warning("%s: serving the page anyway (it shows the broker down) and trying again", exc)
+        client.connect_in_background()
     try:
         if args.screenshot:
             site, _, board = args.screenshot.rpartition("/")

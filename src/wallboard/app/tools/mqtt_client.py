@@ -2,7 +2,8 @@
 
 Not the board's connection (that is ``device.edge.mqtt_source``, with its will and
 self-healing): this one connects once, fails loudly if it cannot, and hands
-received messages over a queue to the caller's thread. It is the only other
+received messages over a queue to the caller's thread. A long-running tool (the fleet page) may instead
+keep trying in the background (``connect_in_background``), subscribing once the broker answers. It is the only other
 module that imports paho; nothing from paho leaves it.
 """
 
@@ -42,10 +43,13 @@ class ToolClient:
         self.address = f"{host}:{port}"
         self._host, self._port = host, port
         self._messages: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=_MAX_WAITING)
-        self._connected = threading.Event()
+        self._answered = threading.Event()  # the broker answered a connect (accepted or refused)
+        self._ever_connected = False
         self._refused: str | None = None
         self._closing = False
         self._subscriptions: dict[str, int] = {}
+        self._not_sent: set[str] = set()  # subscriptions made while no broker was connected
+        self._subscribing = threading.Lock()  # subscribe() and the connect callback: none lost in between
         self.disconnects = 0  # how often the broker dropped an established connection (paho reconnects)
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id or f"wallboard-tool-{uuid.uuid4().hex[:8]}"
@@ -65,14 +69,35 @@ class ToolClient:
         except (OSError, ValueError) as exc:
             raise ConnectionError(f"cannot reach MQTT broker {self.address}: {exc}") from None
         self._client.loop_start()
-        if not self._connected.wait(timeout) or self._refused:
+        if not self._answered.wait(timeout) or self._refused:
             self.close()
-            raise ConnectionError(f"MQTT broker {self.address} refused the connection: {self._refused or 'timeout'}")
+            if self._refused:
+                raise ConnectionError(f"MQTT broker {self.address} refused the connection: {self._refused}")
+            raise ConnectionError(f"MQTT broker {self.address} did not answer within {timeout:g} s")
+
+    @property
+    def refused(self) -> str | None:
+        """Why the broker refused the last connection (bad credentials, not authorised), if it did."""
+        return self._refused
+
+    def connect_in_background(self) -> None:
+        """Keep trying to connect in paho's thread (after ``connect`` failed: the broker is not there yet).
+
+        Subscriptions made meanwhile are sent once it answers; ``is_connected`` says when.
+        """
+        self._closing = False
+        self._refused = None
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self._client.connect_async(self._host, self._port, keepalive=30)
+        self._client.loop_start()
 
     def subscribe(self, topic: str, qos: int = 1) -> None:
         """Queue every message on ``topic`` (retained ones arrive first), again after every reconnection."""
-        self._subscriptions[topic] = qos
-        self._client.subscribe(topic, qos=qos)
+        with self._subscribing:
+            self._subscriptions[topic] = qos
+            result, _ = self._client.subscribe(topic, qos=qos)
+            if result != mqtt.MQTT_ERR_SUCCESS:
+                self._not_sent.add(topic)
 
     def is_connected(self) -> bool:
         """Whether the broker link is up now (paho reconnects by itself after a drop)."""
@@ -103,10 +128,18 @@ class ToolClient:
     def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
             self._refused = str(reason)
-        elif self._connected.is_set():  # a reconnection: a clean session starts with no subscriptions
-            for topic, qos in self._subscriptions.items():
-                client.subscribe(topic, qos=qos)
-        self._connected.set()
+            self._answered.set()
+            return
+        with self._subscribing:
+            # A reconnection: a clean session starts with no subscriptions. A first connection: those that
+            # could not be sent before it.
+            topics = set(self._subscriptions) if self._ever_connected else self._not_sent
+            for topic in sorted(topics):
+                client.subscribe(topic, qos=self._subscriptions[topic])
+            self._not_sent = set()
+            self._ever_connected = True
+        self._refused = None
+        self._answered.set()
 
     def _handle_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if not self._closing:
