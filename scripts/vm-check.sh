@@ -16,6 +16,10 @@
 #                                                 # systemd restarts it, the next start takes the safe path and says so
 #   sudo bash scripts/vm-check.sh --power-cut     # then QEMU quits mid-run (a hard power cut) and boots again with no
 #                                                 # data on the broker: the cached values must show, stale, with ages
+#   sudo bash scripts/vm-check.sh --bridged-site  # the image is also a bridged site (docs/deployment.md §11: stunnel
+#                                                 # with our drop-in, bridge-site.conf) and runs the fleet page's unit
+#                                                 # (docs/fleet.md "As a service"); a centre over TLS on this host:
+#                                                 # scripts/vm_check_site.py checks them under the guest's systemd
 #
 # Not part of the test command (root, debootstrap, the network to Debian and PyPI, minutes of work). The guest
 # runs under software emulation with a CPU model without AVX2 (-cpu max,-avx2: llvmpipe's AVX2 code crashes
@@ -31,18 +35,21 @@ libgl1=0
 gpu=virtio
 crash=0
 power_cut=0
+bridged=0
 for arg in "$@"; do
     case "$arg" in
     --with-libgl1) libgl1=1 ;;
     --small-vram) gpu=small-vram ;;
     --crash-gpu-at-open) crash=1 ;;
     --power-cut) power_cut=1 ;;
+    --bridged-site) bridged=1 ;;
     *)
-        echo "usage: $0 [--with-libgl1] [--small-vram] [--crash-gpu-at-open] [--power-cut]" >&2
+        echo "usage: $0 [--with-libgl1] [--small-vram] [--crash-gpu-at-open] [--power-cut | --bridged-site]" >&2
         exit 2
         ;;
     esac
 done
+((power_cut + bridged < 2)) || { echo "vm-check: --power-cut and --bridged-site are separate runs" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=${VM_CHECK_DIR:-/var/tmp/wallboard-vm-check}
 mirror=${VM_CHECK_MIRROR:-http://deb.debian.org/debian}
@@ -57,11 +64,16 @@ die() {
 for tool in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs mosquitto_sub:mosquitto-clients; do
     command -v "${tool%%:*}" >/dev/null || die "${tool%%:*} is missing: apt-get install ${tool##*:}"
 done
+if ((bridged)); then  # the centre runs on this host
+    for tool in mosquitto:mosquitto mosquitto_passwd:mosquitto openssl:openssl; do
+        command -v "${tool%%:*}" >/dev/null || die "${tool%%:*} is missing: apt-get install ${tool##*:}"
+    done
+fi
 [ -x "$repo/.venv/bin/wallboard" ] || die "no .venv here: run bash scripts/setup-env.sh first (the host's tools)"
 
 commit=$(git -C "$repo" rev-parse HEAD)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)$([ "$gpu" = virtio ] || echo "-$gpu")$([ "$crash" -eq 0 ] || echo -crash)$([ "$power_cut" -eq 0 ] || echo -power-cut)"
+run="$work/$stamp$([ "$libgl1" -eq 0 ] || echo -libgl1)$([ "$gpu" = virtio ] || echo "-$gpu")$([ "$crash" -eq 0 ] || echo -crash)$([ "$power_cut" -eq 0 ] || echo -power-cut)$([ "$bridged" -eq 0 ] || echo -bridged-site)"
 root="$run/root"
 mkdir -p "$run"
 summary="$run/summary.txt"
@@ -148,6 +160,35 @@ CRASH
     say "the image's GPU renderer now crashes the board at set_mode (vm_check_crashing_gpu.pth in the venv)"
 fi
 
+free_port() { "$repo/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+if ((bridged)); then
+    # docs/deployment.md §11 (the site's half) and docs/fleet.md "As a service", as the docs write them, in the
+    # chroot (scripts/vm_check_site.py says what a chroot changes); the centre, central.example, is this host.
+    centre_port=$(free_port)
+    "$repo/.venv/bin/python" "$repo/scripts/vm_check_site.py" steps "$run" "$centre_port" >"$root/root/site-steps.sh"
+    cp "$run/centre/ca.crt" "$root/root/wallboard/ca.crt"
+    say "the bridged site's steps in the chroot (log $run/site-steps.log)"
+    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" \
+        bash -c "cd /root/wallboard && bash /root/site-steps.sh" >"$run/site-steps.log" 2>&1 ||
+        die "the bridged site's steps failed in the chroot: $run/site-steps.log"
+    # The check's command channel (not part of a site's image): a root shell on the second serial port, one
+    # command a line, its output back in base64 (scripts/vm_check_site.py's Guest).
+    cat >"$root/usr/local/sbin/vm-check-shell" <<'SHELL'
+#!/bin/bash
+stty -F /dev/ttyS1 115200 raw -echo
+exec </dev/ttyS1 >/dev/ttyS1 2>/dev/null
+while IFS= read -r command; do
+    output=$(timeout 120 bash -c "$command" 2>&1)
+    status=$?
+    printf '@@out %s\n@@rc %s\n' "$(printf '%s' "$output" | base64 -w0)" "$status"
+done
+SHELL
+    chmod 0755 "$root/usr/local/sbin/vm-check-shell"
+    printf '[Unit]\nDescription=vm-check command channel on ttyS1\n[Service]\nExecStart=/usr/local/sbin/vm-check-shell\nRestart=always\n[Install]\nWantedBy=multi-user.target\n' \
+        >"$root/etc/systemd/system/vm-check-shell.service"
+    chroot "$root" systemctl enable -q vm-check-shell
+fi
+
 # What a site does by hand after the install, and what a VM needs instead of a Pi's firmware:
 # - the broker on the board itself, reachable from the host through the port forward (site docs: config/mosquitto);
 # - section 1, step 3 of docs/deployment.md (the console never blanks the TV) goes on the kernel's command line;
@@ -181,7 +222,7 @@ mkfs.ext4 -q -F -L wallboard -d "$root" "$run/disk.raw" >"$run/mkfs.log" 2>&1 ||
 rm -rf "$root"
 
 # 3. Power on.
-port=$("$repo/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 # Software emulation by default: where this was written, /dev/kvm opened but the nested guest's kernel hung
 # before its first line. VM_CHECK_ACCEL=kvm uses KVM where it works.
 accel=(-accel tcg -cpu "max,-avx2")
@@ -197,6 +238,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nodefaults -no-user-confi
     "${gpu_device[@]}" -display none
     -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$port-:1883" -device "virtio-net-pci,netdev=net0"
     -serial "file:$run/serial.log" -qmp "unix:$run/qmp.sock,server=on,wait=off")
+((bridged == 0)) || qemu+=(-chardev "socket,id=ctl,path=$run/ctl.sock,server=on,wait=off" -device "isa-serial,chardev=ctl")
 printf '%s\n' "${qemu[@]}" >"$run/qemu-command"  # the power cut's second boot starts the same machine
 "${qemu[@]}" &
 qemu_pid=$!
@@ -378,3 +420,7 @@ failed = [name for name, ok, _ in results if not ok]
 print(f"vm-check: {len(results) - len(failed)} passed, {len(failed)} failed")
 sys.exit(1 if failed else 0)
 PYTHON
+if ((bridged)); then
+    "$repo/.venv/bin/python" "$repo/scripts/vm_check_site.py" check "$run" "$centre_port" "$port" "$power_on" |
+        tee -a "$summary"
+fi
