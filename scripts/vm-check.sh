@@ -4,7 +4,7 @@
 # under QEMU with virtio-vga at 1920x1080 and the site's broker (mosquitto) inside the guest, reached from here only
 # through a QEMU port forward on 127.0.0.1, and checks what a site would see:
 #   1. the unit comes up and publishes its first status within a bound (time after power-on);
-#   2. fed by the simulator, the board's own screenshot over MQTT shows the configured board (its text twin);
+#   2. fed by the simulator, the board's own screenshot over MQTT shows the configured board live (its text twin);
 #   3. QEMU's screendump (the guest's real scan-out) holds the board's pixels (first such frame's time);
 #   4. the status names the driver and renderer, and says nothing is dark or failing.
 #
@@ -321,10 +321,12 @@ for _ in range(3):  # an emulated board on a loaded host can take longer than fl
         break
 twin_path = shot.with_suffix(".json")
 twin = json.loads(twin_path.read_text()) if twin_path.exists() else {}
-texts = json.dumps(twin)
-check("board screenshot over MQTT", fetched.returncode == 0 and shot.exists() and "Floor 1 - Sales" in texts and bool(twin.get("widgets")),
-      f"{shot.name}, twin {twin_path.name}: {'has' if 'Floor 1 - Sales' in texts else 'lacks'} the board's name, {len(twin.get('widgets') or [])} widgets, page {(twin.get('page') or {}).get('name')} "
-      f"({fetched.stderr.strip()[-200:]})")
+strip = " | ".join(str(item.get("text")) for item in (twin.get("status_strip") or {}).get("texts") or [])
+fed = [w.get("shown") for w in twin.get("widgets") or [] if w.get("shown") is not None]
+check("board screenshot over MQTT", fetched.returncode == 0 and shot.exists() and (twin.get("site"), twin.get("board")) == ("london", "floor1")
+      and bool(fed) and "LIVE" in strip,
+      f"{shot.name}, twin {twin_path.name}: {twin.get('site')}/{twin.get('board')}, page {(twin.get('page') or {}).get('name')}, "
+      f"strip {strip!r}, tiles show {fed} ({fetched.stderr.strip()[-200:]})")
 
 pygame.init()
 board = pygame.image.load(str(shot)) if shot.exists() else None
