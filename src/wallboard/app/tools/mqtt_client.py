@@ -2,9 +2,10 @@
 
 Not the board's connection (that is ``device.edge.mqtt_source``, with its will and
 self-healing): this one connects once, fails loudly if it cannot, and hands
-received messages over a queue to the caller's thread. A long-running tool (the fleet page) may instead
-keep trying in the background (``connect_in_background``), subscribing once the broker answers. It is the only other
-module that imports paho; nothing from paho leaves it.
+received messages over a queue to the caller's thread. A long-running tool (the
+fleet page) may instead keep trying in the background (``connect_in_background``),
+subscribing once the broker answers. It is the only other module that imports
+paho; nothing from paho leaves it.
 """
 
 from __future__ import annotations
