@@ -71,9 +71,8 @@ def _certificates(folder: Path) -> None:
             "-days", "2", "-out", "central.crt", "-extfile", "central.ext")  # fmt: skip
 
 
-def steps(run: Path, centre_port: int) -> str:
+def steps(centre_port: int) -> str:
     """The chroot's shell: the site's half of §11, then the fleet page as a service; run from the project's root."""
-    _certificates(run / "centre")
     site = _block(REPO / "docs" / "deployment.md", "## 11.", "**Each site's broker**")
     site = site.replace("\\\n", " ")
     site = _changed(site, "cd wallboard/config/mosquitto   # a copy of this project, as on the central broker",
@@ -156,6 +155,8 @@ class Centre:
                          "/etc/mosquitto/passwd": str(passwd),
                          "/etc/mosquitto/acl-central": str(CONFIG / "acl-central.example")}.items():  # fmt: skip
             text = _changed(text, old, new)
+        self.admin_password = folder / "admin.pw"
+        self.admin_password.write_text(PASSWORDS["wallboard-admin"])
         # As root mosquitto would drop to its own user, which cannot read this folder.
         extra = f"user root\npersistence_location {folder}/\nlog_dest file {folder}/mosquitto.log\nlog_type all\n"
         (folder / "mosquitto.conf").write_text(text + extra)
@@ -181,10 +182,9 @@ class Centre:
 
         As the admin: the page in the guest holds the monitor's session (one session per user at the centre).
         """
-        pw = self.folder / "admin.pw"
-        pw.write_text(PASSWORDS["wallboard-admin"])
         got = subprocess.run([str(VENV / "wallboard"), "fleet", "--broker", f"127.0.0.1:{self.port}", "--ca-file",
-                              str(self.folder / "ca.crt"), "--username", "wallboard-admin", "--password-file", str(pw),
+                              str(self.folder / "ca.crt"), "--username", "wallboard-admin",
+                              "--password-file", str(self.admin_password),
                               "--once", "--json"], capture_output=True, text=True, timeout=60)  # fmt: skip
         rows = json.loads(got.stdout) if got.returncode == 0 and got.stdout.strip() else []
         found = [row for row in rows if isinstance(row, dict) and row.get("board") == board]
@@ -411,7 +411,8 @@ def check(run: Path, centre_port: int, site_port: int, power_on: float) -> int:
 def main() -> int:
     command, run, centre_port = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     if command == "steps":
-        print(steps(run, centre_port))
+        _certificates(run / "centre")
+        print(steps(centre_port))
         return 0
     if command == "check":
         return check(run, centre_port, int(sys.argv[4]), float(sys.argv[5]))
